@@ -1,0 +1,57 @@
+# statscache configuration, read by fedmsg-hub from ./fedmsg.d/ (and /etc/fedmsg.d/).
+# Every statscache.* key is listed here with its default; an unknown or mistyped
+# statscache.* key stops the hub with a message naming it.
+import datetime
+
+config = {
+    # -- statscache ------------------------------------------------------------
+    # Run the statscache consumer inside fedmsg-hub.
+    "statscache.consumer.enabled": True,
+    # Where statistics begin: messages older than this are skipped (aware UTC datetime).
+    "statscache.consumer.epoch": datetime.datetime(2012, 1, 1, tzinfo=datetime.timezone.utc),
+    # SQLAlchemy URL. Default: a SQLite file in the working directory. For PostgreSQL:
+    # "postgresql+psycopg://user@host:5432/statscache"
+    "statscache.sqlalchemy.uri": "sqlite:///statscache.sqlite",
+    # How often the in-memory statistics are written to the database.
+    "statscache.producer.frequency": datetime.timedelta(seconds=1),
+    # Installed plugins to run, by entry point name; None runs them all.
+    "statscache.plugins.enabled": None,
+    # Installed plugins not to run.
+    "statscache.plugins.disabled": [],
+    # Window lengths of windowed plugins: one ident per length (volume-1m, volume-1h, ...).
+    "statscache.plugins.intervals": [
+        datetime.timedelta(minutes=1),
+        datetime.timedelta(hours=1),
+        datetime.timedelta(days=1),
+    ],
+    # Serve the daemon's Prometheus counters on 127.0.0.1:PORT/metrics (None: off).
+    "statscache.metrics.port": None,
+
+    # -- fedmsg: a local bus out of the box -------------------------------------
+    # Where to listen: each value is a list of zeromq endpoints that publish.
+    # Use 127.0.0.1 rather than localhost (moksha refuses "localhost").
+    "endpoints": {
+        "local": ["tcp://127.0.0.1:9940"],
+    },
+    "environment": "dev",
+    # A local bus does not sign its messages; fedmsg drops unsigned ones unless told not to check.
+    "validate_signatures": False,
+    "sign_messages": False,
+    "active": False,
+    "zmq_enabled": True,
+    # 0 = no limit: a finite high-water mark silently drops messages in bursts.
+    "high_water_mark": 0,
+    "logging": {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"bare": {"format": "[%(asctime)s][%(name)20s %(levelname)7s] %(message)s"}},
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "bare", "level": "INFO", "stream": "ext://sys.stderr"},
+        },
+        "loggers": {
+            "statscache": {"level": "INFO", "propagate": False, "handlers": ["console"]},
+            "fedmsg": {"level": "INFO", "propagate": False, "handlers": ["console"]},
+            "moksha": {"level": "INFO", "propagate": False, "handlers": ["console"]},
+        },
+    },
+}

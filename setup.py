@@ -1,0 +1,54 @@
+from setuptools import find_packages, setup
+
+with open("README.rst", encoding="utf-8") as readme:
+    long_description = readme.read()
+
+setup(
+    name="statscache",
+    version="0.1.0",
+    description="Live statistics of a fedmsg message bus, kept in a database and served over HTTP",
+    long_description=long_description,
+    long_description_content_type="text/x-rst",
+    license="LGPL-2.1-or-later",
+    python_requires=">=3.11",
+    packages=find_packages(include=["statscache", "statscache.*"]),
+    install_requires=[
+        # moksha loads entry points through pkg_resources: older setuptools cannot
+        # match its dotted dist names, 82+ no longer ships pkg_resources.
+        "setuptools>=75.8.2,<82",
+        "fedmsg[consumers,commands]==1.1.7",
+        "moksha.hub==1.5.17",
+        "SQLAlchemy>=2.0,<2.2",
+        "flask>=3.0",
+        "requests>=2.31",
+        "twisted>=23.8",
+        "prometheus_client>=0.20",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=8",
+            "hypothesis>=6.100",
+            "pyzmq>=25",
+        ],
+    },
+    entry_points={
+        "moksha.consumer": [
+            "statscache = statscache.consumer:StatscacheConsumer",
+        ],
+        "moksha.producer": [
+            "statscache = statscache.producer:StatscacheProducer",
+        ],
+        "statscache.plugin": [
+            "volume = statscache.plugins.volume:Volume",
+            "volume-by-category = statscache.plugins.volume:VolumeByCategory",
+        ],
+    },
+    classifiers=[
+        "License :: OSI Approved :: GNU Lesser General Public License v2 or later (LGPLv2+)",
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
+        "Framework :: Flask",
+    ],
+)

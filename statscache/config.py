@@ -1,0 +1,142 @@
+"""statscache's configuration: every ``statscache.*`` key, its default and its meaning.
+
+statscache reads its settings from the fedmsg configuration (``fedmsg.d/*.py`` in
+the working directory, ``/etc/fedmsg.d/`` ...), once, at start-up. Unknown keys
+under ``statscache.`` and values of the wrong type stop the daemon with a message
+that names the key.
+
+``statscache.consumer.enabled`` (bool, default ``True``)
+    Run the statscache consumer inside ``fedmsg-hub``.
+``statscache.consumer.epoch`` (aware ``datetime``, default 2012-01-01 UTC)
+    Where statistics begin: messages older than this are skipped (and counted as such).
+``statscache.sqlalchemy.uri`` (str, default ``sqlite:///statscache.sqlite``)
+    SQLAlchemy database URL; the default is a SQLite file in the working directory.
+``statscache.producer.frequency`` (``timedelta`` or seconds, default 1 s)
+    How often the in-memory statistics are written to the database.
+``statscache.plugins.enabled`` (list of plugin names, or ``None`` for all, default ``None``)
+    Which installed plugins (entry point names in ``statscache.plugin``) to run.
+``statscache.plugins.disabled`` (list of plugin names, default ``[]``)
+    Installed plugins not to run, even when ``enabled`` is ``None``.
+``statscache.plugins.intervals`` (list of ``timedelta``, default 1 min, 1 h, 1 day)
+    Window lengths for windowed plugins; each gives one ident (``volume-1m``...).
+``statscache.metrics.port`` (int or ``None``, default ``None``)
+    Serve the daemon's Prometheus counters (received, rejected, plugin errors,
+    duplicates, flushes) on ``127.0.0.1:PORT/metrics``; ``None`` serves nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Mapping
+
+from statscache.exceptions import ConfigError
+from statscache.windows import interval_seconds
+
+PREFIX = "statscache."
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("True or False")
+    return value
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("a non-empty string")
+    return value
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = timedelta(seconds=value)
+    if not isinstance(value, timedelta) or value <= timedelta(0):
+        raise ValueError("a positive datetime.timedelta (or a number of seconds)")
+    return value
+
+
+def _aware_datetime(value: Any) -> datetime:
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise ValueError("a timezone-aware datetime.datetime, e.g. datetime(2015, 1, 1, tzinfo=timezone.utc)")
+    return value.astimezone(timezone.utc)
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
+        raise ValueError("a list of plugin names")
+    return tuple(value)
+
+
+def _names_or_none(value: Any) -> tuple[str, ...] | None:
+    return None if value is None else _names(value)
+
+
+def _intervals(value: Any) -> tuple[timedelta, ...]:
+    if not isinstance(value, (list, tuple)) or not value or not all(isinstance(v, timedelta) for v in value):
+        raise ValueError("a non-empty list of datetime.timedelta")
+    for interval in value:
+        interval_seconds(interval)
+    return tuple(sorted(set(value)))
+
+
+def _port_or_none(value: Any) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 65536:
+        raise ValueError("None or a TCP port number (1-65535)")
+    return value
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated settings; field ``a_b`` holds key ``statscache.a.b``."""
+
+    consumer_enabled: bool = True
+    consumer_epoch: datetime = datetime(2012, 1, 1, tzinfo=timezone.utc)
+    sqlalchemy_uri: str = "sqlite:///statscache.sqlite"
+    producer_frequency: timedelta = timedelta(seconds=1)
+    plugins_enabled: tuple[str, ...] | None = None
+    plugins_disabled: tuple[str, ...] = ()
+    plugins_intervals: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(hours=1), timedelta(days=1))
+    metrics_port: int | None = None
+
+
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "consumer_enabled": _boolean,
+    "consumer_epoch": _aware_datetime,
+    "sqlalchemy_uri": _string,
+    "producer_frequency": _duration,
+    "plugins_enabled": _names_or_none,
+    "plugins_disabled": _names,
+    "plugins_intervals": _intervals,
+    "metrics_port": _port_or_none,
+}
+
+
+def key_of(field_name: str) -> str:
+    """``consumer_enabled`` -> ``statscache.consumer.enabled``."""
+    section, _, name = field_name.partition("_")
+    return f"{PREFIX}{section}.{name}"
+
+
+KEYS: dict[str, str] = {key_of(f.name): f.name for f in fields(Config)}
+
+
+def load(raw: Mapping[str, Any]) -> Config:
+    """Validate the ``statscache.*`` keys of a fedmsg configuration dict."""
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if not isinstance(key, str) or not key.startswith(PREFIX):
+            continue
+        field_name = KEYS.get(key)
+        if field_name is None:
+            hint = difflib.get_close_matches(key, KEYS, n=1)
+            suggestion = f"; did you mean {hint[0]!r}?" if hint else f"; known keys: {', '.join(sorted(KEYS))}"
+            raise ConfigError(f"unknown configuration key {key!r}{suggestion}")
+        try:
+            values[field_name] = _CHECKS[field_name](value)
+        except ValueError as e:
+            raise ConfigError(f"configuration key {key!r} must be {e}, not {value!r}") from e
+    return Config(**values)

@@ -1,0 +1,46 @@
+"""The fedmsg-hub consumer: validates the configuration, builds the pipeline, feeds it every message."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import fedmsg.consumers
+
+from statscache import config as config_module
+from statscache import registry, shutdown
+from statscache.exceptions import ConfigError, PluginLoadError
+from statscache.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+
+
+class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
+    """Receives every message on the bus (topic ``*``) and hands it to the plugins."""
+
+    topic = "*"
+    config_key = "statscache.consumer.enabled"
+
+    def __init__(self, hub: Any) -> None:
+        try:
+            settings = config_module.load(hub.config)
+            plugins = registry.load(settings) if settings.consumer_enabled else []
+        except (ConfigError, PluginLoadError) as e:
+            # SystemExit passes through moksha's "log and carry on" handler:
+            # a hub with a broken configuration must not run and count nothing.
+            log.critical("statscache cannot start: %s", e)
+            raise SystemExit(f"statscache cannot start: {e}") from e
+        # fedmsg's own default for this key is "off"; statscache's is "on".
+        hub.config.setdefault(self.config_key, settings.consumer_enabled)
+        if not settings.consumer_enabled:
+            super().__init__(hub)  # logs "disabled by config" and returns
+            return
+        self.pipeline = Pipeline(settings, plugins)
+        if settings.metrics_port is not None:
+            self.pipeline.metrics.serve(settings.metrics_port)
+        super().__init__(hub)
+        shutdown.install(hub, self.pipeline.close)
+        log.info("statscache consumer ready with %d plugins", len(plugins))
+
+    def consume(self, message: dict[str, Any]) -> None:
+        self.pipeline.handle(message.get("body"))

@@ -1,0 +1,25 @@
+"""The exceptions statscache raises; everything else is a bug."""
+
+
+class StatscacheError(Exception):
+    """Base class of every error statscache raises on purpose."""
+
+
+class ConfigError(StatscacheError):
+    """A ``statscache.*`` configuration key is unknown or has the wrong type."""
+
+
+class PluginLoadError(StatscacheError):
+    """A ``statscache.plugin`` entry point could not be loaded or is incomplete."""
+
+
+class MalformedMessage(StatscacheError):
+    """An envelope from the bus cannot be counted.
+
+    ``reason`` is a short, stable slug used as the metrics label.
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail

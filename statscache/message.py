@@ -1,0 +1,90 @@
+"""One bus message as plugins see it, and the checks that turn an envelope into one."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from statscache.exceptions import MalformedMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A validated fedmsg envelope.
+
+    ``timestamp`` is the event time in UTC epoch seconds (the envelope's own
+    ``timestamp``, not the time statscache received it).
+    """
+
+    msg_id: str
+    topic: str
+    timestamp: float
+    msg: dict[str, Any]
+    envelope: Mapping[str, Any]
+
+    @property
+    def category(self) -> str:
+        """The topic's fourth dot-part (``org.fedoraproject.prod.CATEGORY...``)."""
+        parts = self.topic.split(".")
+        return parts[3] if len(parts) > 3 else ""
+
+    @property
+    def datetime(self) -> datetime:
+        return datetime.fromtimestamp(self.timestamp, tz=timezone.utc)
+
+
+def parse_envelope(envelope: Any) -> Message:
+    """Check an envelope (as fedmsg or datagrepper hands it over) and wrap it.
+
+    Raises :class:`MalformedMessage` naming what is wrong.
+    """
+    if isinstance(envelope, (str, bytes)):
+        try:
+            envelope = json.loads(envelope)
+        except ValueError as e:
+            raise MalformedMessage("not-json", str(e)) from e
+    if not isinstance(envelope, Mapping):
+        raise MalformedMessage("not-an-object", f"envelope is a {type(envelope).__name__}")
+    topic = envelope.get("topic")
+    if not isinstance(topic, str) or not topic:
+        raise MalformedMessage("no-topic", f"topic is {topic!r}")
+    msg = envelope.get("msg")
+    if not isinstance(msg, dict):
+        raise MalformedMessage("msg-not-object", f"msg is a {type(msg).__name__}")
+    msg_id = envelope.get("msg_id")
+    if not isinstance(msg_id, str) or not msg_id:
+        raise MalformedMessage("no-msg-id", f"msg_id is {msg_id!r}")
+    return Message(
+        msg_id=msg_id,
+        topic=topic,
+        timestamp=_parse_timestamp(envelope.get("timestamp")),
+        msg=msg,
+        envelope=envelope,
+    )
+
+
+def _parse_timestamp(value: Any) -> float:
+    """Epoch seconds from a number or an ISO 8601 string (naive means UTC)."""
+    if isinstance(value, bool):
+        raise MalformedMessage("bad-timestamp", f"timestamp is {value!r}")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    elif isinstance(value, str):
+        try:
+            seconds = float(value)
+        except ValueError:
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError as e:
+                raise MalformedMessage("bad-timestamp", f"timestamp is {value!r}") from e
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=timezone.utc)
+            seconds = parsed.timestamp()
+    else:
+        raise MalformedMessage("bad-timestamp", f"timestamp is {value!r}")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise MalformedMessage("bad-timestamp", f"timestamp is {value!r}")
+    return seconds

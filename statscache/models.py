@@ -1,0 +1,144 @@
+"""SQLAlchemy models: the declarative base, UTC timestamps, and the base statistics models.
+
+Each base model knows its columns and how to serialize its rows (JSON-ready
+dicts, CSV through :mod:`csv`). Plugins get a concrete table of their own from
+:func:`concrete_model`.
+"""
+
+from __future__ import annotations
+
+import csv
+import threading
+from datetime import datetime, timezone
+from typing import Any, ClassVar, Iterable, TextIO
+
+from sqlalchemy import BigInteger, DateTime, String, TypeDecorator, inspect
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as naive UTC and hands them back aware, on every backend."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError(f"refusing to store naive datetime {value!r}: statscache stores UTC only")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every statscache table."""
+
+
+def epoch_seconds(value: datetime) -> int | float:
+    """UTC epoch seconds, as an int when whole (window starts always are)."""
+    seconds = value.timestamp()
+    return int(seconds) if seconds.is_integer() else seconds
+
+
+class StatsModel(Base):
+    """A plugin's statistics table; knows how to describe and serialize itself."""
+
+    __abstract__ = True
+    #: Human-readable meaning of each column, served with the plugin's description.
+    column_docs: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def column_names(cls) -> list[str]:
+        return [column.key for column in inspect(cls).columns]
+
+    @classmethod
+    def columns(cls) -> list[dict[str, str]]:
+        """Name, type and meaning of each column, in table order."""
+        described = []
+        for column in inspect(cls).columns:
+            kind = "timestamp" if isinstance(column.type, UTCDateTime) else column.type.python_type.__name__
+            described.append({"name": column.key, "type": kind, "description": cls.column_docs.get(column.key, "")})
+        return described
+
+    def to_json(self) -> dict[str, Any]:
+        """The row as a JSON-ready dict; timestamps become UTC epoch seconds."""
+        row = {}
+        for name in self.column_names():
+            value = getattr(self, name)
+            row[name] = epoch_seconds(value) if isinstance(value, datetime) else value
+        return row
+
+    @classmethod
+    def to_csv(cls, rows: Iterable[StatsModel], out: TextIO) -> None:
+        """Write a header and one CSV record per row (RFC 4180 quoting by :mod:`csv`)."""
+        names = cls.column_names()
+        writer = csv.DictWriter(out, fieldnames=names, lineterminator="\r\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row.to_json())
+
+
+class VolumeModel(StatsModel):
+    """A count of messages per window."""
+
+    __abstract__ = True
+    column_docs = {
+        "timestamp": "start of the window (UTC)",
+        "volume": "number of distinct messages in the window",
+    }
+
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    volume: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class CategorizedVolumeModel(StatsModel):
+    """A count of messages per window and category."""
+
+    __abstract__ = True
+    column_docs = {
+        "timestamp": "start of the window (UTC)",
+        "category": "what the messages were grouped by",
+        "volume": "number of distinct messages of this category in the window",
+    }
+
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    category: Mapped[str] = mapped_column(String(), primary_key=True)
+    volume: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class LatestEventModel(StatsModel):
+    """The latest event of each category: a newer event replaces the row."""
+
+    __abstract__ = True
+    column_docs = {
+        "category": "what the event is about",
+        "timestamp": "when the latest event happened (UTC)",
+        "msg_id": "the message that announced it",
+        "status": "the state it reported",
+        "link": "where to read more",
+    }
+
+    category: Mapped[str] = mapped_column(String(), primary_key=True)
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    msg_id: Mapped[str] = mapped_column(String(), nullable=False)
+    status: Mapped[str] = mapped_column(String(), nullable=False, default="")
+    link: Mapped[str | None] = mapped_column(String(), nullable=True)
+
+
+_concrete: dict[tuple[type[StatsModel], str], type[StatsModel]] = {}
+_concrete_lock = threading.Lock()
+
+
+def concrete_model(abstract: type[StatsModel], table_name: str) -> type[StatsModel]:
+    """The table class of one plugin; made once per (kind, name) since a table is mapped only once."""
+    with _concrete_lock:
+        key = (abstract, table_name)
+        if key not in _concrete:
+            class_name = "".join(part.title() for part in table_name.split("_")) + abstract.__name__
+            _concrete[key] = type(class_name, (abstract,), {"__tablename__": table_name})
+        existing = _concrete[key]
+    return existing

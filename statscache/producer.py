@@ -1,0 +1,46 @@
+"""The moksha polling producer that flushes the statistics every ``statscache.producer.frequency``."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import moksha.hub.api.producer
+
+from statscache.consumer import StatscacheConsumer
+
+log = logging.getLogger(__name__)
+
+
+class StatscacheProducer(moksha.hub.api.producer.PollingProducer):
+    """Flushes the consumer's pipeline on a timer, on a thread of the hub's pool."""
+
+    def __init__(self, hub: Any) -> None:
+        consumers = [c for c in getattr(hub, "consumers", []) if isinstance(c, StatscacheConsumer)]
+        if not consumers or not hasattr(consumers[0], "pipeline"):
+            log.info("statscache producer idle: the statscache consumer is not running")
+            self.hub = hub
+            return
+        self.pipeline = consumers[0].pipeline
+        self.frequency = self.pipeline.config.producer_frequency
+        self._stopping = threading.Event()
+        super().__init__(hub)
+
+    def poll(self) -> None:
+        # moksha stops polling for good when poll() raises: nothing may escape.
+        try:
+            self.pipeline.flush()
+        except Exception:
+            log.exception("statscache flush raised; will retry on the next poll")
+
+    def _work(self) -> None:
+        # moksha's own loop sleeps up to 5 s between checks of self.die, too slow
+        # for a prompt shutdown; wait on an event that stop() sets instead.
+        while not self._stopping.wait(self.frequency):
+            self._poll()
+
+    def stop(self) -> None:
+        super().stop()
+        if hasattr(self, "_stopping"):
+            self._stopping.set()
