@@ -42,5 +42,11 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
         shutdown.install(hub, self.pipeline.close)
         log.info("statscache consumer ready with %d plugins", len(plugins))
 
+    def _consume(self, message: Any) -> Any:
+        # Runs on the reactor thread as a message comes off the bus, before it is queued.
+        if hasattr(self, "pipeline"):
+            self.pipeline.metrics.received.inc()
+        return super()._consume(message)
+
     def consume(self, message: dict[str, Any]) -> None:
         self.pipeline.handle(message.get("body"))

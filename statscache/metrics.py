@@ -12,7 +12,7 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.messages = Counter(
             "statscache_messages",
-            "Envelopes handed to statscache, by outcome (processed, rejected, before_epoch)",
+            "Envelopes, by outcome: received off the bus, then processed, rejected or before_epoch",
             ["outcome"],
             registry=self.registry,
         )
@@ -30,7 +30,7 @@ class Metrics:
         )
         self.duplicates = Counter(
             "statscache_duplicates",
-            "Messages a plugin had already counted in an earlier flush, dropped",
+            "Copies of messages a plugin already had (cached or counted), dropped",
             ["plugin"],
             registry=self.registry,
         )
@@ -46,12 +46,20 @@ class Metrics:
             ["result"],
             registry=self.registry,
         )
+        self.received = self.messages.labels("received")
         self.processed = self.messages.labels("processed")
         self.before_epoch = self.messages.labels("before_epoch")
 
     def value(self, name: str, **labels: str) -> float:
         """Current value of a counter sample (0 when never incremented)."""
         return self.registry.get_sample_value(f"{name}_total", labels) or 0.0
+
+    def summary(self) -> str:
+        """One line of the main counters, for the log."""
+        outcomes = ("received", "processed", "rejected", "before_epoch")
+        parts = [f"{outcome}={self.value('statscache_messages', outcome=outcome):.0f}" for outcome in outcomes]
+        parts.append(f"flush_failures={self.value('statscache_flushes', result='failed'):.0f}")
+        return " ".join(parts)
 
     def serve(self, port: int) -> None:
         """Expose ``/metrics`` on 127.0.0.1:``port`` from a daemon thread."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Sequence
 
 from statscache.config import Config
@@ -29,6 +30,7 @@ class Pipeline:
         self.session_factory = make_session_factory(self.engine)
         self._flusher = Flusher(self.session_factory, self.plugins, self.metrics)
         self._epoch = config.consumer_epoch.timestamp()
+        self._duplicates = [(plugin, self.metrics.duplicates.labels(plugin.ident)) for plugin in self.plugins]
 
     def handle(self, envelope: Any) -> None:
         """Count one envelope; bad input is logged and counted, never raised."""
@@ -42,9 +44,10 @@ class Pipeline:
         if message.timestamp < self._epoch:
             self.metrics.before_epoch.inc()
             return
-        for plugin in self.plugins:
+        for plugin, duplicates in self._duplicates:
             try:
-                plugin.process(message)
+                if not plugin.process(message):
+                    duplicates.inc()
             except Exception:
                 self.metrics.plugin_errors.labels(plugin.ident, "process").inc()
                 log.exception("plugin %s failed on message %s", plugin.ident, message.msg_id)
@@ -54,9 +57,14 @@ class Pipeline:
         """Write the caches now; True when nothing is left waiting because of an error."""
         return self._flusher.flush()
 
-    def close(self) -> None:
-        """Final flush, then release the database."""
-        if not self.flush():
+    def close(self, attempts: int = 3, pause: float = 0.5) -> None:
+        """Final flush (retried a few times: a locked database is usually free again soon), then release the database."""
+        for attempt in range(attempts):
+            if self.flush():
+                break
+            time.sleep(pause)
+        else:
             waiting = sum(plugin.pending() for plugin in self.plugins)
             log.error("statscache could not write its final flush; %d cached messages are not stored", waiting)
+        log.info("statscache stopped: %s", self.metrics.summary())
         self.engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from sqlalchemy import and_, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,11 @@ def add_counts(session: Session, model: type, key_columns: Sequence[str], rows: 
 
 
 def replace_if_newer(session: Session, model: type, key_columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
-    """Insert rows, replacing an existing row only with one whose ``timestamp`` is not older."""
+    """Insert rows, replacing an existing row only with a newer one.
+
+    Newer means a later ``timestamp``, or the same one and a larger ``msg_id``:
+    a total order, so the row that stays never depends on arrival order.
+    """
     if not rows:
         return
     statement = _insert_for(session, model)
@@ -41,6 +46,9 @@ def replace_if_newer(session: Session, model: type, key_columns: Sequence[str], 
     statement = statement.on_conflict_do_update(
         index_elements=list(key_columns),
         set_={name: statement.excluded[name] for name in rows[0] if name not in keys},
-        where=statement.excluded.timestamp >= model.timestamp,
+        where=or_(
+            statement.excluded.timestamp > model.timestamp,
+            and_(statement.excluded.timestamp == model.timestamp, statement.excluded.msg_id >= model.msg_id),
+        ),
     )
     session.execute(statement, rows)

@@ -25,15 +25,15 @@ import threading
 from abc import ABC, abstractmethod
 from collections import Counter
 from datetime import datetime, timedelta, timezone
-from typing import Any, ClassVar, Generic, Iterable, Mapping, TypeVar
+from typing import Any, ClassVar, Generic, Iterable, Mapping, NamedTuple, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from statscache.ledger import PluginState
 from statscache.message import Message
-from statscache.models import CategorizedVolumeModel, StatsModel, VolumeModel, concrete_model
-from statscache.upsert import add_counts
+from statscache.models import CategorizedVolumeModel, LatestEventModel, StatsModel, VolumeModel, concrete_model
+from statscache.upsert import add_counts, replace_if_newer
 from statscache.windows import interval_seconds, interval_suffix, window_start
 
 __all__ = [
@@ -41,6 +41,8 @@ __all__ = [
     "BasePlugin",
     "CountingPlugin",
     "VolumePlugin",
+    "LatestEventPlugin",
+    "Event",
     "Message",
     "InvalidKey",
 ]
@@ -114,11 +116,14 @@ class BasePlugin(ABC, Generic[T]):
     def update(self, session: Session, batch: Batch[T]) -> None:
         """Write a drained batch of not-yet-counted messages; the caller commits."""
 
-    def process(self, message: Message) -> None:
-        """Cache what ``message`` contributes; a copy already in the cache is ignored."""
+    def process(self, message: Message) -> bool:
+        """Cache what ``message`` contributes; False when a copy was already cached (and this one ignored)."""
         contribution = self.contribution(message)
         with self._lock:
-            self._pending.setdefault(message.msg_id, (message.timestamp, contribution))
+            if message.msg_id in self._pending:
+                return False
+            self._pending[message.msg_id] = (message.timestamp, contribution)
+        return True
 
     def drain(self) -> Batch[T]:
         """Take the whole cache, leaving an empty one (an atomic swap)."""
@@ -209,7 +214,49 @@ class VolumePlugin(BasePlugin[int]):
         add_counts(session, self.model, ("timestamp",), rows)
 
 
-def _utc(epoch_seconds: int) -> datetime:
+class Event(NamedTuple):
+    """One event a :class:`LatestEventPlugin` keeps: the newest per category wins."""
+
+    category: str
+    status: str
+    link: str | None = None
+
+
+class LatestEventPlugin(BasePlugin[Event]):
+    """Keeps the latest event of each category; write :meth:`event`.
+
+    A category that recurs replaces its row (only with a newer event), so
+    replays and out-of-order deliveries leave the newest one in place.
+    """
+
+    def __init__(self, interval: timedelta | None = None) -> None:
+        super().__init__(interval)
+        self.model = concrete_model(LatestEventModel, self.table_name)
+
+    @abstractmethod
+    def event(self, message: Message) -> Event | None:
+        """The event ``message`` announces (None: it announces none)."""
+
+    def contribution(self, message: Message) -> Event | None:
+        return self.event(message)
+
+    def update(self, session: Session, batch: Batch[Event]) -> None:
+        newest: dict[str, tuple[float, str, Event]] = {}
+        for msg_id, (timestamp, event) in batch.items():
+            if event is None:
+                continue
+            current = newest.get(event.category)
+            # Ties on time go to the larger msg_id, so the outcome never depends on arrival order.
+            if current is None or (timestamp, msg_id) > current[:2]:
+                newest[event.category] = (timestamp, msg_id, event)
+        rows = [
+            {"category": category, "timestamp": _utc(timestamp), "msg_id": msg_id, "status": event.status, "link": event.link}
+            for category, (timestamp, msg_id, event) in newest.items()
+        ]
+        replace_if_newer(session, self.model, ("category",), rows)
+
+
+def _utc(epoch_seconds: float) -> datetime:
     return datetime.fromtimestamp(epoch_seconds, tz=timezone.utc)
 
 

@@ -1,0 +1,60 @@
+"""Helpers shared by unit and integration tests: the recorded data and an independent recount."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from sqlalchemy import Engine, text
+
+DATA = Path(__file__).parent / "data" / "autocloud-2015-10.jsonl.gz"
+BUILTIN_IDENTS = [
+    f"{family}-{suffix}" for family in ("volume", "volume-by-category") for suffix in ("1m", "1h", "1d")
+]
+
+
+def recorded_lines() -> list[str]:
+    """The 1,302 recorded envelopes, one JSON document per line, in recorded order."""
+    with gzip.open(DATA, "rt", encoding="utf-8") as lines:
+        return [line.rstrip("\n") for line in lines if line.strip()]
+
+
+def recorded_envelopes() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in recorded_lines()]
+
+
+_TRUNCATE = {
+    "1m": dict(second=0, microsecond=0),
+    "1h": dict(minute=0, second=0, microsecond=0),
+    "1d": dict(hour=0, minute=0, second=0, microsecond=0),
+}
+
+
+def recount(envelopes: Iterable[dict[str, Any]], ident: str) -> Counter[tuple[int, str | None]]:
+    """What a built-in plugin must hold, computed the slow, obvious way (calendar truncation)."""
+    family, _, suffix = ident.rpartition("-")
+    distinct = {envelope["msg_id"]: envelope for envelope in envelopes}
+    counts: Counter[tuple[int, str | None]] = Counter()
+    for envelope in distinct.values():
+        moment = datetime.fromtimestamp(envelope["timestamp"], tz=timezone.utc).replace(**_TRUNCATE[suffix])
+        key = envelope["topic"].split(".")[3] if family == "volume-by-category" else None
+        counts[(int(moment.timestamp()), key)] += 1
+    return counts
+
+
+def stored(engine: Engine, ident: str) -> Counter[tuple[int, str | None]]:
+    """What a built-in plugin's table holds, in the shape :func:`recount` returns."""
+    table = ident.replace("-", "_")
+    keyed = ident.startswith("volume-by-")
+    columns = "timestamp, category, volume" if keyed else "timestamp, NULL, volume"
+    counts: Counter[tuple[int, str | None]] = Counter()
+    with engine.connect() as connection:
+        for moment, key, volume in connection.execute(text(f"SELECT {columns} FROM {table}")):
+            if isinstance(moment, str):
+                moment = datetime.fromisoformat(moment)
+            counts[(int(moment.replace(tzinfo=timezone.utc).timestamp()), key)] = volume
+    return counts

@@ -1,0 +1,55 @@
+"""Plugin classes for the loader tests, good and bad."""
+
+from statscache.plugins import BasePlugin, CountingPlugin, LatestEventPlugin, Event
+
+
+class ByTopic(CountingPlugin):
+    name = "By topic"
+    summary = "messages per topic"
+    description = "Counts messages per window and topic."
+
+    def keys(self, message):
+        return (message.topic,)
+
+
+class NoDescription(CountingPlugin):
+    name = "No description"
+    summary = "forgot one"
+
+    def keys(self, message):
+        return ()
+
+
+class BlankSummary(CountingPlugin):
+    name = "Blank"
+    summary = "   "
+    description = "whitespace is not a summary"
+
+    def keys(self, message):
+        return ()
+
+
+class NotAPlugin:
+    name = summary = description = "looks right, is not"
+
+
+class Statuses(LatestEventPlugin):
+    name = "Statuses"
+    summary = "latest status per category"
+    description = "The newest status each category reported."
+
+    def event(self, message):
+        status = message.msg.get("status")
+        return Event(message.category, status, message.msg.get("url")) if status else None
+
+
+class Exploding(CountingPlugin):
+    name = "Exploding"
+    summary = "raises on purpose"
+    description = "Raises on every message whose msg has 'explode'."
+
+    def keys(self, message):
+        if "explode" in message.msg:
+            raise RuntimeError("boom")
+        return ("ok",)
+

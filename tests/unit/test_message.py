@@ -1,0 +1,78 @@
+import json
+import math
+
+import pytest
+
+from statscache.exceptions import MalformedMessage
+from statscache.message import parse_envelope
+from tests.support import recorded_envelopes
+
+GOOD = {
+    "topic": "org.fedoraproject.prod.buildsys.build.state.change",
+    "msg": {"name": "kernel"},
+    "msg_id": "2015-d168b9b4-15e1-44cc-abcc-aa766b0b6e51",
+    "timestamp": 1444368907.0,
+    "i": 1,
+    "username": "apache",
+}
+
+
+def test_parses_a_recorded_envelope():
+    envelope = recorded_envelopes()[0]
+    message = parse_envelope(envelope)
+    assert message.msg_id == envelope["msg_id"]
+    assert message.topic == "org.fedoraproject.prod.autocloud.image.queued"
+    assert message.category == "autocloud"
+    assert message.timestamp == 1444368907.0
+    assert message.datetime.isoformat() == "2015-10-09T05:35:07+00:00"
+
+
+def test_parses_a_json_string_too():
+    assert parse_envelope(json.dumps(GOOD)).msg_id == GOOD["msg_id"]
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        (1444368907, 1444368907.0),
+        ("1444368907.5", 1444368907.5),
+        ("2015-10-09T05:35:07+00:00", 1444368907.0),
+        ("2015-10-09T05:35:07", 1444368907.0),  # naive means UTC
+        ("2015-10-09T07:35:07+02:00", 1444368907.0),
+    ],
+)
+def test_timestamp_forms(value, seconds):
+    assert parse_envelope({**GOOD, "timestamp": value}).timestamp == seconds
+
+
+def test_short_topic_has_empty_category():
+    assert parse_envelope({**GOOD, "topic": "a.b.c"}).category == ""
+
+
+@pytest.mark.parametrize(
+    ("envelope", "reason"),
+    [
+        ("{not json", "not-json"),
+        (b"\xff\xfe", "not-json"),
+        ([1, 2], "not-an-object"),
+        (None, "not-an-object"),
+        ({k: v for k, v in GOOD.items() if k != "topic"}, "no-topic"),
+        ({**GOOD, "topic": ""}, "no-topic"),
+        ({**GOOD, "topic": 42}, "no-topic"),
+        ({**GOOD, "msg": "a string"}, "msg-not-object"),
+        ({**GOOD, "msg": None}, "msg-not-object"),
+        ({k: v for k, v in GOOD.items() if k != "msg_id"}, "no-msg-id"),
+        ({**GOOD, "msg_id": ""}, "no-msg-id"),
+        ({k: v for k, v in GOOD.items() if k != "timestamp"}, "bad-timestamp"),
+        ({**GOOD, "timestamp": "yesterday"}, "bad-timestamp"),
+        ({**GOOD, "timestamp": True}, "bad-timestamp"),
+        ({**GOOD, "timestamp": math.nan}, "bad-timestamp"),
+        ({**GOOD, "timestamp": math.inf}, "bad-timestamp"),
+        ({**GOOD, "timestamp": -1}, "bad-timestamp"),
+        ({**GOOD, "timestamp": [1]}, "bad-timestamp"),
+    ],
+)
+def test_malformed_envelopes_name_their_reason(envelope, reason):
+    with pytest.raises(MalformedMessage) as caught:
+        parse_envelope(envelope)
+    assert caught.value.reason == reason

@@ -1,0 +1,207 @@
+"""The whole path of a message, on a real SQLite file: exact counts, whatever happens."""
+
+import random
+import sqlite3
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from statscache import registry
+from statscache.config import Config
+from statscache.pipeline import Pipeline
+from statscache.plugins.volume import VolumeByCategory
+from tests.support import BUILTIN_IDENTS, recorded_envelopes, recount, stored
+from tests.unit.sample_plugins import Exploding, Statuses
+
+EPOCH = datetime(2015, 1, 1, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def envelopes():
+    return recorded_envelopes()
+
+
+@pytest.fixture
+def make_pipeline(tmp_path):
+    made = []
+
+    def make(plugins=None, **settings):
+        config = Config(sqlalchemy_uri=f"sqlite:///{tmp_path / 'stats.sqlite'}", consumer_epoch=EPOCH, **settings)
+        pipeline = Pipeline(config, registry.load(config) if plugins is None else plugins)
+        made.append(pipeline)
+        return pipeline
+
+    yield make
+    for pipeline in made:
+        pipeline.engine.dispose()
+
+
+def assert_exact(pipeline, envelopes, idents=BUILTIN_IDENTS):
+    for ident in idents:
+        assert stored(pipeline.engine, ident) == recount(envelopes, ident), ident
+
+
+def feed(pipeline, envelopes):
+    for envelope in envelopes:
+        pipeline.handle(envelope)
+
+
+def test_recorded_stream_is_counted_exactly(make_pipeline, envelopes):
+    pipeline = make_pipeline()
+    feed(pipeline, envelopes)
+    assert pipeline.flush()
+    assert_exact(pipeline, envelopes)
+    assert sum(recount(envelopes, "volume-1d").values()) == 1300
+    assert pipeline.metrics.value("statscache_duplicates", plugin="volume-1m") == 2  # the two recorded twins
+
+
+def test_stream_twice_shuffled_and_across_a_restart_changes_nothing(make_pipeline, envelopes):
+    first = make_pipeline()
+    feed(first, envelopes[:700])
+    assert first.flush()
+    feed(first, envelopes[:400])  # replayed while running
+    first.close()
+    again = make_pipeline()  # a restart on the same database
+    shuffled = envelopes[:]
+    random.Random(7).shuffle(shuffled)
+    feed(again, shuffled[:650])
+    assert again.flush()
+    feed(again, shuffled[650:])
+    assert again.flush()
+    feed(again, envelopes)
+    assert again.flush()
+    assert_exact(again, envelopes)
+    counted_before = len({e["msg_id"] for e in envelopes[:700]})
+    assert first.metrics.value("statscache_duplicates", plugin="volume-1h") == 700 - counted_before + 400
+    assert again.metrics.value("statscache_duplicates", plugin="volume-1h") == (1302 - 1300 + counted_before) + 1302
+
+
+def test_a_plugin_installed_later_counts_old_messages_once(make_pipeline, envelopes):
+    old = make_pipeline(plugins=[VolumeByCategory(timedelta(hours=1))])
+    feed(old, envelopes)
+    old.close()
+    both = make_pipeline()  # all built-ins: volume-* is new, volume-by-category-1h is not
+    feed(both, envelopes)
+    assert both.flush()
+    feed(both, envelopes)
+    assert both.flush()
+    assert_exact(both, envelopes)
+    assert both.metrics.value("statscache_duplicates", plugin="volume-by-category-1h") == 2 * 1302
+    assert both.metrics.value("statscache_counted_messages", plugin="volume-1h") == 1300
+
+
+def test_messages_before_the_epoch_are_skipped_and_counted(make_pipeline, envelopes):
+    pipeline = make_pipeline(plugins=None)
+    pipeline._epoch = envelopes[100]["timestamp"]
+    feed(pipeline, envelopes)
+    assert pipeline.flush()
+    kept = [e for e in envelopes if e["timestamp"] >= envelopes[100]["timestamp"]]
+    assert_exact(pipeline, kept)
+    assert pipeline.metrics.value("statscache_messages", outcome="before_epoch") == len(envelopes) - len(kept)
+
+
+def test_malformed_envelopes_are_counted_by_reason_and_harm_nothing(make_pipeline, envelopes):
+    pipeline = make_pipeline()
+    bad = ["not json", {"topic": "a.b.c.d", "msg": "text", "msg_id": "x", "timestamp": 1}, {"msg": {}}, None]
+    feed(pipeline, bad[:2] + envelopes + bad[2:])
+    assert pipeline.flush()
+    assert_exact(pipeline, envelopes)
+    value = pipeline.metrics.value
+    assert value("statscache_messages", outcome="rejected") == 4
+    assert value("statscache_rejected_messages", reason="not-json") == 1
+    assert value("statscache_rejected_messages", reason="msg-not-object") == 1
+    assert value("statscache_rejected_messages", reason="no-topic") == 1
+    assert value("statscache_rejected_messages", reason="not-an-object") == 1
+
+
+def test_a_failing_plugin_is_counted_and_the_others_still_count(make_pipeline, envelopes):
+    exploding = Exploding(timedelta(days=1))
+    pipeline = make_pipeline(plugins=[exploding, *registry.load(Config())])
+    poisoned = [dict(e, msg=dict(e["msg"], explode=True)) if i % 10 == 0 else e for i, e in enumerate(envelopes)]
+    feed(pipeline, poisoned)
+    assert pipeline.flush()
+    assert_exact(pipeline, poisoned)
+    assert pipeline.metrics.value("statscache_plugin_errors", plugin="exploding-1d", stage="process") == 131
+    healthy = {e["msg_id"] for i, e in enumerate(poisoned) if i % 10 != 0}
+    assert sum(stored(pipeline.engine, "exploding-1d").values()) == len(healthy)
+
+
+def test_a_plugin_whose_table_fails_keeps_its_batch_and_the_others_commit(make_pipeline, envelopes, tmp_path):
+    pipeline = make_pipeline()
+    feed(pipeline, envelopes[:600])
+    outside = sqlite3.connect(tmp_path / "stats.sqlite")
+    outside.execute("ALTER TABLE volume_1h RENAME TO volume_1h_away")
+    outside.commit()
+    assert not pipeline.flush()
+    assert pipeline.metrics.value("statscache_plugin_errors", plugin="volume-1h", stage="update") == 1
+    assert_exact(pipeline, envelopes[:600], [i for i in BUILTIN_IDENTS if i != "volume-1h"])
+    feed(pipeline, envelopes[300:])
+    outside.execute("ALTER TABLE volume_1h_away RENAME TO volume_1h")
+    outside.commit()
+    outside.close()
+    assert pipeline.flush()
+    assert_exact(pipeline, envelopes)
+
+
+def test_a_failed_transaction_loses_nothing_and_is_retried(make_pipeline, envelopes, tmp_path):
+    pipeline = make_pipeline()
+    feed(pipeline, envelopes[:500])
+    outside = sqlite3.connect(tmp_path / "stats.sqlite")
+    outside.execute("ALTER TABLE statscache_ledger RENAME TO ledger_away")
+    outside.commit()
+    assert pipeline.flush() is False  # never raises
+    assert pipeline.metrics.value("statscache_flushes", result="failed") == 1
+    assert stored(pipeline.engine, "volume-1m") == {}
+    feed(pipeline, envelopes[250:])
+    outside.execute("ALTER TABLE ledger_away RENAME TO statscache_ledger")
+    outside.commit()
+    outside.close()
+    assert pipeline.flush()
+    assert_exact(pipeline, envelopes)
+
+
+def test_handling_and_flushing_concurrently_is_exact(make_pipeline, envelopes):
+    pipeline = make_pipeline()
+    stop = threading.Event()
+
+    def flush_continuously():
+        while not stop.is_set():
+            pipeline.flush()
+
+    flusher = threading.Thread(target=flush_continuously)
+    flusher.start()
+    halves = [envelopes[::2] + envelopes, envelopes[1::2] + envelopes[::-1]]
+    feeders = [threading.Thread(target=feed, args=(pipeline, half)) for half in halves]
+    for feeder in feeders:
+        feeder.start()
+    for feeder in feeders:
+        feeder.join()
+    stop.set()
+    flusher.join()
+    assert pipeline.flush()
+    assert_exact(pipeline, envelopes)
+
+
+def test_latest_event_keeps_the_newest_per_category_whatever_the_order(make_pipeline, envelopes):
+    plugin = Statuses()
+    pipeline = make_pipeline(plugins=[plugin])
+    reordered = envelopes[::-1]
+    feed(pipeline, reordered[:500])
+    assert pipeline.flush()
+    feed(pipeline, reordered)
+    assert pipeline.flush()
+    newest = max(envelopes, key=lambda e: (e["timestamp"], e["msg_id"]))
+    with pipeline.session_factory() as session:
+        rows = session.scalars(select(plugin.model)).all()
+        assert [row.to_json() for row in rows] == [
+            {
+                "category": "autocloud",
+                "timestamp": int(newest["timestamp"]),
+                "msg_id": newest["msg_id"],
+                "status": newest["msg"]["status"],
+                "link": None,
+            }
+        ]
+        assert plugin.latest(session) == datetime.fromtimestamp(newest["timestamp"], tz=timezone.utc)

@@ -1,0 +1,76 @@
+from datetime import timedelta
+from importlib.metadata import EntryPoint
+
+import pytest
+
+from statscache import registry
+from statscache.config import Config
+from statscache.exceptions import ConfigError, PluginLoadError
+from statscache.plugins.volume import Volume, VolumeByCategory
+
+
+def entry(name, target):
+    return EntryPoint(name=name, value=target, group=registry.ENTRY_POINT_GROUP)
+
+
+def test_built_ins_are_installed_through_the_same_entry_point_group():
+    classes = registry.discover()
+    assert classes["volume"] is Volume
+    assert classes["volume-by-category"] is VolumeByCategory
+
+
+def test_default_config_runs_each_windowed_plugin_at_each_interval():
+    idents = [plugin.ident for plugin in registry.load(Config())]
+    assert idents == [
+        "volume-1m", "volume-1h", "volume-1d",
+        "volume-by-category-1m", "volume-by-category-1h", "volume-by-category-1d",
+    ]
+
+
+def test_third_party_plugin_is_loaded_by_entry_point():
+    classes = registry.discover([entry("by-topic", "tests.unit.sample_plugins:ByTopic")])
+    plugins = registry.instantiate(classes, Config(plugins_intervals=(timedelta(minutes=5),)))
+    assert [p.ident for p in plugins] == ["by-topic-5m"]
+    assert plugins[0].model.__tablename__ == "by_topic_5m"
+
+
+def test_unwindowed_plugin_has_a_plain_ident():
+    classes = registry.discover([entry("statuses", "tests.unit.sample_plugins:Statuses")])
+    assert [p.ident for p in registry.instantiate(classes, Config())] == ["statuses"]
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("tests.unit.sample_plugins:NoDescription", "lacks description"),
+        ("tests.unit.sample_plugins:BlankSummary", "lacks summary"),
+        ("tests.unit.sample_plugins:NotAPlugin", "not a statscache.plugins.BasePlugin subclass"),
+        ("tests.unit.broken_plugin:Anything", "failed to load: ImportError"),
+        ("tests.unit.sample_plugins:Missing", "failed to load: AttributeError"),
+    ],
+)
+def test_bad_plugins_are_refused_with_their_entry_point_name(target, message):
+    with pytest.raises(PluginLoadError) as caught:
+        registry.discover([entry("the-bad-one", target)])
+    assert "'the-bad-one'" in str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_enabled_and_disabled_select_plugins():
+    classes = registry.discover()
+    only = registry.instantiate(classes, Config(plugins_enabled=("volume",)))
+    assert [p.ident for p in only] == ["volume-1m", "volume-1h", "volume-1d"]
+    without = registry.instantiate(classes, Config(plugins_disabled=("volume",)))
+    assert all(p.ident.startswith("volume-by-category") for p in without)
+
+
+@pytest.mark.parametrize("key", ["enabled", "disabled"])
+def test_naming_a_plugin_that_is_not_installed_is_a_config_error(key):
+    with pytest.raises(ConfigError, match=rf"statscache\.plugins\.{key} .*volum\b.*installed: volume"):
+        registry.instantiate(registry.discover(), Config(**{f"plugins_{key}": ("volum",)}))
+
+
+def test_two_plugins_with_one_ident_are_refused():
+    classes = registry.discover([entry("a", "tests.unit.sample_plugins:ByTopic"), entry("b", "tests.unit.sample_plugins:ByTopic")])
+    with pytest.raises(PluginLoadError, match="by-topic-1m"):
+        registry.instantiate(classes, Config())
