@@ -29,6 +29,7 @@ setup(
             "pytest>=8",
             "hypothesis>=6.100",
             "pyzmq>=25",
+            "docutils>=0.20",
         ],
     },
     entry_points={

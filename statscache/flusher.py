@@ -8,7 +8,7 @@ from typing import Any, Sequence
 
 from sqlalchemy.orm import sessionmaker
 
-from statscache.ledger import Ledger
+from statscache.ledger import Claims, Ledger
 from statscache.metrics import Metrics
 from statscache.plugins import Batch, BasePlugin
 
@@ -62,9 +62,9 @@ class Flusher:
         with self._session_factory() as session, session.begin():
             everything = set().union(*(batch.keys() for _, batch in batches))
             before = self._ledger.counted_by(session, everything)
-            counted: dict[str, dict[str, float]] = {}
+            counted: dict[str, Batch[Any]] = {}
             for plugin, batch in batches:
-                fresh = {m: entry for m, entry in batch.items() if plugin.ident not in before.get(m, ())}
+                fresh = _without_counted(batch, plugin.ident, before)
                 try:
                     with session.begin_nested():
                         plugin.update(session, fresh)
@@ -73,10 +73,21 @@ class Flusher:
                     self._metrics.plugin_errors.labels(plugin.ident, "update").inc()
                     failed.append((plugin, batch))
                     continue
-                counted[plugin.ident] = {m: timestamp for m, (timestamp, _) in batch.items()}
+                counted[plugin.ident] = batch
                 written.append((plugin, len(fresh), len(batch) - len(fresh)))
             self._ledger.record(session, before, counted)
         # Only after the commit: a failed commit restores every batch instead.
         for plugin, batch in failed:
             plugin.restore(batch)
         return written, bool(failed)
+
+
+def _without_counted(batch: Batch[Any], ident: str, before: Claims) -> Batch[Any]:
+    """The part of ``batch`` that plugin ``ident`` has not counted yet (the batch itself when that is all of it)."""
+    counted = [msg_id for msg_id, idents in before.items() if ident in idents and msg_id in batch]
+    if not counted:
+        return batch
+    fresh = dict(batch)
+    for msg_id in counted:
+        del fresh[msg_id]
+    return fresh

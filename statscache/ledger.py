@@ -10,9 +10,9 @@ installed later can still count old messages (through backfill) exactly once.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
-from sqlalchemy import Float, Integer, String, insert, select, update
+from sqlalchemy import Float, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from statscache.models import Base, UTCDateTime
@@ -77,21 +77,16 @@ class Ledger:
                 found[msg_id] = self._idents(session, set_id)
         return found
 
-    def record(
-        self,
-        session: Session,
-        before: Claims,
-        counted: Mapping[str, Mapping[str, float]],
-    ) -> None:
-        """Record that each plugin ident in ``counted`` has counted its messages (``msg_id -> timestamp``).
+    def record(self, session: Session, before: Claims, counted: Mapping[str, Mapping[str, tuple[float, Any]]]) -> None:
+        """Record that each plugin ident in ``counted`` has counted its batch (``msg_id -> (timestamp, ...)``).
 
         ``before`` is what :meth:`counted_by` returned in this same transaction.
         """
         claimed: dict[str, frozenset[str]] = {}
-        timestamps: dict[str, float] = {}
-        for messages, idents in _group_by_messages(counted):
-            timestamps.update(messages)
-            for msg_id in messages:
+        entries: dict[str, tuple[float, Any]] = {}
+        for batch, idents in _group_by_messages(counted):
+            entries.update(batch)
+            for msg_id in batch:
                 previous = claimed.get(msg_id)
                 claimed[msg_id] = idents if previous is None else previous | idents
         inserts, updates = [], []
@@ -99,17 +94,18 @@ class Ledger:
             already = before.get(msg_id)
             if already is None:
                 inserts.append(
-                    {"msg_id": msg_id, "timestamp": timestamps[msg_id], "plugin_set_id": self._id(session, idents)}
+                    {"msg_id": msg_id, "timestamp": entries[msg_id][0], "plugin_set_id": self._id(session, idents)}
                 )
             elif not idents <= already:
                 updates.append({"msg_id": msg_id, "plugin_set_id": self._id(session, already | idents)})
+        table = LedgerEntry.__table__
         if inserts:
-            session.execute(insert(LedgerEntry), inserts)
-        if updates:
-            session.execute(update(LedgerEntry), updates)
-        for ident, messages in counted.items():
-            if messages:
-                self._advance(session, ident, max(messages.values()))
+            session.execute(table.insert(), inserts)
+        for row in updates:  # rare: a message counted again by a plugin that had not seen it
+            session.execute(table.update().where(table.c.msg_id == row["msg_id"]).values(plugin_set_id=row["plugin_set_id"]))
+        for ident, batch in counted.items():
+            if batch:
+                self._advance(session, ident, max(timestamp for timestamp, _ in batch.values()))
 
     def _advance(self, session: Session, ident: str, timestamp: float) -> None:
         newest = datetime.fromtimestamp(timestamp, tz=timezone.utc)
@@ -145,9 +141,9 @@ class Ledger:
         self._set_of[set_id] = idents
 
 
-def _group_by_messages(counted: Mapping[str, Mapping[str, float]]) -> list[tuple[Mapping[str, float], frozenset[str]]]:
+def _group_by_messages(counted: Mapping[str, Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], frozenset[str]]]:
     """Group idents that counted the very same messages (the usual case: all of them)."""
-    groups: list[tuple[Mapping[str, float], set[str]]] = []
+    groups: list[tuple[Mapping[str, Any], set[str]]] = []
     for ident, messages in counted.items():
         for group_messages, idents in groups:
             if group_messages.keys() == messages.keys():

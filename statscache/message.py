@@ -24,12 +24,8 @@ class Message:
     timestamp: float
     msg: dict[str, Any]
     envelope: Mapping[str, Any]
-
-    @property
-    def category(self) -> str:
-        """The topic's fourth dot-part (``org.fedoraproject.prod.CATEGORY...``)."""
-        parts = self.topic.split(".")
-        return parts[3] if len(parts) > 3 else ""
+    #: The topic's fourth dot-part (``org.fedoraproject.prod.CATEGORY...``), or "".
+    category: str
 
     @property
     def datetime(self) -> datetime:
@@ -63,7 +59,13 @@ def parse_envelope(envelope: Any) -> Message:
         timestamp=_parse_timestamp(envelope.get("timestamp")),
         msg=msg,
         envelope=envelope,
+        category=_category(topic),
     )
+
+
+def _category(topic: str) -> str:
+    parts = topic.split(".", 4)
+    return parts[3] if len(parts) > 3 else ""
 
 
 def _parse_timestamp(value: Any) -> float:

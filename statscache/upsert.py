@@ -16,7 +16,8 @@ _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 def _insert_for(session: Session, model: type) -> Any:
     dialect = session.get_bind().dialect.name
     try:
-        return _INSERTS[dialect](model)
+        # The table, not the mapped class: Core executemany skips the ORM's per-row bookkeeping.
+        return _INSERTS[dialect](model.__table__)
     except KeyError:
         raise StatscacheError(f"statscache supports SQLite and PostgreSQL, not {dialect!r}") from None
 
@@ -28,7 +29,7 @@ def add_counts(session: Session, model: type, key_columns: Sequence[str], rows: 
     statement = _insert_for(session, model)
     statement = statement.on_conflict_do_update(
         index_elements=list(key_columns),
-        set_={"volume": model.volume + statement.excluded.volume},
+        set_={"volume": statement.table.c.volume + statement.excluded.volume},
     )
     session.execute(statement, rows)
 
@@ -47,8 +48,11 @@ def replace_if_newer(session: Session, model: type, key_columns: Sequence[str], 
         index_elements=list(key_columns),
         set_={name: statement.excluded[name] for name in rows[0] if name not in keys},
         where=or_(
-            statement.excluded.timestamp > model.timestamp,
-            and_(statement.excluded.timestamp == model.timestamp, statement.excluded.msg_id >= model.msg_id),
+            statement.excluded.timestamp > statement.table.c.timestamp,
+            and_(
+                statement.excluded.timestamp == statement.table.c.timestamp,
+                statement.excluded.msg_id >= statement.table.c.msg_id,
+            ),
         ),
     )
     session.execute(statement, rows)

@@ -92,14 +92,11 @@ class BasePlugin(ABC, Generic[T]):
         if not self.windowed and interval is not None:
             raise TypeError(f"{type(self).__name__} is not windowed and takes no interval")
         self.interval = interval
+        slug = slugify(self.name)
+        #: Stable identifier: the name's slug, plus ``-1m``/``-1h``/... when windowed.
+        self.ident = f"{slug}-{interval_suffix(interval)}" if interval else slug
         self._lock = threading.Lock()
         self._pending: Batch[T] = {}
-
-    @property
-    def ident(self) -> str:
-        """Stable identifier: the name's slug, plus ``-1m``/``-1h``/... when windowed."""
-        slug = slugify(self.name)
-        return f"{slug}-{interval_suffix(self.interval)}" if self.interval else slug
 
     @property
     def table_name(self) -> str:
@@ -165,12 +162,19 @@ class CountingPlugin(BasePlugin[tuple[int, tuple[str, ...]]]):
         """The keys ``message`` counts under (none: it is not counted)."""
 
     def contribution(self, message: Message) -> tuple[int, tuple[str, ...]] | None:
-        keys = tuple(dict.fromkeys(self.keys(message)))
-        for key in keys:
-            if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH or "\x00" in key:
-                raise InvalidKey(f"{self.ident}: key {key!r} is not a non-empty string of at most {MAX_KEY_LENGTH} characters without NUL")
+        keys = self.keys(message)
+        if type(keys) is not tuple:
+            keys = tuple(keys)
         if not keys:
             return None
+        if len(keys) > 1:
+            keys = tuple(dict.fromkeys(keys))
+        for key in keys:
+            if type(key) is not str or not 0 < len(key) <= MAX_KEY_LENGTH or "\x00" in key:
+                raise InvalidKey(
+                    f"{self.ident}: key {key!r} is not a non-empty string of at most "
+                    f"{MAX_KEY_LENGTH} characters without NUL"
+                )
         return window_start(message.timestamp, self._seconds), keys
 
     def tally(self, batch: Batch[tuple[int, tuple[str, ...]]]) -> Counter[tuple[int, str]]:

@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Ingest benchmark: statscache in a real fedmsg-hub against a consumer that does nothing.
+
+    python bench/ingest.py [--count 100000] [--rounds 1]
+
+Publishes COUNT real-shaped messages (the recorded autocloud envelopes, each
+with a fresh msg_id and a timestamp spread over a week) through a zmq PUB socket
+to a real fedmsg-hub, once with a do-nothing consumer and once with statscache
+and every built-in plugin, with the same hub settings, alternating when
+``--rounds`` > 1. Flow control keeps at most ``--window`` messages in flight so
+that the hub's own queue stays small and memory reflects the consumer. Prints
+msg/s of both, their ratio, and each hub's RSS after warm-up and at its peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import zmq
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data" / "autocloud-2015-10.jsonl.gz"
+FEDMSG_HUB = str(Path(sys.executable).with_name("fedmsg-hub"))
+START = 1444348800.0  # 2015-10-09 00:00 UTC
+SPAN = 7 * 86400.0
+VARIANTS = {
+    "do-nothing": "hub_consumers:NullConsumer",
+    "statscache": "hub_consumers:TimedStatscacheConsumer",
+}
+
+
+def templates() -> list[tuple[str, str, str]]:
+    """Each recorded envelope, serialized once, split around its msg_id and timestamp."""
+    parts = []
+    with gzip.open(DATA, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            envelope = json.loads(line)
+            envelope["msg_id"], envelope["timestamp"] = "@ID@", "@TS@"
+            head, rest = json.dumps(envelope).split('"@ID@"')
+            middle, tail = rest.split('"@TS@"')
+            parts.append((head, middle, tail))
+    return parts
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    fields = {}
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                fields[name] = int(value.split()[0])
+    return fields
+
+
+def read_progress(path: Path) -> int:
+    data = path.read_bytes()
+    return struct.unpack("<q", data[:8])[0] if len(data) >= 8 else 0
+
+
+def run(variant: str, count: int, window: int, parts: list[tuple[str, str, str]]) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix=f"bench-{variant}-") as workdir:
+        work = Path(workdir)
+        context = zmq.Context()
+        pub = context.socket(zmq.PUB)
+        pub.setsockopt(zmq.SNDHWM, 0)
+        port = pub.bind_to_random_port("tcp://127.0.0.1")
+        (work / "fedmsg.d").mkdir()
+        overrides = {
+            "endpoints": {"bench": [f"tcp://127.0.0.1:{port}"]},
+            "statscache.sqlalchemy.uri": f"sqlite:///{work / 'statscache.sqlite'}",
+            "statscache.consumer.epoch": "EPOCH",
+        }
+        config = (ROOT / "fedmsg.d" / "statscache.py").read_text(encoding="utf-8")
+        config += "\nconfig.update(%r)\n" % overrides
+        config = config.replace("'EPOCH'", "datetime.datetime(2015, 1, 1, tzinfo=datetime.timezone.utc)")
+        config += "config['logging']['handlers']['console']['level'] = 'WARNING'\n"
+        (work / "fedmsg.d" / "statscache.py").write_text(config, encoding="utf-8")
+        progress = work / "progress"
+        progress.write_bytes(struct.pack("<q", 0))
+        env = dict(
+            os.environ,
+            PYTHONPATH=str(ROOT / "bench"),
+            BENCH_COUNT=str(count),
+            BENCH_PROGRESS=str(progress),
+            BENCH_RESULT=str(work / "result.json"),
+        )
+        hub = subprocess.Popen(
+            [FEDMSG_HUB, "--with-consumers", VARIANTS[variant]],
+            cwd=work,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(work / "hub.log", "wb"),
+        )
+        try:
+            probe = json.dumps({"topic": "bench.probe", "msg": {}, "msg_id": "probe", "timestamp": 0})
+            deadline = time.monotonic() + 60
+            while read_progress(progress) != -1:
+                if time.monotonic() > deadline or hub.poll() is not None:
+                    raise SystemExit(f"{variant} hub never came up:\n{(work / 'hub.log').read_text()}")
+                pub.send_multipart([b"bench.probe", probe.encode()])
+                time.sleep(0.1)
+            warm_rss = 0
+            step = SPAN / count
+            for i in range(count):
+                while i - max(read_progress(progress), 0) >= window:
+                    time.sleep(0.001)
+                if not warm_rss and i >= count // 10:
+                    warm_rss = memory_kib(hub.pid)["VmRSS"]
+                head, middle, tail = parts[i % len(parts)]
+                body = f'{head}"2015-{uuid.uuid4()}"{middle}{START + i * step:.3f}{tail}'
+                pub.send_multipart([b"org.fedoraproject.prod.autocloud.image.bench", body.encode()])
+            deadline = time.monotonic() + 600
+            while not (work / "result.json").exists():
+                if time.monotonic() > deadline or hub.poll() is not None:
+                    raise SystemExit(f"{variant} hub did not finish:\n{(work / 'hub.log').read_text()[-3000:]}")
+                time.sleep(0.05)
+            time.sleep(0.1)
+            result = json.loads((work / "result.json").read_text())
+            memory = memory_kib(hub.pid)
+            hub.send_signal(signal.SIGTERM)
+            hub.wait(60)
+            counted = None
+            if variant == "statscache":
+                engine = create_engine(f"sqlite:///{work / 'statscache.sqlite'}")
+                with engine.connect() as connection:
+                    counted = connection.execute(text("SELECT sum(volume) FROM volume_1d")).scalar()
+                engine.dispose()
+                if counted != count:
+                    raise SystemExit(f"statscache counted {counted} of {count} messages")
+        finally:
+            if hub.poll() is None:
+                hub.kill()
+            pub.close(linger=0)
+            context.term()
+        seconds = result["last"] - result["first"]
+        return {
+            "rate": (count - 1) / seconds,
+            "warm_rss_mb": warm_rss / 1024,
+            "peak_rss_mb": memory["VmHWM"] / 1024,
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=100_000, help="messages per run (default 100,000)")
+    parser.add_argument("--rounds", type=int, default=1, help="alternating runs of each variant (default 1)")
+    parser.add_argument("--window", type=int, default=5000, help="messages in flight at most (default 5,000)")
+    args = parser.parse_args()
+    parts = templates()
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in VARIANTS}
+    for round_ in range(args.rounds):
+        for name in VARIANTS:
+            outcome = run(name, args.count, args.window, parts)
+            results[name].append(outcome)
+            print(
+                f"round {round_ + 1} {name:>11}: {outcome['rate']:9.0f} msg/s, "
+                f"RSS {outcome['warm_rss_mb']:.1f} MB after warm-up, peak {outcome['peak_rss_mb']:.1f} MB",
+                flush=True,
+            )
+    best = {name: max(r["rate"] for r in runs) for name, runs in results.items()}
+    growth = {name: max(r["peak_rss_mb"] - r["warm_rss_mb"] for r in runs) for name, runs in results.items()}
+    print(f"\n{args.count:,} messages, best of {args.rounds} round(s):")
+    for name in VARIANTS:
+        print(f"  {name:>11}: {best[name]:9.0f} msg/s, RSS growth after warm-up {growth[name]:.1f} MB")
+    print(f"  ratio statscache / do-nothing: {best['statscache'] / best['do-nothing']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
