@@ -1,93 +1,119 @@
-"""Writes the plugins' caches to the database: exactly once, all or nothing, never dropping a message."""
+"""Writes what the cache holds to the database: exactly once, all or nothing, never dropping a message."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Sequence
+from typing import Sequence
 
 from sqlalchemy.orm import sessionmaker
 
+from statscache.cache import Entry, MessageCache
 from statscache.ledger import Claims, Ledger
 from statscache.metrics import Metrics
 from statscache.plugins import Batch, BasePlugin
 
 log = logging.getLogger(__name__)
 
+Entries = dict[str, Entry]
+
 
 class Flusher:
-    """Drains every plugin, drops what the ledger says was counted, writes the rest, commits.
+    """Drains the cache, drops what the ledger says each plugin has counted, writes the rest, commits.
 
-    A plugin whose ``update`` fails is rolled back to its savepoint and keeps its
-    batch for the next flush, without holding back the others; if the commit
-    itself fails, every batch goes back into its cache.
+    ``families[i]`` is the index, in each cache entry's contributions, of
+    plugin ``plugins[i]``. A plugin whose ``update`` fails is rolled back to its
+    savepoint and keeps its messages for the next flush, without holding back
+    the others; if the transaction itself fails, every entry goes back into
+    the cache.
     """
 
-    def __init__(self, session_factory: sessionmaker, plugins: Sequence[BasePlugin[Any]], metrics: Metrics) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker,
+        cache: MessageCache,
+        plugins: Sequence[BasePlugin],
+        families: Sequence[int],
+        metrics: Metrics,
+    ) -> None:
         self._session_factory = session_factory
-        self._plugins = list(plugins)
+        self._cache = cache
+        self._plugins = list(zip(plugins, families))
         self._metrics = metrics
         self._ledger = Ledger()
+        #: Entries a plugin failed to write, kept for it alone until it succeeds.
+        self._retry: dict[BasePlugin, Entries] = {}
         # The periodic poll and the final flush at shutdown must not interleave.
         self._lock = threading.Lock()
 
-    def flush(self) -> bool:
-        """Write what is cached; True when everything drained was committed."""
+    def pending(self) -> int:
+        """Messages waiting to be written (cached, or kept for a failing plugin)."""
         with self._lock:
-            batches = [(plugin, plugin.drain()) for plugin in self._plugins]
-            batches = [(plugin, batch) for plugin, batch in batches if batch]
-            if not batches:
+            return len(self._cache) + sum(len(entries) for entries in self._retry.values())
+
+    def flush(self) -> bool:
+        """Write what is waiting; True when nothing is left waiting because of an error."""
+        with self._lock:
+            drained = self._cache.drain()
+            retry, self._retry = self._retry, {}
+            if not drained and not retry:
                 return True
             try:
-                written, retried = self._write(batches)
+                self._retry = self._write(drained, retry)
             except Exception:
-                log.exception("statscache flush failed; %d plugin batches kept for the next flush", len(batches))
+                log.exception("statscache flush failed; %d messages kept for the next flush", len(drained))
                 self._metrics.flushes.labels("failed").inc()
                 self._ledger.forget_uncommitted()
-                for plugin, batch in batches:
-                    plugin.restore(batch)
+                self._cache.restore(drained)
+                self._retry = retry
                 return False
-        for plugin, counted, duplicates in written:
-            self._metrics.counted.labels(plugin.ident).inc(counted)
-            if duplicates:
-                self._metrics.duplicates.labels(plugin.ident).inc(duplicates)
-        self._metrics.flushes.labels("ok" if not retried else "failed").inc()
-        return not retried
+            self._metrics.flushes.labels("failed" if self._retry else "ok").inc()
+            return not self._retry
 
-    def _write(
-        self, batches: list[tuple[BasePlugin[Any], Batch[Any]]]
-    ) -> tuple[list[tuple[BasePlugin[Any], int, int]], bool]:
-        written: list[tuple[BasePlugin[Any], int, int]] = []
-        failed: list[tuple[BasePlugin[Any], Batch[Any]]] = []
+    def _write(self, drained: Entries, retry: dict[BasePlugin, Entries]) -> dict[BasePlugin, Entries]:
+        """One transaction; returns the entries of plugins whose update failed."""
+        failed: dict[BasePlugin, Entries] = {}
+        counts: list[tuple[BasePlugin, int, int]] = []
         with self._session_factory() as session, session.begin():
-            everything = set().union(*(batch.keys() for _, batch in batches))
-            before = self._ledger.counted_by(session, everything)
-            counted: dict[str, Batch[Any]] = {}
-            for plugin, batch in batches:
-                fresh = _without_counted(batch, plugin.ident, before)
+            before = self._ledger.counted_by(session, set(drained).union(*retry.values()))
+            # Entries nobody has counted yet: what most plugins get, one list per family.
+            if before:
+                unseen = [entry for msg_id, entry in drained.items() if msg_id not in before]
+            else:
+                unseen = list(drained.values())
+            shared: dict[int, Batch] = {}
+            counted: dict[str, Entries] = {}
+            for plugin, family in self._plugins:
+                if plugin not in retry and all(plugin.ident in idents for idents in before.values()):
+                    offered = drained
+                    if family not in shared:
+                        shared[family] = _batch(unseen, family)
+                    batch = shared[family]
+                else:  # it has messages to retry, or missed some that others counted (installed later)
+                    offered = {**drained, **retry.get(plugin, {})}
+                    fresh = [entry for msg_id, entry in offered.items() if plugin.ident not in before.get(msg_id, ())]
+                    batch = _batch(fresh, family)
                 try:
                     with session.begin_nested():
-                        plugin.update(session, fresh)
+                        plugin.update(session, batch)
                 except Exception:
-                    log.exception("plugin %s failed to write %d messages; kept for the next flush", plugin.ident, len(batch))
+                    log.exception("plugin %s failed to write a batch; kept for the next flush", plugin.ident)
                     self._metrics.plugin_errors.labels(plugin.ident, "update").inc()
-                    failed.append((plugin, batch))
+                    failed[plugin] = offered
                     continue
-                counted[plugin.ident] = batch
-                written.append((plugin, len(fresh), len(batch) - len(fresh)))
+                counted[plugin.ident] = offered
+                duplicates = sum(1 for msg_id in before if msg_id in offered and plugin.ident in before[msg_id])
+                counts.append((plugin, len(offered) - duplicates, duplicates))
             self._ledger.record(session, before, counted)
-        # Only after the commit: a failed commit restores every batch instead.
-        for plugin, batch in failed:
-            plugin.restore(batch)
-        return written, bool(failed)
+        for plugin, written, duplicates in counts:
+            self._metrics.counted.labels(plugin.ident).inc(written)
+            if duplicates:
+                self._metrics.duplicates.labels(plugin.ident).inc(duplicates)
+        return failed
 
 
-def _without_counted(batch: Batch[Any], ident: str, before: Claims) -> Batch[Any]:
-    """The part of ``batch`` that plugin ``ident`` has not counted yet (the batch itself when that is all of it)."""
-    counted = [msg_id for msg_id, idents in before.items() if ident in idents and msg_id in batch]
-    if not counted:
-        return batch
-    fresh = dict(batch)
-    for msg_id in counted:
-        del fresh[msg_id]
-    return fresh
+def _batch(entries: list[Entry], family: int) -> Batch:
+    """``(timestamp, contribution)`` of one family, leaving out messages that contribute nothing."""
+    return Batch(
+        (timestamp, contributions[family]) for timestamp, contributions in entries if contributions[family] is not None
+    )

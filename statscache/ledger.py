@@ -12,13 +12,16 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import Float, Integer, String, select
+from sqlalchemy import Connection, Float, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from statscache.cache import Entry
 from statscache.models import Base, UTCDateTime
 
-#: Bound parameters per ``IN`` query; well under SQLite's and PostgreSQL's limits.
-_CHUNK = 500
+#: Bound parameters per ``IN`` query; under SQLite's (32,766) and PostgreSQL's (65,535) limits.
+_CHUNK = 5000
+#: Rows per multi-row INSERT (3 parameters each, under the same limits).
+_ROWS_PER_INSERT = 5000
 
 
 class PluginSet(Base):
@@ -34,9 +37,12 @@ class LedgerEntry(Base):
     """One counted message and the set of plugins that counted it."""
 
     __tablename__ = "statscache_ledger"
+    # One B-tree keyed by msg_id instead of a rowid table plus a primary-key index:
+    # this table takes a row per message, so each insert should touch one tree.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     msg_id: Mapped[str] = mapped_column(String(), primary_key=True)
-    timestamp: Mapped[float] = mapped_column(Float, nullable=False, index=True)
+    timestamp: Mapped[float] = mapped_column(Float, nullable=False)
     plugin_set_id: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
@@ -69,45 +75,67 @@ class Ledger:
     def counted_by(self, session: Session, msg_ids: Iterable[str]) -> Claims:
         """For each already-recorded message among ``msg_ids``, the plugins that counted it."""
         wanted = list(msg_ids)
+        connection = session.connection()
+        mark = _placeholder(connection)
         found: dict[str, frozenset[str]] = {}
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
-            query = select(LedgerEntry.msg_id, LedgerEntry.plugin_set_id).where(LedgerEntry.msg_id.in_(chunk))
-            for msg_id, set_id in session.execute(query):
+            query = (
+                "SELECT msg_id, plugin_set_id FROM statscache_ledger "
+                f"WHERE msg_id IN ({', '.join([mark] * len(chunk))})"
+            )
+            for msg_id, set_id in connection.exec_driver_sql(query, tuple(chunk)):
                 found[msg_id] = self._idents(session, set_id)
         return found
 
-    def record(self, session: Session, before: Claims, counted: Mapping[str, Mapping[str, tuple[float, Any]]]) -> None:
-        """Record that each plugin ident in ``counted`` has counted its batch (``msg_id -> (timestamp, ...)``).
+    def record(self, session: Session, before: Claims, counted: Mapping[str, Mapping[str, Entry]]) -> None:
+        """Record that each plugin ident in ``counted`` has counted its messages (``msg_id -> cache entry``).
 
         ``before`` is what :meth:`counted_by` returned in this same transaction.
         """
-        claimed: dict[str, frozenset[str]] = {}
-        entries: dict[str, tuple[float, Any]] = {}
-        for batch, idents in _group_by_messages(counted):
-            entries.update(batch)
-            for msg_id in batch:
-                previous = claimed.get(msg_id)
-                claimed[msg_id] = idents if previous is None else previous | idents
-        inserts, updates = [], []
-        for msg_id, idents in claimed.items():
-            already = before.get(msg_id)
-            if already is None:
-                inserts.append(
-                    {"msg_id": msg_id, "timestamp": entries[msg_id][0], "plugin_set_id": self._id(session, idents)}
-                )
-            elif not idents <= already:
-                updates.append({"msg_id": msg_id, "plugin_set_id": self._id(session, already | idents)})
-        table = LedgerEntry.__table__
-        if inserts:
-            session.execute(table.insert(), inserts)
-        for row in updates:  # rare: a message counted again by a plugin that had not seen it
-            session.execute(table.update().where(table.c.msg_id == row["msg_id"]).values(plugin_set_id=row["plugin_set_id"]))
-        for ident, batch in counted.items():
-            if batch:
-                self._advance(session, ident, max(timestamp for timestamp, _ in batch.values()))
+        groups = [(messages, idents) for messages, idents in _group_by_messages(counted) if messages]
+        for messages, idents in groups:
+            newest = max(timestamp for timestamp, _ in messages.values())
+            for ident in idents:
+                self._advance(session, ident, newest)
+        inserts: list[tuple[str, float, int]]
+        updates: list[tuple[int, str]] = []
+        if len(groups) == 1 and not before:
+            # The usual flush: every plugin counted the same, all-new messages.
+            messages, idents = groups[0]
+            set_id = self._id(session, idents)
+            inserts = [(msg_id, timestamp, set_id) for msg_id, (timestamp, _) in messages.items()]
+        else:
+            claimed: dict[str, frozenset[str]] = {}
+            entries: dict[str, Entry] = {}
+            for messages, idents in groups:
+                entries.update(messages)
+                for msg_id in messages:
+                    previous = claimed.get(msg_id)
+                    claimed[msg_id] = idents if previous is None else previous | idents
+            inserts = []
+            for msg_id, idents in claimed.items():
+                already = before.get(msg_id)
+                if already is None:
+                    inserts.append((msg_id, entries[msg_id][0], self._id(session, idents)))
+                elif not idents <= already:
+                    updates.append((self._id(session, already | idents), msg_id))
+        connection = session.connection()
+        mark = _placeholder(connection)
+        # Many rows per statement: the driver releases the GIL once per statement
+        # rather than once per row, and a busy reactor thread then costs one wait, not thousands.
+        for start in range(0, len(inserts), _ROWS_PER_INSERT):
+            rows = inserts[start : start + _ROWS_PER_INSERT]
+            values = ", ".join([f"({mark}, {mark}, {mark})"] * len(rows))
+            connection.exec_driver_sql(
+                f"INSERT INTO statscache_ledger (msg_id, timestamp, plugin_set_id) VALUES {values}",
+                tuple(value for row in rows for value in row),
+            )
+        if updates:  # rare: a message counted again by a plugin that had not counted it
+            connection.exec_driver_sql(f"UPDATE statscache_ledger SET plugin_set_id = {mark} WHERE msg_id = {mark}", updates)
 
     def _advance(self, session: Session, ident: str, timestamp: float) -> None:
+        """Move the plugin's "complete up to" mark forward (never back)."""
         newest = datetime.fromtimestamp(timestamp, tz=timezone.utc)
         state = session.get(PluginState, ident)
         if state is None:
@@ -141,12 +169,17 @@ class Ledger:
         self._set_of[set_id] = idents
 
 
-def _group_by_messages(counted: Mapping[str, Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], frozenset[str]]]:
+def _placeholder(connection: Connection) -> str:
+    """The driver's parameter mark: these statements go straight to it (they run for every message)."""
+    return "?" if connection.dialect.paramstyle == "qmark" else "%s"  # sqlite3, or psycopg
+
+
+def _group_by_messages(counted: Mapping[str, Mapping[str, Entry]]) -> list[tuple[Mapping[str, Entry], frozenset[str]]]:
     """Group idents that counted the very same messages (the usual case: all of them)."""
-    groups: list[tuple[Mapping[str, Any], set[str]]] = []
+    groups: list[tuple[Mapping[str, Entry], set[str]]] = []
     for ident, messages in counted.items():
         for group_messages, idents in groups:
-            if group_messages.keys() == messages.keys():
+            if group_messages is messages or group_messages.keys() == messages.keys():
                 idents.add(ident)
                 break
         else:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections import abc
 import math
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from statscache.exceptions import MalformedMessage
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(NamedTuple):
     """A validated fedmsg envelope.
 
     ``timestamp`` is the event time in UTC epoch seconds (the envelope's own
@@ -42,7 +41,7 @@ def parse_envelope(envelope: Any) -> Message:
             envelope = json.loads(envelope)
         except ValueError as e:
             raise MalformedMessage("not-json", str(e)) from e
-    if not isinstance(envelope, Mapping):
+    if type(envelope) is not dict and not isinstance(envelope, abc.Mapping):  # the dict test is the fast path
         raise MalformedMessage("not-an-object", f"envelope is a {type(envelope).__name__}")
     topic = envelope.get("topic")
     if not isinstance(topic, str) or not topic:
@@ -53,14 +52,7 @@ def parse_envelope(envelope: Any) -> Message:
     msg_id = envelope.get("msg_id")
     if not isinstance(msg_id, str) or not msg_id:
         raise MalformedMessage("no-msg-id", f"msg_id is {msg_id!r}")
-    return Message(
-        msg_id=msg_id,
-        topic=topic,
-        timestamp=_parse_timestamp(envelope.get("timestamp")),
-        msg=msg,
-        envelope=envelope,
-        category=_category(topic),
-    )
+    return Message(msg_id, topic, _parse_timestamp(envelope.get("timestamp")), msg, envelope, _category(topic))
 
 
 def _category(topic: str) -> str:

@@ -2,7 +2,40 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Iterator
+
 from prometheus_client import CollectorRegistry, Counter, start_http_server
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+from statscache.cache import MessageCache
+
+
+class _PerMessageCounts(Collector):
+    """Counts kept as plain integers where they happen (the hot path), read when scraped."""
+
+    def __init__(self) -> None:
+        self.received = 0  # only ever incremented on the reactor thread
+        self.rejected = 0  # these two under Metrics._lock: they are rare
+        self.before_epoch = 0
+        self.cache: MessageCache | None = None
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily("statscache_messages", MESSAGES_HELP, labels=["outcome"])
+        family.add_metric(["received"], self.received)
+        family.add_metric(["rejected"], self.rejected)
+        family.add_metric(["before_epoch"], self.before_epoch)
+        if self.cache is not None:
+            family.add_metric(["processed"], self.cache.added)
+            family.add_metric(["duplicate"], self.cache.duplicates)
+        yield family
+
+
+MESSAGES_HELP = (
+    "Envelopes, by outcome: received off the bus, then processed (cached), duplicate (a copy of a "
+    "cached message), rejected (malformed) or before_epoch"
+)
 
 
 class Metrics:
@@ -10,12 +43,9 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.messages = Counter(
-            "statscache_messages",
-            "Envelopes, by outcome: received off the bus, then processed, rejected or before_epoch",
-            ["outcome"],
-            registry=self.registry,
-        )
+        self._lock = threading.Lock()
+        self._per_message = _PerMessageCounts()
+        self.registry.register(self._per_message)
         self.rejected = Counter(
             "statscache_rejected_messages",
             "Malformed envelopes, by reason",
@@ -30,7 +60,7 @@ class Metrics:
         )
         self.duplicates = Counter(
             "statscache_duplicates",
-            "Copies of messages a plugin already had (cached or counted), dropped",
+            "Messages a plugin had already counted in an earlier flush, not counted again",
             ["plugin"],
             registry=self.registry,
         )
@@ -46,9 +76,23 @@ class Metrics:
             ["result"],
             registry=self.registry,
         )
-        self.received = self.messages.labels("received")
-        self.processed = self.messages.labels("processed")
-        self.before_epoch = self.messages.labels("before_epoch")
+
+    def watch(self, cache: MessageCache) -> None:
+        """Report the cache's own counts of processed and duplicate messages."""
+        self._per_message.cache = cache
+
+    def received(self) -> None:
+        """One envelope came off the bus (called on the reactor thread only)."""
+        self._per_message.received += 1
+
+    def rejected_envelope(self, reason: str) -> None:
+        with self._lock:
+            self._per_message.rejected += 1
+        self.rejected.labels(reason).inc()
+
+    def before_epoch(self) -> None:
+        with self._lock:
+            self._per_message.before_epoch += 1
 
     def value(self, name: str, **labels: str) -> float:
         """Current value of a counter sample (0 when never incremented)."""
@@ -56,7 +100,7 @@ class Metrics:
 
     def summary(self) -> str:
         """One line of the main counters, for the log."""
-        outcomes = ("received", "processed", "rejected", "before_epoch")
+        outcomes = ("received", "processed", "duplicate", "rejected", "before_epoch")
         parts = [f"{outcome}={self.value('statscache_messages', outcome=outcome):.0f}" for outcome in outcomes]
         parts.append(f"flush_failures={self.value('statscache_flushes', result='failed'):.0f}")
         return " ".join(parts)

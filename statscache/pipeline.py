@@ -6,12 +6,13 @@ import logging
 import time
 from typing import Any, Sequence
 
+from statscache.cache import MessageCache
 from statscache.config import Config
 from statscache.database import create_tables, make_engine, make_session_factory
 from statscache.exceptions import MalformedMessage
 from statscache.flusher import Flusher
 from statscache.ledger import LEDGER_TABLES
-from statscache.message import parse_envelope
+from statscache.message import Message, parse_envelope
 from statscache.metrics import Metrics
 from statscache.plugins import BasePlugin
 
@@ -19,52 +20,67 @@ log = logging.getLogger(__name__)
 
 
 class Pipeline:
-    """Hands each envelope to every plugin and flushes their caches; safe to share between threads."""
+    """Checks each envelope, caches what it contributes, and flushes the cache through the plugins; thread-safe."""
 
-    def __init__(self, config: Config, plugins: Sequence[BasePlugin[Any]], metrics: Metrics | None = None) -> None:
+    def __init__(self, config: Config, plugins: Sequence[BasePlugin], metrics: Metrics | None = None) -> None:
         self.config = config
         self.plugins = list(plugins)
+        # One family per plugin class: volume-1m, -1h and -1d compute a message's contribution once.
+        classes = list(dict.fromkeys(type(plugin) for plugin in self.plugins))
+        self._families = [
+            (next(p for p in self.plugins if type(p) is cls), [p for p in self.plugins if type(p) is cls])
+            for cls in classes
+        ]
+        self.cache = MessageCache()
         self.metrics = metrics or Metrics()
+        self.metrics.watch(self.cache)
         self.engine = make_engine(config.sqlalchemy_uri)
         create_tables(self.engine, [*LEDGER_TABLES, *(plugin.model.__table__ for plugin in self.plugins)])
         self.session_factory = make_session_factory(self.engine)
-        self._flusher = Flusher(self.session_factory, self.plugins, self.metrics)
+        family_of = [classes.index(type(plugin)) for plugin in self.plugins]
+        self._flusher = Flusher(self.session_factory, self.cache, self.plugins, family_of, self.metrics)
         self._epoch = config.consumer_epoch.timestamp()
-        self._duplicates = [(plugin, self.metrics.duplicates.labels(plugin.ident)) for plugin in self.plugins]
 
     def handle(self, envelope: Any) -> None:
-        """Count one envelope; bad input is logged and counted, never raised."""
+        """Take one envelope in; bad input is logged and counted, never raised."""
         try:
             message = parse_envelope(envelope)
         except MalformedMessage as e:
-            self.metrics.messages.labels("rejected").inc()
-            self.metrics.rejected.labels(e.reason).inc()
+            self.metrics.rejected_envelope(e.reason)
             log.warning("rejected a malformed envelope: %s", e)
             return
         if message.timestamp < self._epoch:
-            self.metrics.before_epoch.inc()
+            self.metrics.before_epoch()
             return
-        for plugin, duplicates in self._duplicates:
+        contributions = []
+        for representative, members in self._families:
             try:
-                if not plugin.process(message):
-                    duplicates.inc()
-            except Exception:
-                self.metrics.plugin_errors.labels(plugin.ident, "process").inc()
-                log.exception("plugin %s failed on message %s", plugin.ident, message.msg_id)
-        self.metrics.processed.inc()
+                contributions.append(representative.contribution(message))
+            except Exception as error:
+                contributions.append(None)
+                self._plugins_failed(members, message, error)
+        self.cache.add(message.msg_id, (message.timestamp, tuple(contributions)))
+
+    def _plugins_failed(self, plugins: list[BasePlugin], message: Message, error: Exception) -> None:
+        for plugin in plugins:
+            self.metrics.plugin_errors.labels(plugin.ident, "process").inc()
+        idents = ", ".join(plugin.ident for plugin in plugins)
+        log.error("plugins %s failed on message %s, which they will not count: %r", idents, message.msg_id, error)
 
     def flush(self) -> bool:
-        """Write the caches now; True when nothing is left waiting because of an error."""
+        """Write what is cached now; True when nothing is left waiting because of an error."""
         return self._flusher.flush()
+
+    def pending(self) -> int:
+        return self._flusher.pending()
 
     def close(self, attempts: int = 3, pause: float = 0.5) -> None:
         """Final flush (retried a few times: a locked database is usually free again soon), then release the database."""
-        for attempt in range(attempts):
+        for _ in range(attempts):
             if self.flush():
                 break
             time.sleep(pause)
         else:
-            waiting = sum(plugin.pending() for plugin in self.plugins)
-            log.error("statscache could not write its final flush; %d cached messages are not stored", waiting)
+            log.error("statscache could not write its final flush; %d messages are not stored", self.pending())
         log.info("statscache stopped: %s", self.metrics.summary())
         self.engine.dispose()

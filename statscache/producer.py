@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 import moksha.hub.api.producer
@@ -36,9 +37,12 @@ class StatscacheProducer(moksha.hub.api.producer.PollingProducer):
 
     def _work(self) -> None:
         # moksha's own loop sleeps up to 5 s between checks of self.die, too slow
-        # for a prompt shutdown; wait on an event that stop() sets instead.
-        while not self._stopping.wait(self.frequency):
+        # for a prompt shutdown, and sleeps a full period after each poll; wait on
+        # an event that stop() sets instead, keeping one poll per period.
+        next_poll = time.monotonic() + self.frequency
+        while not self._stopping.wait(max(0.0, next_poll - time.monotonic())):
             self._poll()
+            next_poll = max(next_poll + self.frequency, time.monotonic())
 
     def stop(self) -> None:
         super().stop()

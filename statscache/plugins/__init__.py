@@ -3,29 +3,32 @@
 A plugin says *what* to count; statscache owns the threads, the clock, the
 database session and the flush. The life of a message:
 
-1. the consumer thread calls :meth:`BasePlugin.process`, which asks the plugin
-   for the message's :meth:`~BasePlugin.contribution` and caches it under the
-   message's ``msg_id`` (a second copy of a cached message is ignored);
+1. on the consumer thread, statscache checks the envelope and asks each plugin
+   class for the message's :meth:`~BasePlugin.contribution` (once per class:
+   ``volume-1m``, ``-1h`` and ``-1d`` share it), then caches those small
+   results under the message's ``msg_id``; a copy of a cached message is dropped;
 2. every ``statscache.producer.frequency`` the flusher swaps the cache out
-   (:meth:`~BasePlugin.drain`), removes messages the plugin has already counted
-   in an earlier flush (the ledger), and hands the rest to
-   :meth:`~BasePlugin.update` inside the transaction that also records them in
-   the ledger; so a message is counted once per plugin, across restarts too;
-3. if the transaction fails, the batch goes back into the cache
-   (:meth:`~BasePlugin.restore`) and is written on the next flush.
+   under its lock, asks the ledger which of those messages each plugin has
+   already counted, and hands each plugin the others'
+   ``(timestamp, contribution)`` pairs: :meth:`~BasePlugin.update` writes them,
+   inside the transaction that also records them in the ledger. So a message
+   counts once per plugin, across restarts too;
+3. if a plugin's update fails, its savepoint is rolled back and its messages
+   wait for the next flush; if the transaction fails, every message goes back
+   into the cache. Nothing is dropped.
 
-Most plugins subclass :class:`CountingPlugin` (count per window and key) or
-:class:`VolumePlugin` (count per window) and write one method.
+Most plugins subclass :class:`CountingPlugin` (count per window and key),
+:class:`VolumePlugin` (count per window) or :class:`LatestEventPlugin` (latest
+event per category) and write one method of the message alone.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from abc import ABC, abstractmethod
 from collections import Counter
 from datetime import datetime, timedelta, timezone
-from typing import Any, ClassVar, Generic, Iterable, Mapping, NamedTuple, TypeVar
+from typing import Any, Callable, ClassVar, Iterable, Mapping, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,7 +37,7 @@ from statscache.ledger import PluginState
 from statscache.message import Message
 from statscache.models import CategorizedVolumeModel, LatestEventModel, StatsModel, VolumeModel, concrete_model
 from statscache.upsert import add_counts, replace_if_newer
-from statscache.windows import interval_seconds, interval_suffix, window_start
+from statscache.windows import interval_seconds, interval_suffix
 
 __all__ = [
     "Batch",
@@ -47,10 +50,19 @@ __all__ = [
     "InvalidKey",
 ]
 
-T = TypeVar("T")
+class Batch(list[tuple[float, Any]]):
+    """What ``update`` receives: ``(event timestamp, contribution)`` of each message
+    the plugin has not counted yet (messages that contribute None are left out).
 
-#: What a drained cache holds: ``msg_id -> (event timestamp, contribution)``.
-Batch = dict[str, tuple[float, T]]
+    Plugins of one class at several window lengths receive the same batch, and
+    can share work through :attr:`memo`.
+    """
+
+    __slots__ = ("memo",)
+
+    def __init__(self, pairs: Iterable[tuple[float, Any]] = ()) -> None:
+        super().__init__(pairs)
+        self.memo: dict[Any, Any] = {}
 
 #: Longest key a counting plugin may emit; longer ones are refused as bad input.
 MAX_KEY_LENGTH = 255
@@ -65,13 +77,9 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-class BasePlugin(ABC, Generic[T]):
-    """Keeps one statistic. Subclasses set the class attributes and write
-    :meth:`contribution` and :meth:`update`.
-
-    ``process`` runs on the consumer thread, ``drain``/``update``/``restore``
-    on the flusher's: the cache is only ever swapped whole under the lock.
-    """
+class BasePlugin(ABC):
+    """Keeps one statistic. Subclasses set the class attributes and ``model``,
+    and write :meth:`contribution` and :meth:`update`."""
 
     #: Human-readable name; its slug (plus the window suffix) is the ident.
     name: ClassVar[str]
@@ -83,7 +91,7 @@ class BasePlugin(ABC, Generic[T]):
     windowed: ClassVar[bool] = False
     #: How much history is useful to this plugin (None: all of it).
     backlog_delta: ClassVar[timedelta | None] = None
-    #: The table this plugin writes; windowed plugins make theirs per ident.
+    #: The table this plugin writes; the bases below make theirs per ident.
     model: type[StatsModel]
 
     def __init__(self, interval: timedelta | None = None) -> None:
@@ -95,8 +103,6 @@ class BasePlugin(ABC, Generic[T]):
         slug = slugify(self.name)
         #: Stable identifier: the name's slug, plus ``-1m``/``-1h``/... when windowed.
         self.ident = f"{slug}-{interval_suffix(interval)}" if interval else slug
-        self._lock = threading.Lock()
-        self._pending: Batch[T] = {}
 
     @property
     def table_name(self) -> str:
@@ -106,44 +112,24 @@ class BasePlugin(ABC, Generic[T]):
         return f"<{type(self).__name__} {self.ident}>"
 
     @abstractmethod
-    def contribution(self, message: Message) -> T | None:
-        """What ``message`` adds to this statistic (None: nothing). Must not touch shared state."""
+    def contribution(self, message: Message) -> Any:
+        """What ``message`` adds to this statistic (None: nothing); kept in memory until the flush.
+
+        Runs on the consumer thread, once per message for all plugins of this
+        class, so it may depend on the message alone. Keep it small: the
+        envelope itself is not kept.
+        """
 
     @abstractmethod
-    def update(self, session: Session, batch: Batch[T]) -> None:
-        """Write a drained batch of not-yet-counted messages; the caller commits."""
-
-    def process(self, message: Message) -> bool:
-        """Cache what ``message`` contributes; False when a copy was already cached (and this one ignored)."""
-        contribution = self.contribution(message)
-        with self._lock:
-            if message.msg_id in self._pending:
-                return False
-            self._pending[message.msg_id] = (message.timestamp, contribution)
-        return True
-
-    def drain(self) -> Batch[T]:
-        """Take the whole cache, leaving an empty one (an atomic swap)."""
-        with self._lock:
-            batch, self._pending = self._pending, {}
-        return batch
-
-    def restore(self, batch: Batch[T]) -> None:
-        """Put back a batch whose write failed; it wins over newer copies of the same messages."""
-        with self._lock:
-            self._pending = {**self._pending, **batch}
-
-    def pending(self) -> int:
-        """How many messages wait in the cache."""
-        with self._lock:
-            return len(self._pending)
+    def update(self, session: Session, batch: Batch) -> None:
+        """Write what ``batch`` adds. Runs on the flusher thread, inside the flush's transaction."""
 
     def latest(self, session: Session) -> datetime | None:
         """Event time of the newest message counted: statistics are complete up to here."""
         return session.scalar(select(PluginState.latest).where(PluginState.ident == self.ident))
 
 
-class CountingPlugin(BasePlugin[tuple[int, tuple[str, ...]]]):
+class CountingPlugin(BasePlugin):
     """Counts distinct messages per UTC window and key.
 
     Write :meth:`keys`; a message counts once for each distinct key it yields.
@@ -159,34 +145,29 @@ class CountingPlugin(BasePlugin[tuple[int, tuple[str, ...]]]):
 
     @abstractmethod
     def keys(self, message: Message) -> Iterable[str]:
-        """The keys ``message`` counts under (none: it is not counted)."""
+        """The keys ``message`` counts under (none: it is not counted); of the message alone."""
 
-    def contribution(self, message: Message) -> tuple[int, tuple[str, ...]] | None:
+    def contribution(self, message: Message) -> tuple[str, ...] | None:
+        """The message's distinct keys, checked to be storable."""
         keys = self.keys(message)
         if type(keys) is not tuple:
             keys = tuple(keys)
-        if not keys:
-            return None
         if len(keys) > 1:
             keys = tuple(dict.fromkeys(keys))
         for key in keys:
             if type(key) is not str or not 0 < len(key) <= MAX_KEY_LENGTH or "\x00" in key:
                 raise InvalidKey(
-                    f"{self.ident}: key {key!r} is not a non-empty string of at most "
-                    f"{MAX_KEY_LENGTH} characters without NUL"
+                    f"key {key!r} is not a non-empty string of at most {MAX_KEY_LENGTH} characters without NUL"
                 )
-        return window_start(message.timestamp, self._seconds), keys
+        return keys or None
 
-    def tally(self, batch: Batch[tuple[int, tuple[str, ...]]]) -> Counter[tuple[int, str]]:
-        """Messages per (window start, key) in a batch."""
-        counts: Counter[tuple[int, str]] = Counter()
-        for _, contribution in batch.values():
-            if contribution is not None:
-                window, keys = contribution
-                counts.update((window, key) for key in keys)
-        return counts
+    def tally(self, batch: Batch) -> Counter[tuple[int, str]]:
+        """Messages per (window start, key)."""
+        return _tally(self, batch, lambda seconds: Counter(
+            (int(timestamp // seconds) * seconds, key) for timestamp, keys in batch for key in keys
+        ))
 
-    def update(self, session: Session, batch: Batch[tuple[int, tuple[str, ...]]]) -> None:
+    def update(self, session: Session, batch: Batch) -> None:
         rows = [
             {"timestamp": _utc(window), "category": key, "volume": volume}
             for (window, key), volume in self.tally(batch).items()
@@ -194,7 +175,7 @@ class CountingPlugin(BasePlugin[tuple[int, tuple[str, ...]]]):
         add_counts(session, self.model, ("timestamp", "category"), rows)
 
 
-class VolumePlugin(BasePlugin[int]):
+class VolumePlugin(BasePlugin):
     """Counts distinct messages per UTC window; override :meth:`matches` to count only some."""
 
     windowed = True
@@ -206,15 +187,18 @@ class VolumePlugin(BasePlugin[int]):
         self.model = concrete_model(VolumeModel, self.table_name)
 
     def matches(self, message: Message) -> bool:
-        """Whether ``message`` is counted; every message by default."""
+        """Whether ``message`` is counted (every message by default); of the message alone."""
         return True
 
-    def contribution(self, message: Message) -> int | None:
-        return window_start(message.timestamp, self._seconds) if self.matches(message) else None
+    def contribution(self, message: Message) -> bool | None:
+        return True if self.matches(message) else None
 
-    def update(self, session: Session, batch: Batch[int]) -> None:
-        counts = Counter(window for _, window in batch.values() if window is not None)
-        rows = [{"timestamp": _utc(window), "volume": volume} for window, volume in counts.items()]
+    def tally(self, batch: Batch) -> Counter[int]:
+        """Messages per window start."""
+        return _tally(self, batch, lambda seconds: Counter(int(timestamp // seconds) * seconds for timestamp, _ in batch))
+
+    def update(self, session: Session, batch: Batch) -> None:
+        rows = [{"timestamp": _utc(window), "volume": volume} for window, volume in self.tally(batch).items()]
         add_counts(session, self.model, ("timestamp",), rows)
 
 
@@ -226,7 +210,7 @@ class Event(NamedTuple):
     link: str | None = None
 
 
-class LatestEventPlugin(BasePlugin[Event]):
+class LatestEventPlugin(BasePlugin):
     """Keeps the latest event of each category; write :meth:`event`.
 
     A category that recurs replaces its row (only with a newer event), so
@@ -239,16 +223,15 @@ class LatestEventPlugin(BasePlugin[Event]):
 
     @abstractmethod
     def event(self, message: Message) -> Event | None:
-        """The event ``message`` announces (None: it announces none)."""
+        """The event ``message`` announces (None: it announces none); of the message alone."""
 
-    def contribution(self, message: Message) -> Event | None:
-        return self.event(message)
+    def contribution(self, message: Message) -> tuple[str, Event] | None:
+        event = self.event(message)
+        return None if event is None else (message.msg_id, event)
 
-    def update(self, session: Session, batch: Batch[Event]) -> None:
+    def update(self, session: Session, batch: Batch) -> None:
         newest: dict[str, tuple[float, str, Event]] = {}
-        for msg_id, (timestamp, event) in batch.items():
-            if event is None:
-                continue
+        for timestamp, (msg_id, event) in batch:
             current = newest.get(event.category)
             # Ties on time go to the larger msg_id, so the outcome never depends on arrival order.
             if current is None or (timestamp, msg_id) > current[:2]:
@@ -260,11 +243,31 @@ class LatestEventPlugin(BasePlugin[Event]):
         replace_if_newer(session, self.model, ("category",), rows)
 
 
+def _tally(plugin: CountingPlugin | VolumePlugin, batch: Batch, count: Callable[[int], Counter[Any]]) -> Counter[Any]:
+    """``count(seconds)`` for the plugin's window length, unless a finer tally of the
+    same batch by the same class divides it: then summing that one's windows is
+    exact and costs one step per window instead of one per message."""
+    seconds = plugin._seconds
+    finer = [s for (cls, s) in batch.memo if cls is type(plugin) and seconds % s == 0]
+    if finer:
+        source = batch.memo[(type(plugin), max(finer))]
+        tally: Counter[Any] = Counter()
+        for window, volume in source.items():
+            if type(window) is tuple:
+                tally[(window[0] // seconds * seconds, window[1])] += volume
+            else:
+                tally[window // seconds * seconds] += volume
+    else:
+        tally = count(seconds)
+    batch.memo[(type(plugin), seconds)] = tally
+    return tally
+
+
 def _utc(epoch_seconds: float) -> datetime:
     return datetime.fromtimestamp(epoch_seconds, tz=timezone.utc)
 
 
-def describe(plugin: BasePlugin[Any]) -> Mapping[str, Any]:
+def describe(plugin: BasePlugin) -> Mapping[str, Any]:
     """What a plugin is, for logs and listings."""
     return {
         "ident": plugin.ident,

@@ -115,10 +115,12 @@ class Hub:
 
         self.wait_until(probe_seen, timeout, "the hub to receive a probe")
 
-    def wait_processed(self, count: int, timeout: float = 60) -> None:
-        self.wait_until(
-            lambda: self.metric("statscache_messages", outcome="processed") >= count, timeout, f"{count} processed"
-        )
+    def handled(self) -> float:
+        """Messages that reached the cache, new or duplicate."""
+        return sum(self.metric("statscache_messages", outcome=outcome) for outcome in ("processed", "duplicate"))
+
+    def wait_handled(self, count: int, timeout: float = 60) -> None:
+        self.wait_until(lambda: self.handled() >= count, timeout, f"{count} messages handled")
 
     def stop(self, signum: int = signal.SIGTERM, timeout: float = 30) -> float:
         """Send ``signum`` and wait for the exit; returns the seconds it took."""

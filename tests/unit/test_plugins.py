@@ -1,114 +1,108 @@
-import threading
 from collections import Counter
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from statscache.message import parse_envelope
-from statscache.plugins import InvalidKey
+from statscache.plugins import Batch, InvalidKey, VolumePlugin
 from statscache.plugins.volume import Volume, VolumeByCategory
-from tests.unit.sample_plugins import ByTopic
+from tests.unit.sample_plugins import ByTopic, Statuses
 
-MINUTE = timedelta(minutes=1)
+MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 
 
-def message(n, topic="org.fedoraproject.prod.buildsys.build", timestamp=1444368907.0, **msg):
+def message(n=1, topic="org.fedoraproject.prod.buildsys.build", timestamp=1444368907.0, **msg):
     return parse_envelope({"topic": topic, "msg": msg, "msg_id": f"2015-{n}", "timestamp": timestamp})
 
 
 def test_ident_and_table_name():
-    plugin = VolumeByCategory(timedelta(hours=1))
+    plugin = VolumeByCategory(HOUR)
     assert plugin.ident == "volume-by-category-1h"
     assert plugin.model.__tablename__ == "volume_by_category_1h"
     assert [c["name"] for c in plugin.model.columns()] == ["timestamp", "category", "volume"]
 
 
-def test_windowed_plugins_need_an_interval():
+def test_windowed_plugins_need_an_interval_and_others_refuse_one():
     with pytest.raises(TypeError):
         Volume()
+    with pytest.raises(TypeError):
+        Statuses(MINUTE)
 
 
-def test_counts_by_window_and_key():
-    plugin = VolumeByCategory(MINUTE)
-    plugin.process(message(1, timestamp=60.0))
-    plugin.process(message(2, timestamp=119.9))
-    plugin.process(message(3, timestamp=120.0, topic="org.fedoraproject.prod.bodhi.update"))
-    assert plugin.tally(plugin.drain()) == Counter({(60, "buildsys"): 2, (120, "bodhi"): 1})
+def test_counting_contribution_is_the_distinct_keys():
+    class Several(ByTopic):
+        def keys(self, message):
+            return ["a", "b", "a"]
+
+    assert Several(MINUTE).contribution(message()) == ("a", "b")
+    assert VolumeByCategory(MINUTE).contribution(message()) == ("buildsys",)
 
 
-def test_a_message_cached_twice_counts_once():
-    plugin = Volume(MINUTE)
-    plugin.process(message(1))
-    plugin.process(message(1))
-    assert len(plugin.drain()) == 1
+def test_a_message_without_keys_contributes_nothing():
+    assert VolumeByCategory(MINUTE).contribution(message(topic="short.topic")) is None
 
 
-def test_drain_empties_the_cache_and_restore_puts_it_back_first():
-    plugin = Volume(MINUTE)
-    plugin.process(message(1, timestamp=60.0))
-    batch = plugin.drain()
-    assert plugin.pending() == 0
-    plugin.process(message(1, timestamp=60.0))  # the same message, again, while the batch was out
-    plugin.process(message(2, timestamp=60.0))
-    plugin.restore(batch)
-    assert set(plugin.drain()) == {"2015-1", "2015-2"}
-
-
-def test_a_message_without_keys_is_still_recorded_as_seen():
-    plugin = VolumeByCategory(MINUTE)
-    plugin.process(message(1, topic="short.topic"))
-    batch = plugin.drain()
-    assert batch == {"2015-1": (1444368907.0, None)}
-    assert plugin.tally(batch) == Counter()
-
-
-@pytest.mark.parametrize("bad", ["", "x" * 256, "a\x00b", 42])
+@pytest.mark.parametrize("bad", ["", "x" * 256, "a\x00b", 42, None])
 def test_keys_that_cannot_be_stored_are_refused(bad):
     class Bad(ByTopic):
         def keys(self, message):
             return (bad,)
 
     with pytest.raises(InvalidKey):
-        Bad(MINUTE).process(message(1))
+        Bad(MINUTE).contribution(message())
 
 
-def test_repeated_keys_of_one_message_count_once():
-    class Twice(ByTopic):
-        def keys(self, message):
-            return ("a", "a", "b")
+def test_volume_counts_what_matches():
+    class BuildsOnly(VolumePlugin):
+        name = summary = description = "builds"
 
-    plugin = Twice(MINUTE)
-    plugin.process(message(1, timestamp=0.0))
-    assert plugin.tally(plugin.drain()) == Counter({(0, "a"): 1, (0, "b"): 1})
+        def matches(self, message):
+            return message.category == "buildsys"
+
+    plugin = BuildsOnly(MINUTE)
+    assert plugin.contribution(message()) is True
+    assert plugin.contribution(message(topic="org.fedoraproject.prod.bodhi.update")) is None
 
 
-def test_concurrent_process_and_drain_lose_nothing():
-    plugin = VolumeByCategory(MINUTE)
-    writers, per_writer = 4, 5000
-    drained = Counter()
-    done = threading.Event()
+def test_tallies_by_utc_window_and_key():
+    batch = Batch([(60.0, ("a",)), (119.9, ("a", "b")), (120.0, ("b",))])
+    assert VolumeByCategory(MINUTE).tally(batch) == Counter({(60, "a"): 2, (60, "b"): 1, (120, "b"): 1})
+    assert Volume(MINUTE).tally(Batch([(60.0, True), (119.9, True), (120.0, True)])) == Counter({60: 2, 120: 1})
 
-    def write(w):
-        for i in range(per_writer):
-            plugin.process(message(f"{w}-{i}", timestamp=float(i % 180)))
 
-    def drain():
-        while not done.is_set():
-            drained.update(plugin.tally(plugin.drain()))
-        drained.update(plugin.tally(plugin.drain()))
+batches = st.lists(
+    st.tuples(
+        st.floats(min_value=1.4e9, max_value=1.5e9, allow_nan=False),
+        st.lists(st.sampled_from("abc"), min_size=1, max_size=3, unique=True).map(tuple),
+    ),
+    max_size=60,
+)
 
-    drainer = threading.Thread(target=drain)
-    drainer.start()
-    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    done.set()
-    drainer.join()
-    assert sum(drained.values()) == writers * per_writer
-    expected = Counter()
-    for w in range(writers):
-        for i in range(per_writer):
-            expected[(i % 180 // 60 * 60, "buildsys")] += 1
-    assert drained == expected
+
+@given(batches)
+def test_a_coarse_tally_derived_from_a_finer_one_equals_counting_directly(pairs):
+    shared = Batch(pairs)
+    derived = [VolumeByCategory(interval).tally(shared) for interval in (MINUTE, HOUR, DAY)]
+    direct = [VolumeByCategory(interval).tally(Batch(pairs)) for interval in (MINUTE, HOUR, DAY)]
+    assert derived == direct
+    volumes = [Volume(interval).tally(Batch([(t, True) for t, _ in pairs])) for interval in (MINUTE, HOUR, DAY)]
+    assert [sum(v.values()) for v in volumes] == [len(pairs)] * 3
+    assert volumes[2] == Volume(DAY).tally(Batch([(t, True) for t, _ in pairs]))
+
+
+def test_derivation_needs_a_window_that_divides():
+    pairs = [(0.0, ("a",)), (3600.0 * 7, ("a",))]
+    shared = Batch(pairs)
+    seven_hours, three_hours = VolumeByCategory(timedelta(hours=7)), VolumeByCategory(timedelta(hours=3))
+    seven_hours.tally(shared)
+    assert three_hours.tally(shared) == Counter({(0, "a"): 1, (21600, "a"): 1})
+
+
+def test_latest_event_contribution_carries_the_msg_id():
+    assert Statuses().contribution(message(7, status="success", url="https://x")) == (
+        "2015-7",
+        ("buildsys", "success", "https://x"),
+    )
+    assert Statuses().contribution(message(7)) is None

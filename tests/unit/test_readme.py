@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_readme_renders_without_warnings():
     docutils.core.publish_string(
         (ROOT / "README.rst").read_text(encoding="utf-8"),
-        writer_name="null",
+        writer="null",
         settings_overrides={"report_level": 2, "halt_level": 2},
     )
 
