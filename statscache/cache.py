@@ -1,12 +1,12 @@
-"""The in-memory cache between the consumer thread and the flusher: one small entry per distinct message."""
+"""The in-memory cache between the consumer thread and the flusher: one small entry per message."""
 
 from __future__ import annotations
 
-import threading
+from collections import deque
 from typing import Any
 
 #: What the cache keeps of a message: its event time, and what it contributes
-#: to each plugin family (indexed like Pipeline.families). The envelope itself
+#: to each plugin family (indexed like Pipeline's families). The envelope itself
 #: is not kept, so memory follows the flush interval, not message sizes.
 Entry = tuple[float, tuple[Any, ...]]
 
@@ -14,38 +14,48 @@ Entry = tuple[float, tuple[Any, ...]]
 class MessageCache:
     """Entries of the messages received since the last flush, by ``msg_id``.
 
-    The consumer thread adds, the flusher drains; the dict is only ever swapped
-    whole under the lock, so no message can slip between the two.
+    The consumer thread appends to a deque and the flusher pops from its
+    other end: both are atomic, so no entry can slip between them and the
+    hot path takes no lock. Copies of one message are merged when drained.
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: dict[str, Entry] = {}
-        #: Messages added, and copies refused because the message was already cached.
-        self.added = 0
+        self._arrivals: deque[tuple[str, Entry]] = deque()
+        # Owned by the flusher's thread: what a failed flush put back.
+        self._held: dict[str, Entry] = {}
+        self._drained = 0
+        #: Copies merged away on drain because the message was already there.
         self.duplicates = 0
 
-    def add(self, msg_id: str, entry: Entry) -> bool:
-        """Cache a message's entry; False (and nothing cached) when a copy is already here."""
-        with self._lock:
-            if msg_id in self._entries:
-                self.duplicates += 1
-                return False
-            self._entries[msg_id] = entry
-            self.added += 1
-            return True
+    def add(self, msg_id: str, entry: Entry) -> None:
+        """Cache a message's entry (consumer thread)."""
+        self._arrivals.append((msg_id, entry))
 
     def drain(self) -> dict[str, Entry]:
-        """Take every cached entry, leaving the cache empty."""
-        with self._lock:
-            entries, self._entries = self._entries, {}
+        """Take every cached entry, one per ``msg_id`` (the first copy wins), leaving the cache empty."""
+        entries, self._held = self._held, {}
+        arrivals = self._arrivals
+        before = len(entries)
+        popped = 0
+        while True:
+            try:
+                msg_id, entry = arrivals.popleft()
+            except IndexError:
+                break
+            popped += 1
+            entries.setdefault(msg_id, entry)
+        self._drained += popped
+        self.duplicates += popped - (len(entries) - before)
         return entries
 
     def restore(self, entries: dict[str, Entry]) -> None:
-        """Put back entries whose flush failed (a copy cached meanwhile is the same message)."""
-        with self._lock:
-            self._entries.update(entries)
+        """Put back entries whose flush failed; they come first in the next drain."""
+        self._held = {**entries, **self._held}
+
+    @property
+    def cached(self) -> int:
+        """Entries ever added (copies included); exact for a single adding thread, close otherwise."""
+        return self._drained + len(self._arrivals)
 
     def __len__(self) -> int:
-        with self._lock:
-            return len(self._entries)
+        return len(self._arrivals) + len(self._held)

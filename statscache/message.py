@@ -62,6 +62,8 @@ def _category(topic: str) -> str:
 
 def _parse_timestamp(value: Any) -> float:
     """Epoch seconds from a number or an ISO 8601 string (naive means UTC)."""
+    if type(value) is float and 0 <= value < math.inf:  # the usual case; NaN fails both tests
+        return value
     if isinstance(value, bool):
         raise MalformedMessage("bad-timestamp", f"timestamp is {value!r}")
     if isinstance(value, (int, float)):

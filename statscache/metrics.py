@@ -27,14 +27,14 @@ class _PerMessageCounts(Collector):
         family.add_metric(["rejected"], self.rejected)
         family.add_metric(["before_epoch"], self.before_epoch)
         if self.cache is not None:
-            family.add_metric(["processed"], self.cache.added)
+            family.add_metric(["cached"], self.cache.cached)
             family.add_metric(["duplicate"], self.cache.duplicates)
         yield family
 
 
 MESSAGES_HELP = (
-    "Envelopes, by outcome: received off the bus, then processed (cached), duplicate (a copy of a "
-    "cached message), rejected (malformed) or before_epoch"
+    "Envelopes, by outcome: received off the bus, then cached, rejected (malformed) or before_epoch; "
+    "duplicate: cached copies of a message merged at the flush"
 )
 
 
@@ -78,7 +78,7 @@ class Metrics:
         )
 
     def watch(self, cache: MessageCache) -> None:
-        """Report the cache's own counts of processed and duplicate messages."""
+        """Report the cache's own counts of cached and duplicate messages."""
         self._per_message.cache = cache
 
     def received(self) -> None:
@@ -100,7 +100,7 @@ class Metrics:
 
     def summary(self) -> str:
         """One line of the main counters, for the log."""
-        outcomes = ("received", "processed", "duplicate", "rejected", "before_epoch")
+        outcomes = ("received", "cached", "duplicate", "rejected", "before_epoch")
         parts = [f"{outcome}={self.value('statscache_messages', outcome=outcome):.0f}" for outcome in outcomes]
         parts.append(f"flush_failures={self.value('statscache_flushes', result='failed'):.0f}")
         return " ".join(parts)

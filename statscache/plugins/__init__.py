@@ -28,7 +28,7 @@ import re
 from abc import ABC, abstractmethod
 from collections import Counter
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, ClassVar, Iterable, Mapping, NamedTuple
+from typing import Any, Callable, ClassVar, Iterable, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -154,12 +154,14 @@ class CountingPlugin(BasePlugin):
             keys = tuple(keys)
         if len(keys) > 1:
             keys = tuple(dict.fromkeys(keys))
+        elif not keys:
+            return None
         for key in keys:
             if type(key) is not str or not 0 < len(key) <= MAX_KEY_LENGTH or "\x00" in key:
                 raise InvalidKey(
                     f"key {key!r} is not a non-empty string of at most {MAX_KEY_LENGTH} characters without NUL"
                 )
-        return keys or None
+        return keys
 
     def tally(self, batch: Batch) -> Counter[tuple[int, str]]:
         """Messages per (window start, key)."""
@@ -265,16 +267,3 @@ def _tally(plugin: CountingPlugin | VolumePlugin, batch: Batch, count: Callable[
 
 def _utc(epoch_seconds: float) -> datetime:
     return datetime.fromtimestamp(epoch_seconds, tz=timezone.utc)
-
-
-def describe(plugin: BasePlugin) -> Mapping[str, Any]:
-    """What a plugin is, for logs and listings."""
-    return {
-        "ident": plugin.ident,
-        "name": plugin.name,
-        "summary": plugin.summary,
-        "description": plugin.description,
-        "interval": plugin.interval.total_seconds() if plugin.interval else None,
-        "backlog_delta": plugin.backlog_delta.total_seconds() if plugin.backlog_delta else None,
-        "columns": plugin.model.columns(),
-    }

@@ -116,8 +116,8 @@ class Hub:
         self.wait_until(probe_seen, timeout, "the hub to receive a probe")
 
     def handled(self) -> float:
-        """Messages that reached the cache, new or duplicate."""
-        return sum(self.metric("statscache_messages", outcome=outcome) for outcome in ("processed", "duplicate"))
+        """Messages that reached the cache, copies included."""
+        return sum(self.metric("statscache_messages", outcome=outcome) for outcome in ("cached",))
 
     def wait_handled(self, count: int, timeout: float = 60) -> None:
         self.wait_until(lambda: self.handled() >= count, timeout, f"{count} messages handled")

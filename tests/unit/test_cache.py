@@ -3,22 +3,25 @@ import threading
 from statscache.cache import MessageCache
 
 
-def test_a_message_is_cached_once():
+def test_copies_of_a_message_merge_into_the_first():
     cache = MessageCache()
-    assert cache.add("m1", (1.0, ()))
-    assert not cache.add("m1", (1.0, ()))
-    assert (len(cache), cache.added, cache.duplicates) == (1, 1, 1)
+    cache.add("m1", (1.0, ("first",)))
+    cache.add("m1", (1.0, ("second",)))
+    cache.add("m2", (2.0, ()))
+    assert cache.cached == 3 and len(cache) == 3
+    assert cache.drain() == {"m1": (1.0, ("first",)), "m2": (2.0, ())}
+    assert (cache.cached, cache.duplicates, len(cache)) == (3, 1, 0)
 
 
-def test_drain_empties_and_restore_puts_back():
+def test_restored_entries_come_back_first():
     cache = MessageCache()
-    cache.add("m1", (1.0, ()))
+    cache.add("m1", (1.0, ("old",)))
     drained = cache.drain()
-    assert drained == {"m1": (1.0, ())} and len(cache) == 0
-    cache.add("m1", (1.0, ()))  # the same message again, while the batch was out
+    cache.add("m1", (1.0, ("new",)))  # the same message again, while the batch was out
     cache.add("m2", (2.0, ()))
     cache.restore(drained)
-    assert set(cache.drain()) == {"m1", "m2"}
+    assert cache.drain() == {"m1": (1.0, ("old",)), "m2": (2.0, ())}
+    assert cache.duplicates == 1
 
 
 def test_concurrent_adds_and_drains_lose_nothing():
@@ -45,4 +48,4 @@ def test_concurrent_adds_and_drains_lose_nothing():
         thread.join()
     done.set()
     drainer.join()
-    assert len(drained) == writers * per_writer == cache.added
+    assert len(drained) == writers * per_writer == cache.cached
