@@ -30,6 +30,7 @@ setup(
             "hypothesis>=6.100",
             "pyzmq>=25",
             "docutils>=0.20",
+            "ruff==0.17.6",  # pinned: its formatting changes between releases
         ],
     },
     entry_points={

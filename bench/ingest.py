@@ -101,7 +101,7 @@ def run(variant: str, count: int, window: int, blocking: bool, parts: list[tuple
             "statscache.consumer.epoch": "EPOCH",
         }
         config = (ROOT / "fedmsg.d" / "statscache.py").read_text(encoding="utf-8")
-        config += "\nconfig.update(%r)\n" % overrides
+        config += f"\nconfig.update({overrides!r})\n"
         config = config.replace("'EPOCH'", "datetime.datetime(2015, 1, 1, tzinfo=datetime.timezone.utc)")
         config += "config['logging']['handlers']['console']['level'] = 'WARNING'\n"
         config += f"config['moksha.blocking_mode'] = {blocking!r}\n"
@@ -115,13 +115,14 @@ def run(variant: str, count: int, window: int, blocking: bool, parts: list[tuple
             BENCH_PROGRESS=str(progress),
             BENCH_RESULT=str(work / "result.json"),
         )
-        hub = subprocess.Popen(
-            [FEDMSG_HUB, "--with-consumers", VARIANTS[variant]],
-            cwd=work,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=open(work / "hub.log", "wb"),
-        )
+        with open(work / "hub.log", "wb") as log:
+            hub = subprocess.Popen(
+                [FEDMSG_HUB, "--with-consumers", VARIANTS[variant]],
+                cwd=work,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         try:
             probe = json.dumps({"topic": "bench.probe", "msg": {}, "msg_id": "probe", "timestamp": 0})
             deadline = time.monotonic() + 60
@@ -171,7 +172,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="alternating runs of each variant (default 1)")
     parser.add_argument("--window", type=int, default=5000, help="messages in flight at most (default 5,000)")
     parser.add_argument(
-        "--blocking", action="store_true", help="run both hubs with moksha.blocking_mode (consume on the reactor thread)"
+        "--blocking",
+        action="store_true",
+        help="run both hubs with moksha.blocking_mode (consume on the reactor thread)",
     )
     args = parser.parse_args()
     parts = templates()

@@ -26,7 +26,6 @@ config = {
     ],
     # Serve the daemon's Prometheus counters on 127.0.0.1:PORT/metrics (None: off).
     "statscache.metrics.port": None,
-
     # -- fedmsg: a local bus out of the box -------------------------------------
     # Where to listen: each value is a list of zeromq endpoints that publish.
     # Use 127.0.0.1 rather than localhost (moksha refuses "localhost").
@@ -50,7 +49,12 @@ config = {
         "disable_existing_loggers": False,
         "formatters": {"bare": {"format": "[%(asctime)s][%(name)20s %(levelname)7s] %(message)s"}},
         "handlers": {
-            "console": {"class": "logging.StreamHandler", "formatter": "bare", "level": "INFO", "stream": "ext://sys.stderr"},
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "bare",
+                "level": "INFO",
+                "stream": "ext://sys.stderr",
+            },
         },
         "loggers": {
             "statscache": {"level": "INFO", "propagate": False, "handlers": ["console"]},

@@ -27,9 +27,10 @@ that names the key.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from statscache.exceptions import ConfigError
 from statscache.windows import interval_seconds
@@ -60,7 +61,7 @@ def _duration(value: Any) -> timedelta:
 def _aware_datetime(value: Any) -> datetime:
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise ValueError("a timezone-aware datetime.datetime, e.g. datetime(2015, 1, 1, tzinfo=timezone.utc)")
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -94,7 +95,7 @@ class Config:
     """The validated settings; field ``a_b`` holds key ``statscache.a.b``."""
 
     consumer_enabled: bool = True
-    consumer_epoch: datetime = datetime(2012, 1, 1, tzinfo=timezone.utc)
+    consumer_epoch: datetime = datetime(2012, 1, 1, tzinfo=UTC)
     sqlalchemy_uri: str = "sqlite:///statscache.sqlite"
     producer_frequency: timedelta = timedelta(seconds=1)
     plugins_enabled: tuple[str, ...] | None = None

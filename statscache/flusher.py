@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Sequence
+from collections.abc import Sequence
 
 from sqlalchemy.orm import sessionmaker
 
 from statscache.cache import Entry, MessageCache
-from statscache.ledger import Claims, Ledger
+from statscache.ledger import Ledger
 from statscache.metrics import Metrics
-from statscache.plugins import Batch, BasePlugin
+from statscache.plugins import BasePlugin, Batch
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class Flusher:
     ) -> None:
         self._session_factory = session_factory
         self._cache = cache
-        self._plugins = list(zip(plugins, families))
+        self._plugins = list(zip(plugins, families, strict=True))
         self._metrics = metrics
         self._ledger = Ledger()
         #: Entries a plugin failed to write, kept for it alone until it succeeds.

@@ -9,8 +9,8 @@ installed later can still count old messages (through backfill) exactly once.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Float, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -132,11 +132,13 @@ class Ledger:
                 tuple(value for row in rows for value in row),
             )
         if updates:  # rare: a message counted again by a plugin that had not counted it
-            connection.exec_driver_sql(f"UPDATE statscache_ledger SET plugin_set_id = {mark} WHERE msg_id = {mark}", updates)
+            connection.exec_driver_sql(
+                f"UPDATE statscache_ledger SET plugin_set_id = {mark} WHERE msg_id = {mark}", updates
+            )
 
     def _advance(self, session: Session, ident: str, timestamp: float) -> None:
         """Move the plugin's "complete up to" mark forward (never back)."""
-        newest = datetime.fromtimestamp(timestamp, tz=timezone.utc)
+        newest = datetime.fromtimestamp(timestamp, tz=UTC)
         state = session.get(PluginState, ident)
         if state is None:
             session.add(PluginState(ident=ident, latest=newest))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections import abc
 import math
-from datetime import datetime, timezone
-from typing import Any, Mapping, NamedTuple
+from collections import abc
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 from statscache.exceptions import MalformedMessage
 
@@ -28,7 +29,7 @@ class Message(NamedTuple):
 
     @property
     def datetime(self) -> datetime:
-        return datetime.fromtimestamp(self.timestamp, tz=timezone.utc)
+        return datetime.fromtimestamp(self.timestamp, tz=UTC)
 
 
 def parse_envelope(envelope: Any) -> Message:
@@ -77,7 +78,7 @@ def _parse_timestamp(value: Any) -> float:
             except ValueError as e:
                 raise MalformedMessage("bad-timestamp", f"timestamp is {value!r}") from e
             if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=timezone.utc)
+                parsed = parsed.replace(tzinfo=UTC)
             seconds = parsed.timestamp()
     else:
         raise MalformedMessage("bad-timestamp", f"timestamp is {value!r}")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import threading
-from datetime import datetime, timezone
-from typing import Any, ClassVar, Iterable, TextIO
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TextIO
 
 from sqlalchemy import BigInteger, DateTime, String, TypeDecorator, inspect
 from sqlalchemy.engine import Dialect
@@ -28,10 +29,10 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.utcoffset() is None:
             raise ValueError(f"refusing to store naive datetime {value!r}: statscache stores UTC only")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=timezone.utc)
+        return None if value is None else value.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from statscache.cache import MessageCache
 from statscache.config import Config
@@ -75,7 +76,10 @@ class Pipeline:
         return self._flusher.pending()
 
     def close(self, attempts: int = 3, pause: float = 0.5) -> None:
-        """Final flush (retried a few times: a locked database is usually free again soon), then release the database."""
+        """Final flush, then release the database.
+
+        The flush is retried a few times: a locked database is usually free again soon.
+        """
         for _ in range(attempts):
             if self.flush():
                 break

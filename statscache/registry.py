@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any, Iterable
+from typing import Any
 
 from statscache.config import Config
 from statscache.exceptions import ConfigError, PluginLoadError

@@ -9,9 +9,11 @@ the consumer's workers have drained the incoming queue.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from twisted.internet.error import ReactorNotRunning
 
@@ -30,10 +32,8 @@ def install(hub: Any, final_flush: Callable[[], None]) -> None:
         stopping = True
         log.info("statscache: stopping the hub, then writing the final flush")
         hub.stop()
-        try:
+        with contextlib.suppress(ReactorNotRunning):
             reactor.stop()
-        except ReactorNotRunning:
-            pass
 
     def on_signal(signum: int, _frame: Any) -> None:
         reactor.callFromThread(stop_hub)

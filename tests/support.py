@@ -5,16 +5,15 @@ from __future__ import annotations
 import gzip
 import json
 from collections import Counter
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import Engine, text
 
 DATA = Path(__file__).parent / "data" / "autocloud-2015-10.jsonl.gz"
-BUILTIN_IDENTS = [
-    f"{family}-{suffix}" for family in ("volume", "volume-by-category") for suffix in ("1m", "1h", "1d")
-]
+BUILTIN_IDENTS = [f"{family}-{suffix}" for family in ("volume", "volume-by-category") for suffix in ("1m", "1h", "1d")]
 
 
 def recorded_lines() -> list[str]:
@@ -40,7 +39,7 @@ def recount(envelopes: Iterable[dict[str, Any]], ident: str) -> Counter[tuple[in
     distinct = {envelope["msg_id"]: envelope for envelope in envelopes}
     counts: Counter[tuple[int, str | None]] = Counter()
     for envelope in distinct.values():
-        moment = datetime.fromtimestamp(envelope["timestamp"], tz=timezone.utc).replace(**_TRUNCATE[suffix])
+        moment = datetime.fromtimestamp(envelope["timestamp"], tz=UTC).replace(**_TRUNCATE[suffix])
         key = envelope["topic"].split(".")[3] if family == "volume-by-category" else None
         counts[(int(moment.timestamp()), key)] += 1
     return counts
@@ -56,5 +55,5 @@ def stored(engine: Engine, ident: str) -> Counter[tuple[int, str | None]]:
         for moment, key, volume in connection.execute(text(f"SELECT {columns} FROM {table}")):
             if isinstance(moment, str):
                 moment = datetime.fromisoformat(moment)
-            counts[(int(moment.replace(tzinfo=timezone.utc).timestamp()), key)] = volume
+            counts[(int(moment.replace(tzinfo=UTC).timestamp()), key)] = volume
     return counts

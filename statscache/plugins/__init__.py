@@ -27,8 +27,9 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections import Counter
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, ClassVar, Iterable, NamedTuple
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,6 +51,7 @@ __all__ = [
     "InvalidKey",
 ]
 
+
 class Batch(list[tuple[float, Any]]):
     """What ``update`` receives: ``(event timestamp, contribution)`` of each message
     the plugin has not counted yet (messages that contribute None are left out).
@@ -63,6 +65,7 @@ class Batch(list[tuple[float, Any]]):
     def __init__(self, pairs: Iterable[tuple[float, Any]] = ()) -> None:
         super().__init__(pairs)
         self.memo: dict[Any, Any] = {}
+
 
 #: Longest key a counting plugin may emit; longer ones are refused as bad input.
 MAX_KEY_LENGTH = 255
@@ -165,9 +168,13 @@ class CountingPlugin(BasePlugin):
 
     def tally(self, batch: Batch) -> Counter[tuple[int, str]]:
         """Messages per (window start, key)."""
-        return _tally(self, batch, lambda seconds: Counter(
-            (int(timestamp // seconds) * seconds, key) for timestamp, keys in batch for key in keys
-        ))
+        return _tally(
+            self,
+            batch,
+            lambda seconds: Counter(
+                (int(timestamp // seconds) * seconds, key) for timestamp, keys in batch for key in keys
+            ),
+        )
 
     def update(self, session: Session, batch: Batch) -> None:
         rows = [
@@ -197,7 +204,9 @@ class VolumePlugin(BasePlugin):
 
     def tally(self, batch: Batch) -> Counter[int]:
         """Messages per window start."""
-        return _tally(self, batch, lambda seconds: Counter(int(timestamp // seconds) * seconds for timestamp, _ in batch))
+        return _tally(
+            self, batch, lambda seconds: Counter(int(timestamp // seconds) * seconds for timestamp, _ in batch)
+        )
 
     def update(self, session: Session, batch: Batch) -> None:
         rows = [{"timestamp": _utc(window), "volume": volume} for window, volume in self.tally(batch).items()]
@@ -239,7 +248,13 @@ class LatestEventPlugin(BasePlugin):
             if current is None or (timestamp, msg_id) > current[:2]:
                 newest[event.category] = (timestamp, msg_id, event)
         rows = [
-            {"category": category, "timestamp": _utc(timestamp), "msg_id": msg_id, "status": event.status, "link": event.link}
+            {
+                "category": category,
+                "timestamp": _utc(timestamp),
+                "msg_id": msg_id,
+                "status": event.status,
+                "link": event.link,
+            }
             for category, (timestamp, msg_id, event) in newest.items()
         ]
         replace_if_newer(session, self.model, ("category",), rows)
@@ -266,4 +281,4 @@ def _tally(plugin: CountingPlugin | VolumePlugin, batch: Batch, count: Callable[
 
 
 def _utc(epoch_seconds: float) -> datetime:
-    return datetime.fromtimestamp(epoch_seconds, tz=timezone.utc)
+    return datetime.fromtimestamp(epoch_seconds, tz=UTC)

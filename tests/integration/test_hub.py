@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import signal
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import inspect
@@ -14,7 +14,7 @@ from tests.support import BUILTIN_IDENTS, recorded_envelopes, recorded_lines, re
 
 pytestmark = pytest.mark.integration
 
-EPOCH = datetime(2015, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2015, 1, 1, tzinfo=UTC)
 SHUTDOWN_BUDGET = 5.0
 
 
@@ -62,14 +62,17 @@ def stopped_summary(hub):
     pattern = r"statscache stopped: received=(\d+) cached=(\d+) duplicate=(\d+) rejected=(\d+) before_epoch=(\d+)"
     found = re.findall(pattern, hub.log)
     assert found, hub.log
-    return dict(zip(("received", "cached", "duplicate", "rejected", "before_epoch"), map(int, found[-1])))
+    names = ("received", "cached", "duplicate", "rejected", "before_epoch")
+    return dict(zip(names, map(int, found[-1]), strict=True))
 
 
 def test_recorded_stream_is_exact_live_after_replays_and_across_restarts(hubs, bus):
     lines, envelopes = recorded_lines(), recorded_envelopes()
 
     # First run: only the volume family.
-    hub = hubs(**{"statscache.producer.frequency": timedelta(milliseconds=500), "statscache.plugins.enabled": ["volume"]})
+    hub = hubs(
+        **{"statscache.producer.frequency": timedelta(milliseconds=500), "statscache.plugins.enabled": ["volume"]}
+    )
     assert bus.publish(lines) == 1302
     hub.wait_handled(1302)
     hub.wait_until(lambda: total(hub) == 1300, 30, "the periodic flush")

@@ -1,6 +1,6 @@
 """Plugin classes for the loader tests, good and bad."""
 
-from statscache.plugins import BasePlugin, CountingPlugin, LatestEventPlugin, Event
+from statscache.plugins import CountingPlugin, Event, LatestEventPlugin
 
 
 class ByTopic(CountingPlugin):
@@ -52,4 +52,3 @@ class Exploding(CountingPlugin):
         if "explode" in message.msg:
             raise RuntimeError("boom")
         return ("ok",)
-

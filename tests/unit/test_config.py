@@ -1,6 +1,6 @@
 import runpy
 from dataclasses import fields
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ def test_other_keys_are_not_ours():
 
 
 def test_reads_every_key():
-    epoch = datetime(2015, 1, 1, tzinfo=timezone.utc)
+    epoch = datetime(2015, 1, 1, tzinfo=UTC)
     settings = config.load(
         {
             "statscache.consumer.enabled": False,

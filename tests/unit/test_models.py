@@ -1,6 +1,6 @@
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -8,7 +8,7 @@ from sqlalchemy import select
 from statscache.database import create_tables, make_engine, make_session_factory
 from statscache.models import CategorizedVolumeModel, LatestEventModel, VolumeModel, concrete_model
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import random
 import sqlite3
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from statscache.plugins.volume import VolumeByCategory
 from tests.support import BUILTIN_IDENTS, recorded_envelopes, recount, stored
 from tests.unit.sample_plugins import Exploding, Statuses
 
-EPOCH = datetime(2015, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2015, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -213,4 +213,4 @@ def test_latest_event_keeps_the_newest_per_category_whatever_the_order(make_pipe
                 "link": None,
             }
         ]
-        assert plugin.latest(session) == datetime.fromtimestamp(newest["timestamp"], tz=timezone.utc)
+        assert plugin.latest(session) == datetime.fromtimestamp(newest["timestamp"], tz=UTC)

@@ -22,8 +22,12 @@ def test_built_ins_are_installed_through_the_same_entry_point_group():
 def test_default_config_runs_each_windowed_plugin_at_each_interval():
     idents = [plugin.ident for plugin in registry.load(Config())]
     assert idents == [
-        "volume-1m", "volume-1h", "volume-1d",
-        "volume-by-category-1m", "volume-by-category-1h", "volume-by-category-1d",
+        "volume-1m",
+        "volume-1h",
+        "volume-1d",
+        "volume-by-category-1m",
+        "volume-by-category-1h",
+        "volume-by-category-1d",
     ]
 
 
@@ -71,6 +75,7 @@ def test_naming_a_plugin_that_is_not_installed_is_a_config_error(key):
 
 
 def test_two_plugins_with_one_ident_are_refused():
-    classes = registry.discover([entry("a", "tests.unit.sample_plugins:ByTopic"), entry("b", "tests.unit.sample_plugins:ByTopic")])
+    twins = [entry(name, "tests.unit.sample_plugins:ByTopic") for name in ("a", "b")]
+    classes = registry.discover(twins)
     with pytest.raises(PluginLoadError, match="by-topic-1m"):
         registry.instantiate(classes, Config())
