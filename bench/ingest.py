@@ -172,16 +172,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="alternating runs of each variant (default 1)")
     parser.add_argument("--window", type=int, default=5000, help="messages in flight at most (default 5,000)")
     parser.add_argument(
-        "--blocking",
+        "--threaded",
         action="store_true",
-        help="run both hubs with moksha.blocking_mode (consume on the reactor thread)",
+        help="run both hubs with moksha.blocking_mode False (consume on a worker thread), not as shipped",
     )
     args = parser.parse_args()
     parts = templates()
     results: dict[str, list[dict[str, float]]] = {name: [] for name in VARIANTS}
     for round_ in range(args.rounds):
         for name in VARIANTS:
-            outcome = run(name, args.count, args.window, args.blocking, parts)
+            outcome = run(name, args.count, args.window, not args.threaded, parts)
             results[name].append(outcome)
             print(
                 f"round {round_ + 1} {name:>11}: {outcome['rate']:9.0f} msg/s, "

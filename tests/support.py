@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,3 +58,12 @@ def stored(engine: Engine, ident: str) -> Counter[tuple[int, str | None]]:
                 moment = datetime.fromisoformat(moment)
             counts[(int(moment.replace(tzinfo=UTC).timestamp()), key)] = volume
     return counts
+
+
+def run_in_threads(targets: Iterable[Callable[[], object]]) -> None:
+    """Run each target in a thread of its own, all at once, and wait for them all."""
+    threads = [threading.Thread(target=target) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

@@ -1,6 +1,7 @@
 import threading
 
 from statscache.cache import MessageCache
+from tests.support import run_in_threads
 
 
 def test_copies_of_a_message_merge_into_the_first():
@@ -41,11 +42,7 @@ def test_concurrent_adds_and_drains_lose_nothing():
 
     drainer = threading.Thread(target=drain)
     drainer.start()
-    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads([lambda w=w: write(w) for w in range(writers)])
     done.set()
     drainer.join()
     assert len(drained) == writers * per_writer == cache.cached

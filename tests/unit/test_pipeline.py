@@ -1,5 +1,6 @@
 """The whole path of a message, on a real SQLite file: exact counts, whatever happens."""
 
+import contextlib
 import random
 import sqlite3
 import threading
@@ -12,7 +13,7 @@ from statscache import registry
 from statscache.config import Config
 from statscache.pipeline import Pipeline
 from statscache.plugins.volume import VolumeByCategory
-from tests.support import BUILTIN_IDENTS, recorded_envelopes, recount, stored
+from tests.support import BUILTIN_IDENTS, recorded_envelopes, recount, run_in_threads, stored
 from tests.unit.sample_plugins import Exploding, Statuses
 
 EPOCH = datetime(2015, 1, 1, tzinfo=UTC)
@@ -137,19 +138,28 @@ def test_a_failing_plugin_is_counted_and_the_others_still_count(make_pipeline, e
     assert sum(stored(pipeline.engine, "exploding-1d").values()) == len(healthy)
 
 
+@contextlib.contextmanager
+def table_away(database, table):
+    """Rename ``table`` from another connection, so statscache's writes to it fail, then put it back."""
+    outside = sqlite3.connect(database)
+    try:
+        outside.execute(f"ALTER TABLE {table} RENAME TO {table}_away")
+        outside.commit()
+        yield
+        outside.execute(f"ALTER TABLE {table}_away RENAME TO {table}")
+        outside.commit()
+    finally:
+        outside.close()
+
+
 def test_a_plugin_whose_table_fails_keeps_its_batch_and_the_others_commit(make_pipeline, envelopes, tmp_path):
     pipeline = make_pipeline()
     feed(pipeline, envelopes[:600])
-    outside = sqlite3.connect(tmp_path / "stats.sqlite")
-    outside.execute("ALTER TABLE volume_1h RENAME TO volume_1h_away")
-    outside.commit()
-    assert not pipeline.flush()
-    assert pipeline.metrics.value("statscache_plugin_errors", plugin="volume-1h", stage="update") == 1
-    assert_exact(pipeline, envelopes[:600], [i for i in BUILTIN_IDENTS if i != "volume-1h"])
-    feed(pipeline, envelopes[300:])
-    outside.execute("ALTER TABLE volume_1h_away RENAME TO volume_1h")
-    outside.commit()
-    outside.close()
+    with table_away(tmp_path / "stats.sqlite", "volume_1h"):
+        assert not pipeline.flush()
+        assert pipeline.metrics.value("statscache_plugin_errors", plugin="volume-1h", stage="update") == 1
+        assert_exact(pipeline, envelopes[:600], [i for i in BUILTIN_IDENTS if i != "volume-1h"])
+        feed(pipeline, envelopes[300:])
     assert pipeline.flush()
     assert_exact(pipeline, envelopes)
 
@@ -157,16 +167,11 @@ def test_a_plugin_whose_table_fails_keeps_its_batch_and_the_others_commit(make_p
 def test_a_failed_transaction_loses_nothing_and_is_retried(make_pipeline, envelopes, tmp_path):
     pipeline = make_pipeline()
     feed(pipeline, envelopes[:500])
-    outside = sqlite3.connect(tmp_path / "stats.sqlite")
-    outside.execute("ALTER TABLE statscache_ledger RENAME TO ledger_away")
-    outside.commit()
-    assert pipeline.flush() is False  # never raises
-    assert pipeline.metrics.value("statscache_flushes", result="failed") == 1
-    assert stored(pipeline.engine, "volume-1m") == {}
-    feed(pipeline, envelopes[250:])
-    outside.execute("ALTER TABLE ledger_away RENAME TO statscache_ledger")
-    outside.commit()
-    outside.close()
+    with table_away(tmp_path / "stats.sqlite", "statscache_ledger"):
+        assert pipeline.flush() is False  # never raises
+        assert pipeline.metrics.value("statscache_flushes", result="failed") == 1
+        assert stored(pipeline.engine, "volume-1m") == {}
+        feed(pipeline, envelopes[250:])
     assert pipeline.flush()
     assert_exact(pipeline, envelopes)
 
@@ -182,11 +187,7 @@ def test_handling_and_flushing_concurrently_is_exact(make_pipeline, envelopes):
     flusher = threading.Thread(target=flush_continuously)
     flusher.start()
     halves = [envelopes[::2] + envelopes, envelopes[1::2] + envelopes[::-1]]
-    feeders = [threading.Thread(target=feed, args=(pipeline, half)) for half in halves]
-    for feeder in feeders:
-        feeder.start()
-    for feeder in feeders:
-        feeder.join()
+    run_in_threads([lambda half=half: feed(pipeline, half) for half in halves])
     stop.set()
     flusher.join()
     assert pipeline.flush()
