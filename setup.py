@@ -23,6 +23,7 @@ setup(
         "requests>=2.31",
         "twisted>=23.8",
         "prometheus_client>=0.20",
+        "orjson>=3.9",
     ],
     extras_require={
         "test": [

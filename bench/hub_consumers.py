@@ -29,9 +29,10 @@ class _Timed:
         self._seen = 0
         self._first = 0.0
 
-    def _is_probe(self, message: dict[str, Any]) -> bool:
+    def _is_probe(self, message: Any) -> bool:
         """The benchmark's readiness probe: answered by a -1 in the progress file, not counted."""
-        if message.get("topic") != "bench.probe":
+        topic = message.get("topic") if isinstance(message, dict) else message.topic
+        if topic not in ("bench.probe", b"bench.probe"):
             return False
         os.pwrite(self._progress, struct.pack("<q", -1), 0)
         return True

@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """Ingest benchmark: statscache in a real fedmsg-hub against a consumer that does nothing.
 
-    python bench/ingest.py [--count 100000] [--rounds 1]
+    python bench/ingest.py [--count 100000] [--rounds 1] [--threaded]
 
 Publishes COUNT real-shaped messages (the recorded autocloud envelopes, each
-with a fresh msg_id, timestamps 0.6 s apart as on Fedora's bus) through a zmq PUB socket
-to a real fedmsg-hub, once with a do-nothing consumer and once with statscache
-and every built-in plugin, with the same hub settings, alternating when
-``--rounds`` > 1. Flow control keeps at most ``--window`` messages in flight so
-that the hub's own queue stays small and memory reflects the consumer. Prints
-msg/s of both (statscache's counted until its statistics are in the database),
-their ratio, and each hub's RSS after warm-up and at its peak.
+with a fresh msg_id, timestamps 0.6 s apart as on Fedora's bus) through a zmq
+PUB socket to a real fedmsg-hub, once with a do-nothing consumer and once with
+statscache and every built-in plugin. Both hubs get the same settings: the
+shipped fedmsg.d/ (blocking mode), or worker threads with ``--threaded``. With
+``--rounds`` > 1 the two alternate. Flow control keeps at most ``--window``
+messages in flight, so the hub's own queue stays small and memory reflects the
+consumer. Prints msg/s of both (statscache's counted until its statistics are in
+the database), their ratio, and each hub's RSS after warm-up and at its peak.
 """
 
 from __future__ import annotations

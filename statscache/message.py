@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections import abc
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
+
+import orjson
 
 from statscache.exceptions import MalformedMessage
 
@@ -37,10 +38,10 @@ def parse_envelope(envelope: Any) -> Message:
 
     Raises :class:`MalformedMessage` naming what is wrong.
     """
-    if isinstance(envelope, (str, bytes)):
+    if isinstance(envelope, (bytes, str)):
         try:
-            envelope = json.loads(envelope)
-        except ValueError as e:
+            envelope = orjson.loads(envelope)
+        except orjson.JSONDecodeError as e:
             raise MalformedMessage("not-json", str(e)) from e
     if type(envelope) is not dict and not isinstance(envelope, abc.Mapping):  # the dict test is the fast path
         raise MalformedMessage("not-an-object", f"envelope is a {type(envelope).__name__}")

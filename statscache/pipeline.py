@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from statscache.cache import MessageCache
@@ -41,6 +41,8 @@ class Pipeline:
         family_of = [classes.index(type(plugin)) for plugin in self.plugins]
         self._flusher = Flusher(self.session_factory, self.cache, self.plugins, family_of, self.metrics)
         self._epoch = config.consumer_epoch.timestamp()
+        #: Checks an envelope's signature (set when the bus is signed); False rejects it.
+        self.authenticate: Callable[[dict[str, Any]], bool] | None = None
 
     def handle(self, envelope: Any) -> None:
         """Take one envelope in; bad input is logged and counted, never raised."""
@@ -49,6 +51,8 @@ class Pipeline:
         except MalformedMessage as e:
             self.metrics.rejected_envelope(e.reason)
             log.warning("rejected a malformed envelope: %s", e)
+            return
+        if self.authenticate is not None and not self._authentic(message.envelope):
             return
         if message.timestamp < self._epoch:
             self.metrics.before_epoch()
@@ -61,6 +65,18 @@ class Pipeline:
                 contributions.append(None)
                 self._plugins_failed(members, message, error)
         self.cache.add(message.msg_id, (message.timestamp, tuple(contributions)))
+
+    def _authentic(self, envelope: Any) -> bool:
+        assert self.authenticate is not None
+        try:
+            if self.authenticate(envelope):
+                return True
+            detail = "its signature does not verify"
+        except Exception as error:
+            detail = f"checking its signature failed: {error!r}"
+        self.metrics.rejected_envelope("bad-signature")
+        log.warning("rejected envelope %s: %s", envelope.get("msg_id"), detail)
+        return False
 
     def _plugins_failed(self, plugins: list[BasePlugin], message: Message, error: Exception) -> None:
         for plugin in plugins:
