@@ -87,12 +87,12 @@ class Flusher:
                 if plugin not in retry and all(plugin.ident in idents for idents in before.values()):
                     offered = drained
                     if family not in shared:
-                        shared[family] = _batch(unseen, family)
+                        shared[family] = Batch(unseen, family)
                     batch = shared[family]
                 else:  # it has messages to retry, or missed some that others counted (installed later)
                     offered = {**drained, **retry.get(plugin, {})}
                     fresh = [entry for msg_id, entry in offered.items() if plugin.ident not in before.get(msg_id, ())]
-                    batch = _batch(fresh, family)
+                    batch = Batch(fresh, family)
                 try:
                     with session.begin_nested():
                         plugin.update(session, batch)
@@ -110,10 +110,3 @@ class Flusher:
             if duplicates:
                 self._metrics.duplicates.labels(plugin.ident).inc(duplicates)
         return failed
-
-
-def _batch(entries: list[Entry], family: int) -> Batch:
-    """``(timestamp, contribution)`` of one family, leaving out messages that contribute nothing."""
-    return Batch(
-        (timestamp, contributions[family]) for timestamp, contributions in entries if contributions[family] is not None
-    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from itertools import chain
 
 from sqlalchemy import Connection, Float, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -129,7 +130,7 @@ class Ledger:
             values = ", ".join([f"({mark}, {mark}, {mark})"] * len(rows))
             connection.exec_driver_sql(
                 f"INSERT INTO statscache_ledger (msg_id, timestamp, plugin_set_id) VALUES {values}",
-                tuple(value for row in rows for value in row),
+                tuple(chain.from_iterable(rows)),
             )
         if updates:  # rare: a message counted again by a plugin that had not counted it
             connection.exec_driver_sql(

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, NamedTuple
 
@@ -52,19 +52,45 @@ __all__ = [
 ]
 
 
-class Batch(list[tuple[float, Any]]):
-    """What ``update`` receives: ``(event timestamp, contribution)`` of each message
-    the plugin has not counted yet (messages that contribute None are left out).
+class Batch:
+    """What ``update`` receives: iterating gives ``(event timestamp, contribution)``
+    of each message the plugin has not counted yet (None contributions left out).
 
-    Plugins of one class at several window lengths receive the same batch, and
-    can share work through :attr:`memo`.
+    It reads the cache's entries in place (``contributions[family]`` of each)
+    rather than copying them. Plugins of one class at several window lengths
+    receive the same batch, and can share work through :attr:`memo`.
     """
 
-    __slots__ = ("memo",)
+    __slots__ = ("_entries", "_family", "memo")
 
-    def __init__(self, pairs: Iterable[tuple[float, Any]] = ()) -> None:
-        super().__init__(pairs)
+    def __init__(self, entries: Sequence[tuple[float, Sequence[Any]]], family: int = 0) -> None:
+        self._entries = entries
+        self._family = family
         self.memo: dict[Any, Any] = {}
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[float, Any]]) -> Batch:
+        """A batch of ``(timestamp, contribution)`` pairs (for tests and tools)."""
+        return cls([(timestamp, (contribution,)) for timestamp, contribution in pairs])
+
+    def __iter__(self) -> Iterator[tuple[float, Any]]:
+        family = self._family
+        for timestamp, contributions in self._entries:
+            contribution = contributions[family]
+            if contribution is not None:
+                yield timestamp, contribution
+
+    def timestamps(self) -> Iterator[float]:
+        """Event times of the messages that contribute something."""
+        family = self._family
+        return (timestamp for timestamp, contributions in self._entries if contributions[family] is not None)
+
+    def __len__(self) -> int:
+        family = self._family
+        return sum(1 for _, contributions in self._entries if contributions[family] is not None)
+
+    def __repr__(self) -> str:
+        return f"<Batch of {len(self)} messages>"
 
 
 #: Longest key a counting plugin may emit; longer ones are refused as bad input.
@@ -204,9 +230,7 @@ class VolumePlugin(BasePlugin):
 
     def tally(self, batch: Batch) -> Counter[int]:
         """Messages per window start."""
-        return _tally(
-            self, batch, lambda seconds: Counter(int(timestamp // seconds) * seconds for timestamp, _ in batch)
-        )
+        return _tally(self, batch, lambda seconds: Counter(int(t // seconds) * seconds for t in batch.timestamps()))
 
     def update(self, session: Session, batch: Batch) -> None:
         rows = [{"timestamp": _utc(window), "volume": volume} for window, volume in self.tally(batch).items()]

@@ -67,9 +67,9 @@ def test_volume_counts_what_matches():
 
 
 def test_tallies_by_utc_window_and_key():
-    batch = Batch([(60.0, ("a",)), (119.9, ("a", "b")), (120.0, ("b",))])
+    batch = Batch.of([(60.0, ("a",)), (119.9, ("a", "b")), (120.0, ("b",))])
     assert VolumeByCategory(MINUTE).tally(batch) == Counter({(60, "a"): 2, (60, "b"): 1, (120, "b"): 1})
-    assert Volume(MINUTE).tally(Batch([(60.0, True), (119.9, True), (120.0, True)])) == Counter({60: 2, 120: 1})
+    assert Volume(MINUTE).tally(Batch.of([(60.0, True), (119.9, True), (120.0, True)])) == Counter({60: 2, 120: 1})
 
 
 batches = st.lists(
@@ -83,18 +83,18 @@ batches = st.lists(
 
 @given(batches)
 def test_a_coarse_tally_derived_from_a_finer_one_equals_counting_directly(pairs):
-    shared = Batch(pairs)
+    shared = Batch.of(pairs)
     derived = [VolumeByCategory(interval).tally(shared) for interval in (MINUTE, HOUR, DAY)]
-    direct = [VolumeByCategory(interval).tally(Batch(pairs)) for interval in (MINUTE, HOUR, DAY)]
+    direct = [VolumeByCategory(interval).tally(Batch.of(pairs)) for interval in (MINUTE, HOUR, DAY)]
     assert derived == direct
-    volumes = [Volume(interval).tally(Batch([(t, True) for t, _ in pairs])) for interval in (MINUTE, HOUR, DAY)]
+    volumes = [Volume(interval).tally(Batch.of([(t, True) for t, _ in pairs])) for interval in (MINUTE, HOUR, DAY)]
     assert [sum(v.values()) for v in volumes] == [len(pairs)] * 3
-    assert volumes[2] == Volume(DAY).tally(Batch([(t, True) for t, _ in pairs]))
+    assert volumes[2] == Volume(DAY).tally(Batch.of([(t, True) for t, _ in pairs]))
 
 
 def test_derivation_needs_a_window_that_divides():
     pairs = [(0.0, ("a",)), (3600.0 * 7, ("a",))]
-    shared = Batch(pairs)
+    shared = Batch.of(pairs)
     seven_hours, three_hours = VolumeByCategory(timedelta(hours=7)), VolumeByCategory(timedelta(hours=3))
     seven_hours.tally(shared)
     assert three_hours.tally(shared) == Counter({(0, "a"): 1, (21600, "a"): 1})
