@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-#: What the cache keeps of a message: its event time, and what it contributes
-#: to each plugin family (indexed like Pipeline's families). The envelope itself
-#: is not kept, so memory follows the flush interval, not message sizes.
-Entry = tuple[float, tuple[Any, ...]]
+#: What the cache keeps of a message: its msg_id, its event time, and what it
+#: contributes to each plugin family (indexed like Pipeline's families). One
+#: tuple of plain values: the envelope is not kept, so memory follows the flush
+#: interval rather than message sizes, and the garbage collector can untrack it.
+Entry = tuple[str, float, tuple[Any, ...]]
 
 
 class MessageCache:
@@ -20,16 +21,16 @@ class MessageCache:
     """
 
     def __init__(self) -> None:
-        self._arrivals: deque[tuple[str, Entry]] = deque()
+        self._arrivals: deque[Entry] = deque()
         # Owned by the flusher's thread: what a failed flush put back.
         self._held: dict[str, Entry] = {}
         self._drained = 0
         #: Copies merged away on drain because the message was already there.
         self.duplicates = 0
 
-    def add(self, msg_id: str, entry: Entry) -> None:
+    def add(self, entry: Entry) -> None:
         """Cache a message's entry (consumer thread)."""
-        self._arrivals.append((msg_id, entry))
+        self._arrivals.append(entry)
 
     def drain(self) -> dict[str, Entry]:
         """Take every cached entry, one per ``msg_id`` (the first copy wins), leaving the cache empty."""
@@ -39,11 +40,11 @@ class MessageCache:
         popped = 0
         while True:
             try:
-                msg_id, entry = arrivals.popleft()
+                entry = arrivals.popleft()
             except IndexError:
                 break
             popped += 1
-            entries.setdefault(msg_id, entry)
+            entries.setdefault(entry[0], entry)
         self._drained += popped
         self.duplicates += popped - (len(entries) - before)
         return entries

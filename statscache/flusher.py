@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Sequence
 
 from sqlalchemy.orm import sessionmaker
@@ -81,17 +82,21 @@ class Flusher:
                 unseen = [entry for msg_id, entry in drained.items() if msg_id not in before]
             else:
                 unseen = list(drained.values())
+            # Who had counted the drained messages already: a few distinct sets of plugins.
+            claims = Counter(idents for msg_id, idents in before.items() if msg_id in drained)
             shared: dict[int, Batch] = {}
             counted: dict[str, Entries] = {}
             for plugin, family in self._plugins:
-                if plugin not in retry and all(plugin.ident in idents for idents in before.values()):
+                if plugin not in retry and all(plugin.ident in idents for idents in claims):
                     offered = drained
+                    duplicates = claims.total()
                     if family not in shared:
                         shared[family] = Batch(unseen, family)
                     batch = shared[family]
                 else:  # it has messages to retry, or missed some that others counted (installed later)
                     offered = {**drained, **retry.get(plugin, {})}
                     fresh = [entry for msg_id, entry in offered.items() if plugin.ident not in before.get(msg_id, ())]
+                    duplicates = len(offered) - len(fresh)
                     batch = Batch(fresh, family)
                 try:
                     with session.begin_nested():
@@ -102,7 +107,6 @@ class Flusher:
                     failed[plugin] = offered
                     continue
                 counted[plugin.ident] = offered
-                duplicates = sum(1 for msg_id in before if msg_id in offered and plugin.ident in before[msg_id])
                 counts.append((plugin, len(offered) - duplicates, duplicates))
             self._ledger.record(session, before, counted)
         for plugin, written, duplicates in counts:

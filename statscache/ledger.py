@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from itertools import chain
+from typing import Any
 
 from sqlalchemy import Connection, Float, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -96,16 +96,18 @@ class Ledger:
         """
         groups = [(messages, idents) for messages, idents in _group_by_messages(counted) if messages]
         for messages, idents in groups:
-            newest = max(timestamp for timestamp, _ in messages.values())
+            newest = max(entry[1] for entry in messages.values())
             for ident in idents:
                 self._advance(session, ident, newest)
-        inserts: list[tuple[str, float, int]]
+        # Flat lists of parameters, three per row: no tuple per message for the GC to chase.
+        inserts: list[Any] = []
         updates: list[tuple[int, str]] = []
         if len(groups) == 1 and not before:
             # The usual flush: every plugin counted the same, all-new messages.
             messages, idents = groups[0]
             set_id = self._id(session, idents)
-            inserts = [(msg_id, timestamp, set_id) for msg_id, (timestamp, _) in messages.items()]
+            for msg_id, timestamp, _ in messages.values():
+                inserts += (msg_id, timestamp, set_id)
         else:
             claimed: dict[str, frozenset[str]] = {}
             entries: dict[str, Entry] = {}
@@ -114,23 +116,22 @@ class Ledger:
                 for msg_id in messages:
                     previous = claimed.get(msg_id)
                     claimed[msg_id] = idents if previous is None else previous | idents
-            inserts = []
             for msg_id, idents in claimed.items():
                 already = before.get(msg_id)
                 if already is None:
-                    inserts.append((msg_id, entries[msg_id][0], self._id(session, idents)))
+                    inserts += (msg_id, entries[msg_id][1], self._id(session, idents))
                 elif not idents <= already:
                     updates.append((self._id(session, already | idents), msg_id))
         connection = session.connection()
         mark = _placeholder(connection)
         # Many rows per statement: the driver releases the GIL once per statement
         # rather than once per row, and a busy reactor thread then costs one wait, not thousands.
-        for start in range(0, len(inserts), _ROWS_PER_INSERT):
-            rows = inserts[start : start + _ROWS_PER_INSERT]
-            values = ", ".join([f"({mark}, {mark}, {mark})"] * len(rows))
+        step = 3 * _ROWS_PER_INSERT
+        for start in range(0, len(inserts), step):
+            parameters = tuple(inserts[start : start + step])
+            values = ", ".join([f"({mark}, {mark}, {mark})"] * (len(parameters) // 3))
             connection.exec_driver_sql(
-                f"INSERT INTO statscache_ledger (msg_id, timestamp, plugin_set_id) VALUES {values}",
-                tuple(chain.from_iterable(rows)),
+                f"INSERT INTO statscache_ledger (msg_id, timestamp, plugin_set_id) VALUES {values}", parameters
             )
         if updates:  # rare: a message counted again by a plugin that had not counted it
             connection.exec_driver_sql(

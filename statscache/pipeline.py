@@ -64,7 +64,7 @@ class Pipeline:
             except Exception as error:
                 contributions.append(None)
                 self._plugins_failed(members, message, error)
-        self.cache.add(message.msg_id, (message.timestamp, tuple(contributions)))
+        self.cache.add((message.msg_id, message.timestamp, tuple(contributions)))
 
     def _authentic(self, envelope: Any) -> bool:
         assert self.authenticate is not None

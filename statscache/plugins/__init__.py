@@ -63,7 +63,7 @@ class Batch:
 
     __slots__ = ("_entries", "_family", "memo")
 
-    def __init__(self, entries: Sequence[tuple[float, Sequence[Any]]], family: int = 0) -> None:
+    def __init__(self, entries: Sequence[tuple[Any, float, Sequence[Any]]], family: int = 0) -> None:
         self._entries = entries
         self._family = family
         self.memo: dict[Any, Any] = {}
@@ -71,11 +71,11 @@ class Batch:
     @classmethod
     def of(cls, pairs: Iterable[tuple[float, Any]]) -> Batch:
         """A batch of ``(timestamp, contribution)`` pairs (for tests and tools)."""
-        return cls([(timestamp, (contribution,)) for timestamp, contribution in pairs])
+        return cls([(None, timestamp, (contribution,)) for timestamp, contribution in pairs])
 
     def __iter__(self) -> Iterator[tuple[float, Any]]:
         family = self._family
-        for timestamp, contributions in self._entries:
+        for _, timestamp, contributions in self._entries:
             contribution = contributions[family]
             if contribution is not None:
                 yield timestamp, contribution
@@ -83,11 +83,11 @@ class Batch:
     def timestamps(self) -> Iterator[float]:
         """Event times of the messages that contribute something."""
         family = self._family
-        return (timestamp for timestamp, contributions in self._entries if contributions[family] is not None)
+        return (timestamp for _, timestamp, contributions in self._entries if contributions[family] is not None)
 
     def __len__(self) -> int:
         family = self._family
-        return sum(1 for _, contributions in self._entries if contributions[family] is not None)
+        return sum(1 for _, _, contributions in self._entries if contributions[family] is not None)
 
     def __repr__(self) -> str:
         return f"<Batch of {len(self)} messages>"

@@ -6,22 +6,22 @@ from tests.support import run_in_threads
 
 def test_copies_of_a_message_merge_into_the_first():
     cache = MessageCache()
-    cache.add("m1", (1.0, ("first",)))
-    cache.add("m1", (1.0, ("second",)))
-    cache.add("m2", (2.0, ()))
+    cache.add(("m1", 1.0, ("first",)))
+    cache.add(("m1", 1.0, ("second",)))
+    cache.add(("m2", 2.0, ()))
     assert cache.cached == 3 and len(cache) == 3
-    assert cache.drain() == {"m1": (1.0, ("first",)), "m2": (2.0, ())}
+    assert cache.drain() == {"m1": ("m1", 1.0, ("first",)), "m2": ("m2", 2.0, ())}
     assert (cache.cached, cache.duplicates, len(cache)) == (3, 1, 0)
 
 
 def test_restored_entries_come_back_first():
     cache = MessageCache()
-    cache.add("m1", (1.0, ("old",)))
+    cache.add(("m1", 1.0, ("old",)))
     drained = cache.drain()
-    cache.add("m1", (1.0, ("new",)))  # the same message again, while the batch was out
-    cache.add("m2", (2.0, ()))
+    cache.add(("m1", 1.0, ("new",)))  # the same message again, while the batch was out
+    cache.add(("m2", 2.0, ()))
     cache.restore(drained)
-    assert cache.drain() == {"m1": (1.0, ("old",)), "m2": (2.0, ())}
+    assert cache.drain() == {"m1": ("m1", 1.0, ("old",)), "m2": ("m2", 2.0, ())}
     assert cache.duplicates == 1
 
 
@@ -33,7 +33,7 @@ def test_concurrent_adds_and_drains_lose_nothing():
 
     def write(w):
         for i in range(per_writer):
-            cache.add(f"{w}-{i}", (float(i), ()))
+            cache.add((f"{w}-{i}", float(i), ()))
 
     def drain():
         while not done.is_set():
