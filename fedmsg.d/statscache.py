@@ -8,7 +8,7 @@ config = {
     # Run the statscache consumer inside fedmsg-hub.
     "statscache.consumer.enabled": True,
     # Where statistics begin: messages older than this are skipped (aware UTC datetime).
-    "statscache.consumer.epoch": datetime.datetime(2012, 1, 1, tzinfo=datetime.timezone.utc),
+    "statscache.consumer.epoch": datetime.datetime(2012, 1, 1, tzinfo=datetime.UTC),
     # SQLAlchemy URL. Default: a SQLite file in the working directory. For PostgreSQL:
     # "postgresql+psycopg://user@host:5432/statscache"
     "statscache.sqlalchemy.uri": "sqlite:///statscache.sqlite",
