@@ -76,7 +76,8 @@ class Flusher:
         failed: dict[BasePlugin, Entries] = {}
         counts: list[tuple[BasePlugin, int, int]] = []
         with self._session_factory() as session, session.begin():
-            before = self._ledger.counted_by(session, set(drained).union(*retry.values()))
+            times = {msg_id: entry[1] for entries in (drained, *retry.values()) for msg_id, entry in entries.items()}
+            before = self._ledger.counted_by(session, times)
             # Entries nobody has counted yet: what most plugins get, one list per family.
             if before:
                 unseen = [entry for msg_id, entry in drained.items() if msg_id not in before]

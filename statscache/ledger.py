@@ -5,11 +5,18 @@ the sets are few (they change only when plugins are added or removed), so a
 row stays small however many plugins run. A message arriving again is a
 duplicate for every plugin in its set and new for any other, so a plugin
 installed later can still count old messages (through backfill) exactly once.
+
+Rows are keyed by the hour of the message's event time, then ``msg_id``.
+msg_ids are random, so keyed by ``msg_id`` alone each flush would write into
+pages all over the table (every page, once the table is large); clustered by
+hour, a flush touches the pages of the hours it covers. Copies of a message
+carry the same event time, give or take a rounding (datagrepper serves whole
+seconds), so a lookup searches the message's hour and the two next to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +28,7 @@ from statscache.models import Base, UTCDateTime
 
 #: Bound parameters per ``IN`` query; under SQLite's (32,766) and PostgreSQL's (65,535) limits.
 _CHUNK = 5000
-#: Rows per multi-row INSERT (3 parameters each, under the same limits).
+#: Rows per multi-row INSERT (4 parameters each, under the same limits).
 _ROWS_PER_INSERT = 5000
 
 
@@ -35,13 +42,14 @@ class PluginSet(Base):
 
 
 class LedgerEntry(Base):
-    """One counted message and the set of plugins that counted it."""
+    """One counted message (by event-time hour and ``msg_id``) and the set of plugins that counted it."""
 
     __tablename__ = "statscache_ledger"
     # One B-tree keyed by msg_id instead of a rowid table plus a primary-key index:
     # this table takes a row per message, so each insert should touch one tree.
     __table_args__ = {"sqlite_with_rowid": False}
 
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True)
     msg_id: Mapped[str] = mapped_column(String(), primary_key=True)
     timestamp: Mapped[float] = mapped_column(Float, nullable=False)
     plugin_set_id: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -73,19 +81,21 @@ class Ledger:
         self._id_of.clear()
         self._set_of.clear()
 
-    def counted_by(self, session: Session, msg_ids: Iterable[str]) -> Claims:
-        """For each already-recorded message among ``msg_ids``, the plugins that counted it."""
-        wanted = list(msg_ids)
+    def counted_by(self, session: Session, times: Mapping[str, float]) -> Claims:
+        """For each already-recorded message among ``times`` (``msg_id -> event time``), the plugins that counted it."""
+        # In time order, so that each chunk spans few hours.
+        wanted = sorted(times, key=times.__getitem__)
         connection = session.connection()
         mark = _placeholder(connection)
         found: dict[str, frozenset[str]] = {}
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
+            hours = sorted({hour for msg_id in chunk for hour in _nearby_hours(times[msg_id])})
             query = (
                 "SELECT msg_id, plugin_set_id FROM statscache_ledger "
-                f"WHERE msg_id IN ({', '.join([mark] * len(chunk))})"
+                f"WHERE hour IN ({', '.join([mark] * len(hours))}) AND msg_id IN ({', '.join([mark] * len(chunk))})"
             )
-            for msg_id, set_id in connection.exec_driver_sql(query, tuple(chunk)):
+            for msg_id, set_id in connection.exec_driver_sql(query, (*hours, *chunk)):
                 found[msg_id] = self._idents(session, set_id)
         return found
 
@@ -99,15 +109,15 @@ class Ledger:
             newest = max(entry[1] for entry in messages.values())
             for ident in idents:
                 self._advance(session, ident, newest)
-        # Flat lists of parameters, three per row: no tuple per message for the GC to chase.
+        # A flat list of parameters, four per row: no tuple per message for the GC to chase.
         inserts: list[Any] = []
-        updates: list[tuple[int, str]] = []
+        updates: list[tuple[Any, ...]] = []
         if len(groups) == 1 and not before:
             # The usual flush: every plugin counted the same, all-new messages.
             messages, idents = groups[0]
             set_id = self._id(session, idents)
             for msg_id, timestamp, _ in messages.values():
-                inserts += (msg_id, timestamp, set_id)
+                inserts += (_hour(timestamp), msg_id, timestamp, set_id)
         else:
             claimed: dict[str, frozenset[str]] = {}
             entries: dict[str, Entry] = {}
@@ -118,24 +128,29 @@ class Ledger:
                     claimed[msg_id] = idents if previous is None else previous | idents
             for msg_id, idents in claimed.items():
                 already = before.get(msg_id)
+                timestamp = entries[msg_id][1]
                 if already is None:
-                    inserts += (msg_id, entries[msg_id][1], self._id(session, idents))
+                    inserts += (_hour(timestamp), msg_id, timestamp, self._id(session, idents))
                 elif not idents <= already:
-                    updates.append((self._id(session, already | idents), msg_id))
+                    updates.append((self._id(session, already | idents), *_nearby_hours(timestamp), msg_id))
         connection = session.connection()
         mark = _placeholder(connection)
         # Many rows per statement: the driver releases the GIL once per statement
         # rather than once per row, and a busy reactor thread then costs one wait, not thousands.
-        step = 3 * _ROWS_PER_INSERT
+        step = 4 * _ROWS_PER_INSERT
+        row = f"({mark}, {mark}, {mark}, {mark})"
         for start in range(0, len(inserts), step):
             parameters = tuple(inserts[start : start + step])
-            values = ", ".join([f"({mark}, {mark}, {mark})"] * (len(parameters) // 3))
             connection.exec_driver_sql(
-                f"INSERT INTO statscache_ledger (msg_id, timestamp, plugin_set_id) VALUES {values}", parameters
+                "INSERT INTO statscache_ledger (hour, msg_id, timestamp, plugin_set_id) "
+                f"VALUES {', '.join([row] * (len(parameters) // 4))}",
+                parameters,
             )
         if updates:  # rare: a message counted again by a plugin that had not counted it
             connection.exec_driver_sql(
-                f"UPDATE statscache_ledger SET plugin_set_id = {mark} WHERE msg_id = {mark}", updates
+                f"UPDATE statscache_ledger SET plugin_set_id = {mark} "
+                f"WHERE hour IN ({mark}, {mark}, {mark}) AND msg_id = {mark}",
+                updates,
             )
 
     def _advance(self, session: Session, ident: str, timestamp: float) -> None:
@@ -171,6 +186,16 @@ class Ledger:
     def _remember(self, set_id: int, idents: frozenset[str]) -> None:
         self._id_of[idents] = set_id
         self._set_of[set_id] = idents
+
+
+def _hour(timestamp: float) -> int:
+    return int(timestamp // 3600)
+
+
+def _nearby_hours(timestamp: float) -> tuple[int, int, int]:
+    """The hours where a copy of a message with this event time may have been recorded."""
+    hour = int(timestamp // 3600)
+    return hour - 1, hour, hour + 1
 
 
 def _placeholder(connection: Connection) -> str:

@@ -215,3 +215,63 @@ def test_latest_event_keeps_the_newest_per_category_whatever_the_order(make_pipe
             }
         ]
         assert plugin.latest(session) == datetime.fromtimestamp(newest["timestamp"], tz=UTC)
+
+
+def copy_at(envelope, timestamp):
+    return {**envelope, "timestamp": timestamp}
+
+
+@pytest.mark.parametrize("flush_between", [False, True])
+def test_a_copy_with_a_rounded_timestamp_is_still_a_duplicate(make_pipeline, envelopes, flush_between):
+    # Live copies carry fractions of a second, datagrepper's whole seconds: here
+    # the two sit on either side of an hour (the ledger's clustering unit).
+    hour_end = 1444352400.0  # 2015-10-09 01:00 UTC
+    live = [copy_at(e, hour_end - 0.4) for e in envelopes[:50]]
+    archived = [copy_at(e, hour_end) for e in envelopes[:50]]
+    pipeline = make_pipeline(plugins=[VolumeByCategory(timedelta(hours=1))])
+    feed(pipeline, live)
+    if flush_between:
+        assert pipeline.flush()
+    feed(pipeline, archived)
+    assert pipeline.flush()
+    assert_exact(pipeline, live, idents=["volume-by-category-1h"])
+    if flush_between:
+        assert pipeline.metrics.value("statscache_duplicates", plugin="volume-by-category-1h") == 50
+    else:
+        assert pipeline.metrics.value("statscache_messages", outcome="duplicate") == 50
+
+
+def test_a_plugin_installed_later_sees_rounded_copies_as_counted_by_the_others(make_pipeline, envelopes):
+    hour_end = 1444352400.0
+    old = make_pipeline(plugins=[VolumeByCategory(timedelta(hours=1))])
+    feed(old, [copy_at(e, hour_end - 0.4) for e in envelopes[:50]])
+    old.close()
+    both = make_pipeline()
+    rounded = [copy_at(e, hour_end) for e in envelopes[:50]]
+    feed(both, rounded)
+    assert both.flush()
+    feed(both, rounded)  # now counted by every plugin: a duplicate for all
+    assert both.flush()
+    assert both.metrics.value("statscache_duplicates", plugin="volume-by-category-1h") == 100
+    assert both.metrics.value("statscache_counted_messages", plugin="volume-1h") == 50
+    assert both.metrics.value("statscache_duplicates", plugin="volume-1h") == 50
+
+
+def test_envelopes_whose_signature_fails_are_rejected_and_the_rest_counted(make_pipeline, envelopes):
+    forged = {e["msg_id"] for e in envelopes[::10]}
+    broken = {e["msg_id"] for e in envelopes[5::10]}
+
+    def authenticate(envelope):
+        if envelope["msg_id"] in broken:
+            raise ValueError("no certificate for this signer")
+        return envelope["msg_id"] not in forged
+
+    pipeline = make_pipeline()
+    pipeline.authenticate = authenticate
+    feed(pipeline, envelopes)
+    assert pipeline.flush()
+    genuine = [e for e in envelopes if e["msg_id"] not in forged | broken]
+    assert_exact(pipeline, genuine)
+    rejected = sum(1 for e in envelopes if e["msg_id"] in forged | broken)
+    assert pipeline.metrics.value("statscache_rejected_messages", reason="bad-signature") == rejected
+    assert pipeline.metrics.value("statscache_messages", outcome="rejected") == rejected
