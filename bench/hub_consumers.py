@@ -6,6 +6,7 @@ benchmark reads for flow control; the first and last message times go to a JSON 
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import struct
@@ -62,6 +63,19 @@ class NullConsumer(_Timed, fedmsg.consumers.FedmsgConsumer):
     def consume(self, message: dict[str, Any]) -> None:
         if not self._is_probe(message):
             self._tick()
+
+
+class FrozenNullConsumer(NullConsumer):
+    """:class:`NullConsumer` plus the heap freeze statscache's consumer does once the hub runs:
+    shows how much of the difference is that freeze rather than statscache's own work."""
+
+    config_key = "bench.frozen-null.enabled"
+
+    def __init__(self, hub: Any) -> None:
+        super().__init__(hub)
+        from moksha.hub.reactor import reactor
+
+        reactor.callWhenRunning(gc.freeze)
 
 
 class TimedStatscacheConsumer(_Timed, StatscacheConsumer):

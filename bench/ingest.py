@@ -6,12 +6,15 @@
 Publishes COUNT real-shaped messages (the recorded autocloud envelopes, each
 with a fresh msg_id, timestamps 0.6 s apart as on Fedora's bus) through a zmq
 PUB socket to a real fedmsg-hub, once with a do-nothing consumer and once with
-statscache and every built-in plugin. Both hubs get the same settings: the
-shipped fedmsg.d/ (blocking mode), or worker threads with ``--threaded``. With
-``--rounds`` > 1 the two alternate. Flow control keeps at most ``--window``
-messages in flight, so the hub's own queue stays small and memory reflects the
-consumer. Prints msg/s of both (statscache's counted until its statistics are in
-the database), their ratio, and each hub's RSS after warm-up and at its peak.
+statscache and every built-in plugin. A third hub runs the do-nothing consumer
+plus the heap freeze (``gc.freeze()``) that statscache's consumer performs once
+the hub runs, to show how much of the difference that freeze makes. All hubs
+get the same settings: the shipped fedmsg.d/ (blocking mode), or worker threads
+with ``--threaded``. With ``--rounds`` > 1 the variants alternate. Flow control
+keeps at most ``--window`` messages in flight, so the hub's own queue stays
+small and memory reflects the consumer. Prints msg/s of each (statscache's
+counted until its statistics are in the database), the ratios, and each hub's
+RSS after warm-up and at its peak.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ START = 1444348800.0  # 2015-10-09 00:00 UTC
 STEP = 0.6  # seconds of event time between messages: Fedora's bus averages ~1.7 msg/s
 VARIANTS = {
     "do-nothing": "hub_consumers:NullConsumer",
+    "do-nothing, frozen heap": "hub_consumers:FrozenNullConsumer",
     "statscache": "hub_consumers:TimedStatscacheConsumer",
 }
 
@@ -185,7 +189,7 @@ def main() -> None:
             outcome = run(name, args.count, args.window, not args.threaded, parts)
             results[name].append(outcome)
             print(
-                f"round {round_ + 1} {name:>11}: {outcome['rate']:9.0f} msg/s, "
+                f"round {round_ + 1} {name:>23}: {outcome['rate']:9.0f} msg/s, "
                 f"RSS {outcome['warm_rss_mb']:.1f} MB after warm-up, peak {outcome['peak_rss_mb']:.1f} MB",
                 flush=True,
             )
@@ -193,8 +197,10 @@ def main() -> None:
     growth = {name: max(r["peak_rss_mb"] - r["warm_rss_mb"] for r in runs) for name, runs in results.items()}
     print(f"\n{args.count:,} messages, best of {args.rounds} round(s):")
     for name in VARIANTS:
-        print(f"  {name:>11}: {best[name]:9.0f} msg/s, RSS growth after warm-up {growth[name]:.1f} MB")
+        print(f"  {name:>23}: {best[name]:9.0f} msg/s, RSS growth after warm-up {growth[name]:.1f} MB")
     print(f"  ratio statscache / do-nothing: {best['statscache'] / best['do-nothing']:.2f}")
+    frozen = best["do-nothing, frozen heap"]
+    print(f"  ratio statscache / do-nothing with a frozen heap: {best['statscache'] / frozen:.2f}")
 
 
 if __name__ == "__main__":

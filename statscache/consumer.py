@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -47,6 +48,7 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
         if self.validate_signatures:
             self.pipeline.authenticate = self._authenticate
         shutdown.install(hub, self.pipeline.close)
+        _freeze_startup_objects()
         log.info("statscache consumer ready with %d plugins", len(plugins))
 
     def validate(self, message: Any) -> None:
@@ -77,3 +79,17 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
     def consume(self, message: Any) -> None:
         # A zmq message off the bus (raw body), or a dict when handed over in-process.
         self.pipeline.handle(message.get("body") if isinstance(message, dict) else message.body)
+
+
+def _freeze_startup_objects() -> None:
+    """Once the hub runs, move everything loaded so far out of the garbage collector's sight.
+
+    Each message parses into a few dozen short-lived containers, so the
+    collector runs often, and its full passes walk every object of the
+    process: the hub's whole start-up (Twisted, moksha, SQLAlchemy, the
+    plugins). Those live as long as the process does; freezing them makes a
+    full pass walk only what messages left behind.
+    """
+    from moksha.hub.reactor import reactor
+
+    reactor.callWhenRunning(gc.freeze)

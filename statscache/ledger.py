@@ -16,7 +16,7 @@ seconds), so a lookup searches the message's hour and the two next to it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -90,7 +90,7 @@ class Ledger:
         found: dict[str, frozenset[str]] = {}
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
-            hours = sorted({hour for msg_id in chunk for hour in _nearby_hours(times[msg_id])})
+            hours = _hours_around(times[msg_id] for msg_id in chunk)
             query = (
                 "SELECT msg_id, plugin_set_id FROM statscache_ledger "
                 f"WHERE hour IN ({', '.join([mark] * len(hours))}) AND msg_id IN ({', '.join([mark] * len(chunk))})"
@@ -117,7 +117,7 @@ class Ledger:
             messages, idents = groups[0]
             set_id = self._id(session, idents)
             for msg_id, timestamp, _ in messages.values():
-                inserts += (_hour(timestamp), msg_id, timestamp, set_id)
+                inserts += (int(timestamp // 3600), msg_id, timestamp, set_id)
         else:
             claimed: dict[str, frozenset[str]] = {}
             entries: dict[str, Entry] = {}
@@ -190,6 +190,14 @@ class Ledger:
 
 def _hour(timestamp: float) -> int:
     return int(timestamp // 3600)
+
+
+def _hours_around(timestamps: Iterable[float]) -> list[int]:
+    """Every hour where a copy of one of these messages may have been recorded (they come in time order)."""
+    hours = [int(timestamp // 3600) for timestamp in timestamps]
+    if hours[-1] - hours[0] <= 2 * len(hours):  # the usual, dense case: one range, no set of every hour
+        return list(range(hours[0] - 1, hours[-1] + 2))
+    return sorted({near for hour in hours for near in (hour - 1, hour, hour + 1)})
 
 
 def _nearby_hours(timestamp: float) -> tuple[int, int, int]:
