@@ -60,7 +60,7 @@ class Pipeline:
         contributions = []
         for representative, members in self._families:
             try:
-                contributions.append(representative.contribution(message))
+                contributions.append(representative.process(message))
             except Exception as error:
                 contributions.append(None)
                 self._plugins_failed(members, message, error)

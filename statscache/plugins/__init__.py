@@ -3,10 +3,10 @@
 A plugin says *what* to count; statscache owns the threads, the clock, the
 database session and the flush. The life of a message:
 
-1. on the consumer thread, statscache checks the envelope and asks each plugin
-   class for the message's :meth:`~BasePlugin.contribution` (once per class:
-   ``volume-1m``, ``-1h`` and ``-1d`` share it), then caches those small
-   results under the message's ``msg_id``; a copy of a cached message is dropped;
+1. on the consumer thread, statscache checks the envelope and has each plugin
+   class :meth:`~BasePlugin.process` it into a small contribution (once per
+   class: ``volume-1m``, ``-1h`` and ``-1d`` share it), then caches those
+   under the message's ``msg_id``; a copy of a cached message is dropped;
 2. every ``statscache.producer.frequency`` the flusher swaps the cache out
    under its lock, asks the ledger which of those messages each plugin has
    already counted, and hands each plugin the others'
@@ -112,7 +112,7 @@ def slugify(name: str) -> str:
 
 class BasePlugin(ABC):
     """Keeps one statistic. Subclasses set the class attributes and ``model``,
-    and write :meth:`contribution` and :meth:`update`."""
+    and write :meth:`process` and :meth:`update`."""
 
     #: Human-readable name; its slug (plus the window suffix) is the ident.
     name: ClassVar[str]
@@ -145,12 +145,14 @@ class BasePlugin(ABC):
         return f"<{type(self).__name__} {self.ident}>"
 
     @abstractmethod
-    def contribution(self, message: Message) -> Any:
-        """What ``message`` adds to this statistic (None: nothing); kept in memory until the flush.
+    def process(self, message: Message) -> Any:
+        """Return what ``message`` contributes to this statistic (None: nothing).
 
-        Runs on the consumer thread, once per message for all plugins of this
-        class, so it may depend on the message alone. Keep it small: the
-        envelope itself is not kept.
+        statscache keeps the result in memory, under the message's ``msg_id``,
+        until the next flush hands it to :meth:`update`. Runs on the consumer
+        thread, once per message for all plugins of this class, so it may
+        depend on the message alone. Keep it small: the envelope itself is not
+        kept.
         """
 
     @abstractmethod
@@ -187,7 +189,7 @@ class CountingPlugin(_WindowedCount):
     def keys(self, message: Message) -> Iterable[str]:
         """The keys ``message`` counts under (none: it is not counted); of the message alone."""
 
-    def contribution(self, message: Message) -> tuple[str, ...] | None:
+    def process(self, message: Message) -> tuple[str, ...] | None:
         """The message's distinct keys, checked to be storable."""
         keys = self.keys(message)
         if type(keys) is not tuple:
@@ -230,7 +232,7 @@ class VolumePlugin(_WindowedCount):
         """Whether ``message`` is counted (every message by default); of the message alone."""
         return True
 
-    def contribution(self, message: Message) -> bool | None:
+    def process(self, message: Message) -> bool | None:
         return True if self.matches(message) else None
 
     def tally(self, batch: Batch) -> Counter[int]:
@@ -271,7 +273,7 @@ class LatestEventPlugin(BasePlugin):
     def event(self, message: Message) -> Event | None:
         """The event ``message`` announces (None: it announces none); of the message alone."""
 
-    def contribution(self, message: Message) -> tuple[str, Event] | None:
+    def process(self, message: Message) -> tuple[str, Event] | None:
         event = self.event(message)
         return None if event is None else (message.msg_id, event)
 

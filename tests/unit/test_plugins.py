@@ -36,12 +36,12 @@ def test_counting_contribution_is_the_distinct_keys():
         def keys(self, message):
             return ["a", "b", "a"]
 
-    assert Several(MINUTE).contribution(message()) == ("a", "b")
-    assert VolumeByCategory(MINUTE).contribution(message()) == ("buildsys",)
+    assert Several(MINUTE).process(message()) == ("a", "b")
+    assert VolumeByCategory(MINUTE).process(message()) == ("buildsys",)
 
 
 def test_a_message_without_keys_contributes_nothing():
-    assert VolumeByCategory(MINUTE).contribution(message(topic="short.topic")) is None
+    assert VolumeByCategory(MINUTE).process(message(topic="short.topic")) is None
 
 
 @pytest.mark.parametrize("bad", ["", "x" * 256, "a\x00b", 42, None])
@@ -51,7 +51,7 @@ def test_keys_that_cannot_be_stored_are_refused(bad):
             return (bad,)
 
     with pytest.raises(InvalidKey):
-        Bad(MINUTE).contribution(message())
+        Bad(MINUTE).process(message())
 
 
 def test_volume_counts_what_matches():
@@ -62,8 +62,8 @@ def test_volume_counts_what_matches():
             return message.category == "buildsys"
 
     plugin = BuildsOnly(MINUTE)
-    assert plugin.contribution(message()) is True
-    assert plugin.contribution(message(topic="org.fedoraproject.prod.bodhi.update")) is None
+    assert plugin.process(message()) is True
+    assert plugin.process(message(topic="org.fedoraproject.prod.bodhi.update")) is None
 
 
 def test_tallies_by_utc_window_and_key():
@@ -101,8 +101,8 @@ def test_derivation_needs_a_window_that_divides():
 
 
 def test_latest_event_contribution_carries_the_msg_id():
-    assert Statuses().contribution(message(7, status="success", url="https://x")) == (
+    assert Statuses().process(message(7, status="success", url="https://x")) == (
         "2015-7",
         ("buildsys", "success", "https://x"),
     )
-    assert Statuses().contribution(message(7)) is None
+    assert Statuses().process(message(7)) is None
