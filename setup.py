@@ -12,6 +12,7 @@ setup(
     license="LGPL-2.1-or-later",
     python_requires=">=3.11",
     packages=find_packages(include=["statscache", "statscache.*"]),
+    package_data={"statscache.demo": ["*.jsonl.gz"]},
     install_requires=[
         # moksha loads entry points through pkg_resources: older setuptools cannot
         # match its dotted dist names, 82+ no longer ships pkg_resources.
@@ -24,6 +25,7 @@ setup(
         "twisted>=23.8",
         "prometheus_client>=0.20",
         "orjson>=3.9",
+        "waitress>=3.0",
     ],
     extras_require={
         "test": [
@@ -32,6 +34,8 @@ setup(
             "pyzmq>=25",
             "docutils>=0.20",
             "ruff==0.17.6",  # pinned: its formatting changes between releases
+            "psycopg[binary]>=3.1",
+            "schemathesis>=4.0",
         ],
     },
     entry_points={

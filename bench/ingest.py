@@ -35,8 +35,10 @@ from pathlib import Path
 import zmq
 from sqlalchemy import create_engine, text
 
+from statscache.demo import SAMPLE
+
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "tests" / "data" / "autocloud-2015-10.jsonl.gz"
+DATA = SAMPLE
 FEDMSG_HUB = str(Path(sys.executable).with_name("fedmsg-hub"))
 START = 1444348800.0  # 2015-10-09 00:00 UTC
 BLOCK = 500  # messages sent between two flow-control checks

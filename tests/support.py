@@ -8,12 +8,13 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, text
 
-DATA = Path(__file__).parent / "data" / "autocloud-2015-10.jsonl.gz"
+from statscache.demo import SAMPLE
+
+DATA = SAMPLE
 BUILTIN_IDENTS = [f"{family}-{suffix}" for family in ("volume", "volume-by-category") for suffix in ("1m", "1h", "1d")]
 
 
