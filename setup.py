@@ -39,6 +39,9 @@ setup(
         ],
     },
     entry_points={
+        "console_scripts": [
+            "statscache-web = statscache.web.cli:main",
+        ],
         "moksha.consumer": [
             "statscache = statscache.consumer:StatscacheConsumer",
         ],
@@ -51,7 +54,6 @@ setup(
         ],
     },
     classifiers=[
-        "License :: OSI Approved :: GNU Lesser General Public License v2 or later (LGPLv2+)",
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3.11",
         "Programming Language :: Python :: 3.12",

@@ -26,6 +26,10 @@ config = {
     ],
     # Serve the daemon's Prometheus counters on 127.0.0.1:PORT/metrics (None: off).
     "statscache.metrics.port": None,
+    # Web API: rows in a page of /api/<ident> unless the request says (rows_per_page),
+    # and the most a request may ask for.
+    "statscache.app.default_rows_per_page": 100,
+    "statscache.app.maximum_rows_per_page": 100,
     # -- fedmsg: a local bus out of the box -------------------------------------
     # Where to listen: each value is a list of zeromq endpoints that publish.
     # Use 127.0.0.1 rather than localhost (moksha refuses "localhost").

@@ -22,6 +22,10 @@ that names the key.
 ``statscache.metrics.port`` (int or ``None``, default ``None``)
     Serve the daemon's Prometheus counters (received, rejected, plugin errors,
     duplicates, flushes) on ``127.0.0.1:PORT/metrics``; ``None`` serves nothing.
+``statscache.app.default_rows_per_page`` (int, default 100)
+    Rows in a page of ``/api/<ident>`` when the request does not say.
+``statscache.app.maximum_rows_per_page`` (int, default 100)
+    The most rows a request may ask for in one page (``rows_per_page``).
 """
 
 from __future__ import annotations
@@ -90,6 +94,12 @@ def _port_or_none(value: Any) -> int | None:
     return value
 
 
+def _positive_int(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError("a whole number of at least 1")
+    return value
+
+
 @dataclass(frozen=True)
 class Config:
     """The validated settings; field ``a_b`` holds key ``statscache.a.b``."""
@@ -102,6 +112,8 @@ class Config:
     plugins_disabled: tuple[str, ...] = ()
     plugins_intervals: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(hours=1), timedelta(days=1))
     metrics_port: int | None = None
+    app_default_rows_per_page: int = 100
+    app_maximum_rows_per_page: int = 100
 
 
 _CHECKS: dict[str, Callable[[Any], Any]] = {
@@ -113,6 +125,8 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "plugins_disabled": _names,
     "plugins_intervals": _intervals,
     "metrics_port": _port_or_none,
+    "app_default_rows_per_page": _positive_int,
+    "app_maximum_rows_per_page": _positive_int,
 }
 
 
@@ -140,4 +154,10 @@ def load(raw: Mapping[str, Any]) -> Config:
             values[field_name] = _CHECKS[field_name](value)
         except ValueError as e:
             raise ConfigError(f"configuration key {key!r} must be {e}, not {value!r}") from e
-    return Config(**values)
+    config = Config(**values)
+    if config.app_default_rows_per_page > config.app_maximum_rows_per_page:
+        raise ConfigError(
+            f"configuration key 'statscache.app.default_rows_per_page' ({config.app_default_rows_per_page}) "
+            f"must not exceed 'statscache.app.maximum_rows_per_page' ({config.app_maximum_rows_per_page})"
+        )
+    return config

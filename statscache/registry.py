@@ -65,6 +65,9 @@ def instantiate(classes: dict[str, type[BasePlugin[Any]]], config: Config) -> li
                 plugins.append(plugin_class())
         except Exception as e:
             raise PluginLoadError(f"plugin {name!r} could not be set up: {e!r}") from e
+    for plugin in plugins:
+        if "timestamp" not in plugin.model.column_names():
+            raise PluginLoadError(f"plugin {plugin.ident!r}: its model has no 'timestamp' column")
     idents = [plugin.ident for plugin in plugins]
     clashes = sorted({ident for ident in idents if idents.count(ident) > 1})
     if clashes:

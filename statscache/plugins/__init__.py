@@ -124,8 +124,12 @@ class BasePlugin(ABC):
     windowed: ClassVar[bool] = False
     #: How much history is useful to this plugin (None: all of it).
     backlog_delta: ClassVar[timedelta | None] = None
-    #: The table this plugin writes; the bases below make theirs per ident.
+    #: The table this plugin writes; the bases below make theirs per ident. It has
+    #: a ``timestamp`` column: the web API orders and filters rows by it.
     model: type[StatsModel]
+    #: How pages for people should present this statistic (JSON-ready), or None;
+    #: served at ``/api/<ident>/layout``.
+    layout: ClassVar[dict[str, Any] | None] = None
 
     def __init__(self, interval: timedelta | None = None) -> None:
         if self.windowed and interval is None:

@@ -77,6 +77,8 @@ def test_unknown_key_without_a_near_match_lists_the_known_ones():
         ("statscache.plugins.intervals", [timedelta(milliseconds=10)], "whole number of seconds"),
         ("statscache.metrics.port", "9100", "TCP port"),
         ("statscache.metrics.port", 70000, "TCP port"),
+        ("statscache.app.default_rows_per_page", 0, "whole number of at least 1"),
+        ("statscache.app.maximum_rows_per_page", "100", "whole number of at least 1"),
     ],
 )
 def test_mistyped_values_name_the_key_and_what_was_expected(key, value, expected):
@@ -104,3 +106,9 @@ def test_every_key_is_documented(key):
 
 def test_every_field_has_a_check():
     assert {f.name for f in fields(config.Config)} == set(config._CHECKS)
+
+
+def test_default_page_size_may_not_exceed_the_maximum():
+    with pytest.raises(ConfigError, match="must not exceed 'statscache.app.maximum_rows_per_page' \\(50\\)"):
+        config.load({"statscache.app.default_rows_per_page": 80, "statscache.app.maximum_rows_per_page": 50})
+    assert config.load({"statscache.app.maximum_rows_per_page": 500}).app_maximum_rows_per_page == 500

@@ -1,0 +1,163 @@
+"""The routes under ``/api/``: the plugins, their statistics, their layouts, and the API's own description."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
+
+from statscache.models import epoch_seconds
+from statscache.plugins import BasePlugin
+from statscache.web import formats
+from statscache.web.errors import ApiError
+from statscache.web.params import BadParameter, Query, parse_query
+from statscache.web.rows import Rows
+from statscache.web.state import State
+
+api = Blueprint("api", __name__, url_prefix="/api")
+
+
+def state() -> State:
+    return current_app.extensions["statscache"]
+
+
+@api.get("/")
+def plugins() -> Response:
+    """One object per plugin: what it is, its columns, and up to when it is complete."""
+    fmt = _format(None)
+    latest = state().latest_by_ident()
+    described = [_describe(plugin, latest.get(plugin.ident)) for plugin in state().plugins.values()]
+    if fmt == "csv":
+        # One row per plugin: its columns, a list in JSON, become their names separated by spaces.
+        names = list(described[0]) if described else ["ident"]
+        flat = [{**item, "columns": " ".join(column["name"] for column in item["columns"])} for item in described]
+        return _respond(formats.csv_text(names, [list(item.values()) for item in flat]), "csv")
+    if fmt == "ndjson":
+        return _respond(b"".join(formats.json_bytes(item) + b"\n" for item in described), "ndjson")
+    return _respond(formats.json_bytes(described), "json")
+
+
+@api.get("/openapi.json")
+def openapi() -> Response:
+    from statscache.web.openapi import document
+
+    return _respond(formats.json_bytes(document(state())), "json")
+
+
+@api.get("/<ident>")
+def statistics(ident: str) -> Response:
+    """The rows of one plugin: filtered, ordered, paged (or streamed), in JSON, CSV or NDJSON."""
+    plugin = _plugin(ident)
+    settings = state().config
+    query = parse_query(
+        request.args,
+        has_category="category" in plugin.model.column_names(),
+        maximum_rows=settings.app_maximum_rows_per_page,
+        default_rows=settings.app_default_rows_per_page,
+    )
+    fmt = "json" if query.callback is not None else _format(query.format)
+    rows = Rows(plugin.model, query)
+    if query.stream:
+        if fmt == "json":
+            raise BadParameter("stream", "used with CSV or NDJSON (format=csv or format=ndjson)", "1")
+        return _stream(rows, fmt)
+    if not state().has_table(plugin.model.__tablename__):
+        total, values = 0, []  # the daemon has not created it yet: nothing counted
+    else:
+        with state().engine.connect() as connection:
+            total = rows.count(connection)
+            offset = (query.page - 1) * query.rows_per_page
+            values = rows.page(connection, offset, query.rows_per_page) if offset < total else []
+    if fmt == "csv":
+        response = _respond(formats.csv_text(rows.names, values), "csv")
+    elif fmt == "ndjson":
+        response = _respond(formats.ndjson_bytes(rows.names, values), "ndjson")
+    elif query.callback is not None:
+        body = formats.jsonp_bytes(query.callback, formats.records(rows.names, values))
+        response = Response(body, mimetype="application/javascript")
+    else:
+        response = _respond(formats.json_bytes(formats.records(rows.names, values)), "json")
+    response.headers["X-Total-Count"] = str(total)
+    response.headers["Link"] = _links(query, total)
+    return response
+
+
+@api.get("/<ident>/layout")
+def layout(ident: str) -> Response:
+    plugin = _plugin(ident)
+    if plugin.layout is None:
+        raise ApiError(404, "no layout", f"plugin {ident!r} has no layout")
+    return _respond(formats.json_bytes(plugin.layout), "json")
+
+
+def _plugin(ident: str) -> BasePlugin:
+    found = state().plugins.get(ident)
+    if found is None:
+        known = ", ".join(state().plugins) or "none"
+        raise ApiError(404, "unknown plugin", f"no plugin has the ident {ident!r}; known: {known}")
+    return found
+
+
+def _format(requested: str | None) -> str:
+    try:
+        return formats.negotiate(request.accept_mimetypes, requested)
+    except formats.NotAcceptable:
+        supported = ", ".join(formats.MEDIA_TYPES.values())
+        raise ApiError(406, "not acceptable", f"this resource is served as {supported}") from None
+
+
+def _respond(body: str | bytes, fmt: str) -> Response:
+    mimetype = formats.MEDIA_TYPES[fmt]
+    return Response(body, content_type=f"{mimetype}; charset=utf-8" if fmt == "csv" else mimetype)
+
+
+def _describe(plugin: BasePlugin, latest: Any) -> dict[str, Any]:
+    return {
+        "ident": plugin.ident,
+        "name": plugin.name,
+        "summary": plugin.summary,
+        "description": plugin.description,
+        "interval": None if plugin.interval is None else int(plugin.interval.total_seconds()),
+        "columns": plugin.model.columns(),
+        "latest": None if latest is None else epoch_seconds(latest),
+        "url": url_for("api.statistics", ident=plugin.ident, _external=True),
+    }
+
+
+def _links(query: Query, total: int) -> str:
+    """RFC 8288 links to the first, previous, next and last pages, keeping every other parameter."""
+    last = max(1, math.ceil(total / query.rows_per_page))
+    pages = {"first": 1, "last": last}
+    if query.page > 1:
+        pages["prev"] = min(query.page - 1, last)
+    if query.page < last:
+        pages["next"] = query.page + 1
+    kept = [(name, value) for name, value in query.given.items(multi=True) if name != "page"]
+    return ", ".join(
+        f'<{request.base_url}?{urlencode([*kept, ("page", page)])}>; rel="{rel}"' for rel, page in pages.items()
+    )
+
+
+def _stream(rows: Rows, fmt: str) -> Response:
+    table = rows.model.__tablename__
+    exists = state().has_table(table)
+    engine = state().engine
+
+    def generate() -> Iterator[bytes]:
+        if not exists:
+            selected: Iterator[list[Any]] = iter(())
+            yield from _chunks(rows.names, selected, fmt)
+            return
+        with engine.connect() as connection:
+            yield from _chunks(rows.names, rows.stream(connection), fmt)
+
+    response = Response(stream_with_context(generate()), mimetype=formats.MEDIA_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{table}.{fmt}"'
+    return response
+
+
+def _chunks(names: list[str], selected: Iterator[list[Any]], fmt: str) -> Iterator[bytes]:
+    return formats.csv_chunks(names, selected) if fmt == "csv" else formats.ndjson_chunks(names, selected)

@@ -1,0 +1,50 @@
+"""Every error the web app answers is JSON: ``{"error": ..., "detail": ...}`` with a 4xx (or, never expected, 500)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+from statscache.web.formats import json_bytes
+from statscache.web.params import BadParameter
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error answer: HTTP status, a short error, and a detail that says what to do."""
+
+    def __init__(self, status: int, error: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.error = error
+        self.detail = detail
+
+
+def error_response(status: int, error: str, detail: str) -> Response:
+    return Response(json_bytes({"error": error, "detail": detail}), status=status, mimetype="application/json")
+
+
+def install(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(error: ApiError) -> Response:
+        return error_response(error.status, error.error, error.detail)
+
+    @app.errorhandler(BadParameter)
+    def bad_parameter(error: BadParameter) -> Response:
+        return error_response(400, "bad parameter", str(error))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        response = error_response(error.code or 500, (error.name or "error").lower(), error.description or "")
+        for name, value in error.get_headers():
+            if name.lower() == "allow":
+                response.headers[name] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.exception("statscache web: unexpected error")
+        return error_response(500, "internal error", "statscache failed to answer; the error is in its log")

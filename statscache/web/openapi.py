@@ -1,0 +1,162 @@
+"""The API's OpenAPI 3 description, built from the same declarations that parse requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from statscache.web.formats import MEDIA_TYPES
+from statscache.web.params import params_for
+from statscache.web.state import State
+
+_COLUMN_TYPES = {"timestamp": "number", "int": "integer", "float": "number", "str": "string", "bool": "boolean"}
+_ERROR = {"$ref": "#/components/schemas/Error"}
+_TEXT = {"type": "string"}
+
+
+def document(state: State) -> dict[str, Any]:
+    settings = state.config
+    paths: dict[str, Any] = {
+        "/api/": {
+            "get": {
+                "summary": "The plugins and what they count",
+                "operationId": "listPlugins",
+                "responses": {
+                    "200": _formats({"type": "array", "items": {"$ref": "#/components/schemas/Plugin"}}),
+                    "406": _error("None of the formats the client accepts"),
+                },
+            }
+        },
+        "/api/openapi.json": {
+            "get": {
+                "summary": "This description",
+                "operationId": "openapi",
+                "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {}}}}},
+            }
+        },
+        "/api/{ident}/layout": {
+            "get": {
+                "summary": "How pages for people present a plugin's statistics",
+                "operationId": "layout",
+                "parameters": [_ident_parameter(state)],
+                "responses": {
+                    "200": {"description": "The layout", "content": {"application/json": {"schema": {}}}},
+                    "404": _error("Unknown plugin, or a plugin without layout"),
+                },
+            }
+        },
+    }
+    parameters = params_for(settings.app_maximum_rows_per_page, settings.app_default_rows_per_page)
+    for plugin in state.plugins.values():
+        columns = plugin.model.columns()
+        names = {column["name"] for column in columns}
+        query = [_query_parameter(p.name, p.schema, p.description, p.repeatable) for p in parameters]
+        if "category" not in names:
+            query = [parameter for parameter in query if parameter["name"] != "category"]
+        paths[f"/api/{plugin.ident}"] = {
+            "get": {
+                "summary": plugin.summary,
+                "description": plugin.description,
+                "operationId": f"statistics_{plugin.table_name}",
+                "parameters": query,
+                "responses": {
+                    "200": {
+                        **_formats({"type": "array", "items": _row_schema(columns)}),
+                        "headers": {
+                            "X-Total-Count": {"description": "Rows in the whole result", "schema": {"type": "integer"}},
+                            "Link": {"description": "First, previous, next and last pages", "schema": _TEXT},
+                        },
+                    },
+                    "400": _error("A parameter that cannot be used; the detail names it and what it accepts"),
+                    "406": _error("None of the formats the client accepts"),
+                },
+            }
+        }
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "statscache",
+            "version": "1",
+            "description": "Exact statistics of a fedmsg bus: each count is of distinct messages in its window.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "detail"],
+                    "properties": {"error": _TEXT, "detail": _TEXT},
+                },
+                "Plugin": _plugin_schema(),
+            }
+        },
+    }
+
+
+def _formats(json_schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "description": "JSON (default), CSV or NDJSON, by the format parameter or the Accept header",
+        "content": {
+            MEDIA_TYPES["json"]: {"schema": json_schema},
+            MEDIA_TYPES["csv"]: {"schema": _TEXT},
+            MEDIA_TYPES["ndjson"]: {"schema": _TEXT},
+            "application/javascript": {"schema": _TEXT},
+        },
+    }
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ERROR}}}
+
+
+def _ident_parameter(state: State) -> dict[str, Any]:
+    return {
+        "name": "ident",
+        "in": "path",
+        "required": True,
+        "description": "The plugin's ident, as listed by /api/",
+        "schema": {"type": "string", "enum": list(state.plugins)} if state.plugins else _TEXT,
+    }
+
+
+def _query_parameter(name: str, schema: dict[str, Any], description: str, repeatable: bool) -> dict[str, Any]:
+    if repeatable:
+        schema = {"type": "array", "items": schema}
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+def _row_schema(columns: list[dict[str, str]]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": [column["name"] for column in columns],
+        "additionalProperties": False,
+        "properties": {
+            column["name"]: {
+                "type": _COLUMN_TYPES.get(column["type"], "string"),
+                "nullable": True,
+                "description": column["description"],
+            }
+            for column in columns
+        },
+    }
+
+
+def _plugin_schema() -> dict[str, Any]:
+    column = {
+        "type": "object",
+        "required": ["name", "type", "description"],
+        "properties": {"name": _TEXT, "type": _TEXT, "description": _TEXT},
+    }
+    return {
+        "type": "object",
+        "required": ["ident", "name", "summary", "description", "interval", "columns", "latest", "url"],
+        "properties": {
+            "ident": _TEXT,
+            "name": _TEXT,
+            "summary": _TEXT,
+            "description": _TEXT,
+            "interval": {"type": "integer", "nullable": True, "description": "Window length in seconds"},
+            "columns": {"type": "array", "items": column},
+            "latest": {"type": "number", "nullable": True, "description": "Complete up to (UTC epoch seconds)"},
+            "url": {"type": "string", "format": "uri"},
+        },
+    }

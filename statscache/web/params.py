@@ -1,0 +1,185 @@
+"""The query parameters of ``/api/<ident>``: one declaration each, used to parse requests and to describe them.
+
+Every parameter is checked; a bad one raises :class:`BadParameter`, which the
+app answers with a 400 naming the parameter and what it accepts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from statscache.exceptions import StatscacheError
+
+#: Pages beyond this are refused rather than computed: no result is that long.
+MAX_PAGE = 2**31 - 1
+#: A JSONP callback: a plain JavaScript identifier path such as ``handlers.show_2``.
+_CALLBACK = re.compile(r"[A-Za-z_$][\w$]{0,63}(\.[A-Za-z_$][\w$]{0,63}){0,7}", re.ASCII)
+#: Parameters that clients add on their own and that change nothing (jQuery's cache buster).
+IGNORED = frozenset({"_"})
+
+
+class BadParameter(StatscacheError):
+    """A query parameter that cannot be used; says which and what it accepts."""
+
+    def __init__(self, name: str, accepts: str, value: str | None = None) -> None:
+        self.name = name
+        self.accepts = accepts
+        self.value = value
+        got = "" if value is None else f", not {value!r}"
+        super().__init__(f"parameter {name!r} must be {accepts}{got}")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One query parameter: its name, its JSON schema (for OpenAPI) and what it means."""
+
+    name: str
+    schema: dict[str, Any]
+    description: str
+    repeatable: bool = False
+
+
+def _time_schema() -> dict[str, Any]:
+    return {"oneOf": [{"type": "number"}, {"type": "string", "format": "date-time"}]}
+
+
+def params_for(maximum_rows: int, default_rows: int) -> list[Param]:
+    """The parameters of ``/api/<ident>``, in the order the documentation lists them."""
+    return [
+        Param("start", _time_schema(), "Rows at or after this time: UTC epoch seconds or ISO 8601 (naive is UTC)."),
+        Param("stop", _time_schema(), "Rows before this time: UTC epoch seconds or ISO 8601 (naive is UTC)."),
+        Param("order", {"type": "string", "enum": ["asc", "desc"], "default": "desc"}, "By timestamp, then key."),
+        Param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "Which page (from 1)."),
+        Param(
+            "rows_per_page",
+            {"type": "integer", "minimum": 1, "maximum": maximum_rows, "default": default_rows},
+            "Rows in a page.",
+        ),
+        Param(
+            "category",
+            {"type": "string", "minLength": 1},
+            "Only rows of these categories (repeat the parameter for several); for statistics with a category.",
+            repeatable=True,
+        ),
+        Param(
+            "format",
+            {"type": "string", "enum": ["json", "csv", "ndjson"]},
+            "Response format, overriding the Accept header.",
+        ),
+        Param(
+            "stream",
+            {"type": "integer", "enum": [0, 1], "default": 0},
+            "1: every row of the result in one streamed response (CSV or NDJSON only; no paging).",
+        ),
+        Param(
+            "callback",
+            {"type": "string", "pattern": "^" + _CALLBACK.pattern + "$"},
+            "JSONP: wrap the JSON in a call to this JavaScript function (a plain identifier path).",
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a request to ``/api/<ident>`` asks for, checked."""
+
+    start: datetime | None = None
+    stop: datetime | None = None
+    descending: bool = True
+    page: int = 1
+    rows_per_page: int = 100
+    categories: tuple[str, ...] = ()
+    format: str | None = None
+    stream: bool = False
+    callback: str | None = None
+    #: The parameters as given, for links to other pages.
+    given: MultiDict[str, str] = field(default_factory=MultiDict)
+
+
+def parse_time(name: str, raw: str) -> datetime:
+    """UTC epoch seconds or ISO 8601 (naive means UTC) to an aware UTC datetime."""
+    accepts = "UTC epoch seconds or an ISO 8601 date/time"
+    try:
+        seconds = float(raw)
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(raw)
+        except ValueError:
+            raise BadParameter(name, accepts, raw) from None
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if not math.isfinite(seconds):
+        raise BadParameter(name, accepts, raw)
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise BadParameter(name, f"{accepts} within years 1 to 9999", raw) from None
+
+
+def _whole(name: str, raw: str, low: int, high: int) -> int:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12 or not low <= int(raw) <= high:
+        raise BadParameter(name, f"a whole number from {low} to {high}", raw)
+    return int(raw)
+
+
+def _choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
+    if raw not in choices:
+        raise BadParameter(name, " or ".join(repr(choice) for choice in choices), raw)
+    return raw
+
+
+def parse_query(args: MultiDict[str, str], *, has_category: bool, maximum_rows: int, default_rows: int) -> Query:
+    """Check every parameter of a request to ``/api/<ident>``."""
+    known = {param.name: param for param in params_for(maximum_rows, default_rows)}
+    for name in args:
+        if name in IGNORED:
+            continue
+        if name not in known:
+            raise BadParameter(name, f"one of the known parameters: {', '.join(known)}")
+        if not known[name].repeatable and len(args.getlist(name)) > 1:
+            raise BadParameter(name, "given once")
+
+    def single(name: str, parse: Callable[[str], Any], default: Any = None) -> Any:
+        raw = args.get(name)
+        return default if raw is None else parse(raw)
+
+    start = single("start", lambda raw: parse_time("start", raw))
+    stop = single("stop", lambda raw: parse_time("stop", raw))
+    if start is not None and stop is not None and stop < start:
+        raise BadParameter("stop", f"at or after start ({start.isoformat()})", args["stop"])
+    categories = tuple(args.getlist("category"))
+    if categories and not has_category:
+        raise BadParameter("category", "left out: this statistic has no category column")
+    for category in categories:
+        if not category or "\x00" in category or len(category) > 255:
+            raise BadParameter("category", "a non-empty name of at most 255 characters", category)
+    fmt = single("format", lambda raw: _choice("format", raw, ("json", "csv", "ndjson")))
+    stream = single("stream", lambda raw: _choice("stream", raw, ("0", "1")) == "1", False)
+    if stream:
+        for name in ("page", "rows_per_page"):
+            if name in args:
+                raise BadParameter(name, "left out with stream=1, which returns every row")
+    callback = single("callback", lambda raw: raw)
+    if callback is not None:
+        if not _CALLBACK.fullmatch(callback):
+            raise BadParameter("callback", "a plain JavaScript identifier path such as 'app.show'", callback)
+        if fmt not in (None, "json"):
+            raise BadParameter("callback", "used with JSON only", callback)
+    return Query(
+        start=start,
+        stop=stop,
+        descending=single("order", lambda raw: _choice("order", raw, ("asc", "desc")), "desc") == "desc",
+        page=single("page", lambda raw: _whole("page", raw, 1, MAX_PAGE), 1),
+        rows_per_page=single("rows_per_page", lambda raw: _whole("rows_per_page", raw, 1, maximum_rows), default_rows),
+        categories=categories,
+        format=fmt,
+        stream=stream,
+        callback=callback,
+        given=MultiDict(args),
+    )
