@@ -26,12 +26,12 @@ setup(
         "prometheus_client>=0.20",
         "orjson>=3.9",
         "waitress>=3.0",
+        "pyzmq>=25",  # fedmsg's transport; the demo publishes through it too
     ],
     extras_require={
         "test": [
             "pytest>=8",
             "hypothesis>=6.100",
-            "pyzmq>=25",
             "docutils>=0.20",
             "ruff==0.17.6",  # pinned: its formatting changes between releases
             "psycopg[binary]>=3.1",
@@ -41,6 +41,7 @@ setup(
     entry_points={
         "console_scripts": [
             "statscache-web = statscache.web.cli:main",
+            "statscache-run = statscache.launcher:main",
         ],
         "moksha.consumer": [
             "statscache = statscache.consumer:StatscacheConsumer",

@@ -29,6 +29,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def write_config(workdir: Path, overrides: dict[str, Any]) -> None:
+    """``workdir/fedmsg.d/statscache.py``: the shipped configuration, then ``overrides``."""
+    config_dir = workdir / "fedmsg.d"
+    config_dir.mkdir(exist_ok=True)
+    shipped = (ROOT / "fedmsg.d" / "statscache.py").read_text(encoding="utf-8")
+    (config_dir / "statscache.py").write_text(
+        shipped + "\nconfig.update({\n" + "".join(f"    {k!r}: {v!r},\n" for k, v in overrides.items()) + "})\n",
+        encoding="utf-8",
+    )
+
+
 class Bus:
     """The PUB end of the bus: a socket bound on 127.0.0.1 that the hub connects to."""
 
@@ -66,13 +77,7 @@ class Hub:
             "statscache.metrics.port": self.metrics_port,
             **settings,
         }
-        config_dir = workdir / "fedmsg.d"
-        config_dir.mkdir(exist_ok=True)
-        shipped = (ROOT / "fedmsg.d" / "statscache.py").read_text(encoding="utf-8")
-        (config_dir / "statscache.py").write_text(
-            shipped + "\nconfig.update({\n" + "".join(f"    {k!r}: {v!r},\n" for k, v in overrides.items()) + "})\n",
-            encoding="utf-8",
-        )
+        write_config(workdir, overrides)
         self.log_path = workdir / "hub.log"
         self.process: subprocess.Popen[bytes] | None = None
 
