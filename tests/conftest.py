@@ -1,0 +1,41 @@
+"""Fixtures for services the tests start themselves (see tests/services.py)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from tests.services import PostgresServer, ServiceError
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL cluster, started when a test first asks for it and stopped at the end.
+
+    Missing binaries fail the tests that need them (never a skip: CI must run them).
+    """
+    try:
+        server = PostgresServer().start()
+    except ServiceError as error:
+        problem = str(error)
+    else:
+        problem = ""
+    if problem:  # failed outside the except block: no "during handling of the above exception" noise
+        pytest.fail(problem, pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer, request: pytest.FixtureRequest) -> Iterator[str]:
+    """SQLAlchemy URL of a fresh, empty database of its own for this test, dropped afterwards."""
+    # Named after the test, for anyone looking at the server meanwhile (PostgreSQL names: 63 bytes at most).
+    name = f"t{next(_databases)}_{re.sub(r'[^a-z0-9]+', '_', request.node.name.lower())}"[:63].rstrip("_")
+    url = postgres_server.create_database(name)
+    yield url
+    postgres_server.drop_database(name)
