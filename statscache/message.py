@@ -12,6 +12,9 @@ import orjson
 
 from statscache.exceptions import MalformedMessage
 
+#: Longest msg_id accepted (Fedora's are 41 characters: a year and a UUID).
+MAX_MSG_ID_LENGTH = 255
+
 
 class Message(NamedTuple):
     """A validated fedmsg envelope.
@@ -54,6 +57,9 @@ def parse_envelope(envelope: Any) -> Message:
     msg_id = envelope.get("msg_id")
     if not isinstance(msg_id, str) or not msg_id:
         raise MalformedMessage("no-msg-id", f"msg_id is {msg_id!r}")
+    if len(msg_id) > MAX_MSG_ID_LENGTH or "\x00" in msg_id:
+        # PostgreSQL refuses NUL in text: one such id would fail every flush that holds it.
+        raise MalformedMessage("bad-msg-id", f"msg_id {msg_id[:80]!r} is longer than 255 or holds a NUL")
     return Message(msg_id, topic, _parse_timestamp(envelope.get("timestamp")), msg, envelope, _category(topic))
 
 

@@ -45,15 +45,17 @@ def replace_if_newer(session: Session, model: type, key_columns: Sequence[str], 
         return
     statement = _insert_for(session, model)
     keys = set(key_columns)
+    new_id, old_id = statement.excluded.msg_id, statement.table.c.msg_id
+    if session.get_bind().dialect.name == "postgresql":
+        # Code-point order, as in Python and SQLite: a locale's collation would let
+        # the winner of a tie depend on whether two events were flushed together.
+        new_id, old_id = new_id.collate("C"), old_id.collate("C")
     statement = statement.on_conflict_do_update(
         index_elements=list(key_columns),
         set_={name: statement.excluded[name] for name in rows[0] if name not in keys},
         where=or_(
             statement.excluded.timestamp > statement.table.c.timestamp,
-            and_(
-                statement.excluded.timestamp == statement.table.c.timestamp,
-                statement.excluded.msg_id >= statement.table.c.msg_id,
-            ),
+            and_(statement.excluded.timestamp == statement.table.c.timestamp, new_id >= old_id),
         ),
     )
     session.execute(statement, rows)

@@ -279,7 +279,16 @@ class LatestEventPlugin(BasePlugin):
 
     def process(self, message: Message) -> tuple[str, Event] | None:
         event = self.event(message)
-        return None if event is None else (message.msg_id, event)
+        if event is None:
+            return None
+        if not isinstance(event, Event):
+            raise InvalidKey(f"event() returned {type(event).__name__}, not an Event")
+        for field, value in zip(event._fields, event, strict=True):
+            if value is None and field == "link":
+                continue
+            if type(value) is not str or "\x00" in value or (field == "category" and not 0 < len(value) <= 255):
+                raise InvalidKey(f"event {field} {value!r} is not a string without NUL (category: 1 to 255 long)")
+        return message.msg_id, event
 
     def update(self, session: Session, batch: Batch) -> None:
         newest: dict[str, tuple[float, str, Event]] = {}

@@ -177,6 +177,47 @@ def test_latest_event_keeps_the_newest_per_category_whatever_the_order(
         ]
 
 
+def test_text_postgresql_refuses_holds_nothing_back(
+    make_pipeline: MakePipeline, envelopes: list[dict[str, Any]]
+) -> None:
+    # PostgreSQL refuses NUL in text: such a msg_id is rejected as malformed, such an
+    # event is a plugin error; either way every other message is stored.
+    template = envelopes[0]
+    poisoned_id = {**template, "msg_id": "2015-bad\x00id"}
+    poisoned_event = {**template, "msg_id": "2015-nul-status", "msg": {**template["msg"], "status": "fail\x00ed"}}
+    plugins = [*registry.load(Config(consumer_epoch=EPOCH)), Statuses()]
+    pipeline = make_pipeline(plugins=plugins)
+    feed(pipeline, [poisoned_id, poisoned_event, *envelopes])
+    assert pipeline.flush()
+    assert_exact(pipeline, [poisoned_event, *envelopes])
+    assert pipeline.metrics.value("statscache_rejected_messages", reason="bad-msg-id") == 1
+    assert pipeline.metrics.value("statscache_plugin_errors", plugin="statuses", stage="process") == 1
+
+
+def test_latest_event_ties_go_by_code_point_whatever_the_collation(make_pipeline: MakePipeline) -> None:
+    plugin = Statuses()
+    pipeline = make_pipeline(plugins=[plugin])
+    with pipeline.engine.begin() as connection:  # a locale collation, where "a" sorts after "B"
+        connection.exec_driver_sql(
+            f'ALTER TABLE {plugin.table_name} ALTER COLUMN msg_id TYPE varchar COLLATE "en-x-icu"'
+        )
+
+    def event(msg_id: str) -> dict[str, Any]:
+        msg = {"status": msg_id[-1]}
+        return {
+            "topic": "org.fedoraproject.prod.autocloud.image",
+            "msg": msg,
+            "msg_id": msg_id,
+            "timestamp": 1444348800.0,
+        }
+
+    for msg_id in ("2015-x-B", "2015-x-a"):  # flushed apart: the database decides
+        feed(pipeline, [event(msg_id)])
+        assert pipeline.flush()
+    with pipeline.session_factory() as session:
+        assert session.scalars(select(plugin.model.msg_id)).all() == ["2015-x-a"]  # as Python's max() would choose
+
+
 def test_missing_binaries_fail_with_a_message_saying_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(services, "DEBIAN_BINDIRS", "/nonexistent/postgresql/*/bin")
     monkeypatch.setenv("PATH", "/nonexistent")

@@ -63,6 +63,8 @@ def test_short_topic_has_empty_category():
         ({**GOOD, "msg": None}, "msg-not-object"),
         ({k: v for k, v in GOOD.items() if k != "msg_id"}, "no-msg-id"),
         ({**GOOD, "msg_id": ""}, "no-msg-id"),
+        ({**GOOD, "msg_id": "2015-bad\x00id"}, "bad-msg-id"),
+        ({**GOOD, "msg_id": "x" * 256}, "bad-msg-id"),
         ({k: v for k, v in GOOD.items() if k != "timestamp"}, "bad-timestamp"),
         ({**GOOD, "timestamp": "yesterday"}, "bad-timestamp"),
         ({**GOOD, "timestamp": True}, "bad-timestamp"),
