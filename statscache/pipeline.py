@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from statscache import tally
 from statscache.cache import MessageCache
 from statscache.config import Config
 from statscache.database import create_tables, make_engine, make_session_factory
@@ -37,6 +38,7 @@ class Pipeline:
         self.metrics.watch(self.cache)
         self.engine = make_engine(config.sqlalchemy_uri)
         create_tables(self.engine, [*LEDGER_TABLES, *(plugin.model.__table__ for plugin in self.plugins)])
+        tally.install(self.engine, self.plugins)
         self.session_factory = make_session_factory(self.engine)
         family_of = [classes.index(type(plugin)) for plugin in self.plugins]
         self._flusher = Flusher(self.session_factory, self.cache, self.plugins, family_of, self.metrics)

@@ -59,7 +59,7 @@ def statistics(ident: str) -> Response:
         default_rows=settings.app_default_rows_per_page,
     )
     fmt = "json" if query.callback is not None else _format(query.format)
-    rows = Rows(plugin.model, query)
+    rows = Rows(plugin, query)
     if query.stream:
         if fmt == "json":
             raise BadParameter("stream", "used with CSV or NDJSON (format=csv or format=ndjson)", "1")
@@ -67,10 +67,9 @@ def statistics(ident: str) -> Response:
     if not state().has_table(plugin.model.__tablename__):
         total, values = 0, []  # the daemon has not created it yet: nothing counted
     else:
-        with state().engine.connect() as connection:
-            total = rows.count(connection)
-            offset = (query.page - 1) * query.rows_per_page
-            values = rows.page(connection, offset, query.rows_per_page) if offset < total else []
+        with state().snapshot() as connection:
+            page = rows.page(connection, tallied=state().has_tally(plugin, connection))
+        total, values = page.total, page.values
     if fmt == "csv":
         response = _respond(formats.csv_text(rows.names, values), "csv")
     elif fmt == "ndjson":

@@ -3,60 +3,118 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from statscache.models import StatsModel
+from statscache import tally
+from statscache.plugins import BasePlugin
 from statscache.web.params import Query
 
 #: Rows fetched from the database at a time when streaming a whole result.
 STREAM_BATCH = 2000
+_FAR = 2**62  # beyond any bucket, both ways
+
+
+@dataclass(frozen=True)
+class Page:
+    total: int
+    values: list[list[Any]]
 
 
 class Rows:
-    """A filtered, totally ordered selection of a statistics table.
+    """A filtered, totally ordered selection of a plugin's table.
 
     The order is the row's ``timestamp``, then the rest of its primary key, all
     ascending or all descending: no two rows tie, so pages never overlap and
-    never skip a row.
+    never skip a row. With the table's tally (see :mod:`statscache.tally`), a
+    page anywhere costs about what the first one does: the per-bucket counts
+    find the bucket where the page starts, and only that bucket is skipped into.
     """
 
-    def __init__(self, model: type[StatsModel], query: Query) -> None:
-        self.model = model
+    def __init__(self, plugin: BasePlugin, query: Query) -> None:
+        self.plugin = plugin
         self.query = query
-        table = model.__table__
-        self.names = model.column_names()
-        self._convert = model.json_values()
+        self.model = plugin.model
+        self.names = self.model.column_names()
+        self._convert = self.model.json_values()
+        table = self.model.__table__
+        self._table = table
         keys = [column for column in table.primary_key.columns if column.key != "timestamp"]
         self.order_columns = [table.c.timestamp, *keys]
-        conditions: list[ColumnElement[bool]] = []
+        self._filters: list[ColumnElement[bool]] = []
         if query.start is not None:
-            conditions.append(table.c.timestamp >= query.start)
+            self._filters.append(table.c.timestamp >= query.start)
         if query.stop is not None:
-            conditions.append(table.c.timestamp < query.stop)
+            self._filters.append(table.c.timestamp < query.stop)
         if query.categories:
-            conditions.append(table.c.category.in_(query.categories))
-        self._where = and_(True, *conditions)
-        self._table = table
+            self._filters.append(table.c.category.in_(query.categories))
 
-    def _ordered(self, statement: Select[Any]) -> Select[Any]:
-        if self.query.descending:
+    def _where(self, *more: ColumnElement[bool]) -> ColumnElement[bool]:
+        return and_(True, *self._filters, *more)
+
+    def _ordered(self, statement: Select[Any], descending: bool) -> Select[Any]:
+        if descending:
             return statement.order_by(*(column.desc() for column in self.order_columns))
         return statement.order_by(*self.order_columns)
 
-    def count(self, connection: Connection) -> int:
-        return connection.scalar(select(func.count()).select_from(self._table).where(self._where)) or 0
+    def _count(self, connection: Connection, *more: ColumnElement[bool]) -> int:
+        statement = select(func.count()).select_from(self._table).where(self._where(*more))
+        return connection.scalar(statement) or 0
 
-    def page(self, connection: Connection, offset: int, limit: int) -> list[list[Any]]:
-        """JSON-ready values of the rows at positions ``offset`` to ``offset + limit``."""
-        statement = self._ordered(select(self._table).where(self._where)).offset(offset).limit(limit)
-        return [self._convert(row) for row in connection.execute(statement)]
+    def page(self, connection: Connection, tallied: bool) -> Page:
+        """The requested page and the size of the whole result."""
+        query = self.query
+        offset = (query.page - 1) * query.rows_per_page
+        counts = self._bucket_counts(connection) if tallied else None
+        total = self._count(connection) if counts is None else sum(rows for _, rows in counts)
+        if offset >= total:
+            return Page(total, [])
+        bound: list[ColumnElement[bool]] = []
+        if counts is not None:
+            # Walk the buckets from the end the order starts at, to the one holding the page's first row.
+            span = tally.tallied(self.plugin).span
+            walk = reversed(counts) if query.descending else counts
+            for bucket, rows in walk:
+                if offset < rows:
+                    edge = _utc(bucket + span if query.descending else bucket)
+                    column = self._table.c.timestamp
+                    bound.append(column < edge if query.descending else column >= edge)
+                    break
+                offset -= rows
+        statement = select(self._table).where(self._where(*bound))
+        statement = self._ordered(statement, query.descending).offset(offset).limit(query.rows_per_page)
+        return Page(total, [self._convert(row) for row in connection.execute(statement)])
+
+    def _bucket_counts(self, connection: Connection) -> list[tuple[int, int]]:
+        """Rows per bucket under the filters: the tally's counts, counted exactly where a filter cuts a bucket."""
+        table = tally.tallied(self.plugin)
+        span = table.span
+        start = None if self.query.start is None else self.query.start.timestamp()
+        stop = None if self.query.stop is None else self.query.stop.timestamp()
+        low = -_FAR if start is None else int(start // span) * span
+        high = _FAR if stop is None else int(stop // span) * span
+        counts = tally.buckets(connection, table, low, high, self.query.categories)
+        exact = []
+        for bucket, rows in counts:
+            cut_low = start is not None and start > bucket
+            cut_high = stop is not None and stop < bucket + span
+            if cut_low or cut_high:
+                column = self._table.c.timestamp
+                rows = self._count(connection, column >= _utc(bucket), column < _utc(bucket + span))
+            exact.append((bucket, rows))
+        return [(bucket, rows) for bucket, rows in exact if rows]
 
     def stream(self, connection: Connection) -> Iterator[list[Any]]:
         """JSON-ready values of every selected row, fetched a batch at a time (server-side on PostgreSQL)."""
-        statement = self._ordered(select(self._table).where(self._where))
+        statement = self._ordered(select(self._table).where(self._where()), self.query.descending)
         result = connection.execution_options(yield_per=STREAM_BATCH).execute(statement)
         for batch in result.partitions():
             yield from map(self._convert, batch)
+
+
+def _utc(epoch_seconds: float) -> datetime:
+    return datetime.fromtimestamp(epoch_seconds, tz=UTC)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Connection, Engine, inspect, select
 
+from statscache import tally
 from statscache.config import Config
 from statscache.ledger import PluginState
 from statscache.plugins import BasePlugin
@@ -21,6 +23,7 @@ class State:
         self.engine = engine
         self.plugins = {plugin.ident: plugin for plugin in plugins}
         self._tables: set[str] = set()
+        self._tallies: set[str] = set()
         self._lock = threading.Lock()
 
     def has_table(self, name: str) -> bool:
@@ -32,6 +35,26 @@ class State:
                 self._tables.add(name)
             return True
         return False
+
+    def has_tally(self, plugin: BasePlugin, connection: Connection) -> bool:
+        """Whether the plugin's table has its row tally (remembered once true)."""
+        name = plugin.model.__tablename__
+        if name in self._tallies:
+            return True
+        if tally.has_tally(connection, tally.tallied(plugin)):
+            with self._lock:
+                self._tallies.add(name)
+            return True
+        return False
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A connection in a read transaction: what it reads comes from one moment of the database."""
+        with self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                yield connection
 
     def latest_by_ident(self) -> dict[str, datetime]:
         """Up to when each plugin's statistics are complete (plugins that have counted nothing are absent)."""

@@ -14,16 +14,19 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from sqlalchemy import select
 
-from statscache import registry
+from statscache import registry, tally
 from statscache.config import Config
+from statscache.database import create_tables, make_engine
 from statscache.pipeline import Pipeline
 from statscache.plugins import BasePlugin
 from statscache.plugins.volume import VolumeByCategory
-from tests import services
+from tests import pagination, services
 from tests.services import PostgresNotFound, PostgresServer
 from tests.support import BUILTIN_IDENTS, recorded_envelopes, recount, run_in_threads
+from tests.unit import test_tally
 from tests.unit.sample_plugins import Statuses
 from tests.unit.test_pipeline import EPOCH, assert_exact, copy_at, feed
 
@@ -223,3 +226,32 @@ def test_missing_binaries_fail_with_a_message_saying_what_to_do(monkeypatch: pyt
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(PostgresNotFound, match=r"Run \./test, which installs them"):
         PostgresServer()
+
+
+@pytest.fixture(scope="module")
+def pages_engine(postgres_server: PostgresServer) -> Iterator[Any]:
+    """A table with its tally in buckets of 4 windows, on a database of its own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tally, "WINDOWS_PER_BUCKET", 4)
+        engine = make_engine(postgres_server.create_database("pages"))
+        plugin = pagination.plugin()
+        create_tables(engine, [plugin.model.__table__])
+        tally.install(engine, [plugin])
+        yield engine
+        engine.dispose()
+        postgres_server.drop_database("pages")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=pagination.rows_strategy, request=pagination.request_strategy)
+def test_pages_concatenate_to_the_whole_result(pages_engine: Any, rows: Any, request: Any) -> None:
+    pagination.check(pages_engine, rows, request)
+
+
+def test_the_tally_follows_every_write(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        for plugin in test_tally.exercise(engine):
+            assert test_tally.tallied(engine, plugin) == test_tally.recounted(engine, plugin), plugin.ident
+    finally:
+        engine.dispose()

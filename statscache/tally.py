@@ -1,0 +1,156 @@
+"""Row counts of each statistics table per time bucket (and category), kept exact by the database itself.
+
+Counting rows, or skipping to row 500,000 with OFFSET, walks every row before
+it: on a table of a million rows that is tens of milliseconds. The web API
+instead reads these per-bucket counts (a few hundred rows), then counts or
+skips only inside the one or two buckets it needs.
+
+Triggers on each table keep the counts: every insert, delete or change of
+``timestamp``/``category`` adjusts them in the same transaction, however the
+row was written (a plugin's update, backfill, or by hand). A bucket spans
+:data:`WINDOWS_PER_BUCKET` windows of the plugin's interval (a week for plugins
+without one), so it holds at most that many rows per category.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, Column, Connection, Engine, String, Table, text
+from sqlalchemy.sql import quoted_name
+
+from statscache.models import Base
+from statscache.plugins import BasePlugin
+from statscache.windows import interval_seconds
+
+WINDOWS_PER_BUCKET = 1024
+#: Bucket span of plugins that are not windowed.
+UNWINDOWED_SPAN = 7 * 86400
+
+TALLY = Table(
+    "statscache_tally",
+    Base.metadata,
+    Column("table_name", String(), primary_key=True),
+    Column("bucket", BigInteger, primary_key=True, autoincrement=False),
+    Column("category", String(), primary_key=True),
+    Column("row_count", BigInteger, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Tallied:
+    """A table whose rows are tallied: its name, bucket span in seconds, and whether it has a category."""
+
+    table_name: str
+    span: int
+    has_category: bool
+
+
+def tallied(plugin: BasePlugin) -> Tallied:
+    span = UNWINDOWED_SPAN if plugin.interval is None else interval_seconds(plugin.interval) * WINDOWS_PER_BUCKET
+    names = plugin.model.column_names()
+    return Tallied(plugin.model.__tablename__, span, "category" in names)
+
+
+def install(engine: Engine, plugins: Iterable[BasePlugin]) -> None:
+    """Create the tally and the triggers of each plugin's table; count existing rows where triggers are new."""
+    TALLY.create(engine, checkfirst=True)
+    dialect = engine.dialect.name
+    with engine.begin() as connection:
+        for plugin in plugins:
+            table = tallied(plugin)
+            if _has_trigger(connection, dialect, table):
+                continue
+            for statement in _trigger_ddl(dialect, table):
+                connection.exec_driver_sql(statement)
+            _recount(connection, dialect, table)
+
+
+def has_tally(connection: Connection, table: Tallied) -> bool:
+    """Whether the table's rows are tallied (the daemon installs it; an older database may lack it)."""
+    return _has_trigger(connection, connection.dialect.name, table)
+
+
+def buckets(
+    connection: Connection, table: Tallied, low: int, high: int, categories: Sequence[str]
+) -> list[tuple[int, int]]:
+    """``(bucket start, rows)`` of the non-empty buckets from ``low`` to ``high`` (bucket starts), in order."""
+    statement = (
+        "SELECT bucket, SUM(row_count) FROM statscache_tally "
+        "WHERE table_name = :table AND bucket >= :low AND bucket <= :high"
+    )
+    parameters: dict[str, object] = {"table": table.table_name, "low": low, "high": high}
+    if categories:
+        names = [f":category{i}" for i in range(len(categories))]
+        statement += f" AND category IN ({', '.join(names)})"
+        parameters.update({name[1:]: category for name, category in zip(names, categories, strict=True)})
+    statement += " GROUP BY bucket HAVING SUM(row_count) > 0 ORDER BY bucket"
+    return [(int(bucket), int(rows)) for bucket, rows in connection.execute(text(statement), parameters)]
+
+
+def _trigger_name(table: Tallied) -> str:
+    return f"{table.table_name}_tally"
+
+
+def _has_trigger(connection: Connection, dialect: str, table: Tallied) -> bool:
+    if dialect == "sqlite":
+        query = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = :name"
+    else:
+        query = "SELECT 1 FROM pg_trigger WHERE tgname = :name AND NOT tgisinternal"
+    return connection.execute(text(query), {"name": _trigger_name(table) + "_insert"}).first() is not None
+
+
+def _bucket_sql(dialect: str, row: str, span: int) -> str:
+    if dialect == "sqlite":
+        return f"(CAST(strftime('%s', {row}.timestamp) AS INTEGER) / {span}) * {span}"
+    return f"(floor(extract(epoch FROM {row}.timestamp) / {span}) * {span})::bigint"
+
+
+def _category_sql(table: Tallied, row: str) -> str:
+    return f"COALESCE({row}.category, '')" if table.has_category else "''"
+
+
+def _adjust(dialect: str, table: Tallied, row: str, delta: int) -> str:
+    return (
+        "INSERT INTO statscache_tally (table_name, bucket, category, row_count) "
+        f"VALUES ('{table.table_name}', {_bucket_sql(dialect, row, table.span)}, {_category_sql(table, row)}, {delta}) "
+        "ON CONFLICT (table_name, bucket, category) "
+        "DO UPDATE SET row_count = statscache_tally.row_count + excluded.row_count;"
+    )
+
+
+def _trigger_ddl(dialect: str, table: Tallied) -> list[str]:
+    name = _trigger_name(table)
+    target = quoted_name(table.table_name, quote=True)
+    moved = "timestamp, category" if table.has_category else "timestamp"
+    if dialect == "sqlite":
+        return [
+            f'CREATE TRIGGER "{name}_insert" AFTER INSERT ON "{target}" BEGIN {_adjust(dialect, table, "NEW", 1)} END',
+            f'CREATE TRIGGER "{name}_delete" AFTER DELETE ON "{target}" BEGIN {_adjust(dialect, table, "OLD", -1)} END',
+            f'CREATE TRIGGER "{name}_update" AFTER UPDATE OF {moved} ON "{target}" BEGIN '
+            f"{_adjust(dialect, table, 'OLD', -1)} {_adjust(dialect, table, 'NEW', 1)} END",
+        ]
+    function = f'"{name}"'
+    return [
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF TG_OP IN ('DELETE', 'UPDATE') THEN {_adjust(dialect, table, 'OLD', -1)} END IF; "
+        f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {_adjust(dialect, table, 'NEW', 1)} END IF; "
+        "RETURN NULL; END $$",
+        f'CREATE TRIGGER "{name}_insert" AFTER INSERT OR DELETE ON "{target}" '
+        f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+        f'CREATE TRIGGER "{name}_update" AFTER UPDATE OF {moved} ON "{target}" '
+        f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+    ]
+
+
+def _recount(connection: Connection, dialect: str, table: Tallied) -> None:
+    """Count the rows already there (the triggers count those written from now on)."""
+    connection.execute(text("DELETE FROM statscache_tally WHERE table_name = :table"), {"table": table.table_name})
+    bucket = _bucket_sql(dialect, "rows", table.span)
+    category = _category_sql(table, "rows")
+    connection.exec_driver_sql(
+        "INSERT INTO statscache_tally (table_name, bucket, category, row_count) "
+        f"SELECT '{table.table_name}', {bucket}, {category}, COUNT(*) "
+        f'FROM "{table.table_name}" AS rows GROUP BY 2, 3'
+    )
