@@ -45,24 +45,32 @@ class Rows:
         self._table = table
         keys = [column for column in table.primary_key.columns if column.key != "timestamp"]
         self.order_columns = [table.c.timestamp, *keys]
-        self._filters: list[ColumnElement[bool]] = []
-        if query.start is not None:
-            self._filters.append(table.c.timestamp >= query.start)
-        if query.stop is not None:
-            self._filters.append(table.c.timestamp < query.stop)
-        if query.categories:
-            self._filters.append(table.c.category.in_(query.categories))
 
-    def _where(self, *more: ColumnElement[bool]) -> ColumnElement[bool]:
-        return and_(True, *self._filters, *more)
+    def _where(self, start: datetime | None = None, stop: datetime | None = None) -> ColumnElement[bool]:
+        """The request's filters, its time range narrowed to [start, stop) if given.
+
+        One bound each way: SQLite ranges its index scan on one lower and one
+        upper bound of a column, and would filter row by row on a second one.
+        """
+        query, column = self.query, self._table.c.timestamp
+        low = max(filter(None, (query.start, start)), default=None)
+        high = min(filter(None, (query.stop, stop)), default=None)
+        conditions: list[ColumnElement[bool]] = []
+        if low is not None:
+            conditions.append(column >= low)
+        if high is not None:
+            conditions.append(column < high)
+        if query.categories:
+            conditions.append(self._table.c.category.in_(query.categories))
+        return and_(True, *conditions)
 
     def _ordered(self, statement: Select[Any], descending: bool) -> Select[Any]:
         if descending:
             return statement.order_by(*(column.desc() for column in self.order_columns))
         return statement.order_by(*self.order_columns)
 
-    def _count(self, connection: Connection, *more: ColumnElement[bool]) -> int:
-        statement = select(func.count()).select_from(self._table).where(self._where(*more))
+    def _count(self, connection: Connection, start: datetime | None = None, stop: datetime | None = None) -> int:
+        statement = select(func.count()).select_from(self._table).where(self._where(start, stop))
         return connection.scalar(statement) or 0
 
     def page(self, connection: Connection, tallied: bool) -> Page:
@@ -73,19 +81,20 @@ class Rows:
         total = self._count(connection) if counts is None else sum(rows for _, rows in counts)
         if offset >= total:
             return Page(total, [])
-        bound: list[ColumnElement[bool]] = []
+        start = stop = None
         if counts is not None:
             # Walk the buckets from the end the order starts at, to the one holding the page's first row.
             span = tally.tallied(self.plugin).span
             walk = reversed(counts) if query.descending else counts
             for bucket, rows in walk:
                 if offset < rows:
-                    edge = _utc(bucket + span if query.descending else bucket)
-                    column = self._table.c.timestamp
-                    bound.append(column < edge if query.descending else column >= edge)
+                    if query.descending:
+                        stop = _utc(bucket + span)
+                    else:
+                        start = _utc(bucket)
                     break
                 offset -= rows
-        statement = select(self._table).where(self._where(*bound))
+        statement = select(self._table).where(self._where(start, stop))
         statement = self._ordered(statement, query.descending).offset(offset).limit(query.rows_per_page)
         return Page(total, [self._convert(row) for row in connection.execute(statement)])
 
@@ -103,8 +112,7 @@ class Rows:
             cut_low = start is not None and start > bucket
             cut_high = stop is not None and stop < bucket + span
             if cut_low or cut_high:
-                column = self._table.c.timestamp
-                rows = self._count(connection, column >= _utc(bucket), column < _utc(bucket + span))
+                rows = self._count(connection, _utc(bucket), _utc(bucket + span))
             exact.append((bucket, rows))
         return [(bucket, rows) for bucket, rows in exact if rows]
 
