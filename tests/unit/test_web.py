@@ -32,26 +32,42 @@ def envelopes():
     return recorded_envelopes()
 
 
-@pytest.fixture(scope="module")
-def config(tmp_path_factory):
-    database = tmp_path_factory.mktemp("web") / "stats.sqlite"
-    return Config(sqlalchemy_uri=f"sqlite:///{database}", consumer_epoch=EPOCH)
-
-
-@pytest.fixture(scope="module")
-def plugins(config):
+def sample_plugins(config):
     return [*registry.load(config), Statuses(), Dashboard()]
 
 
-@pytest.fixture(scope="module")
-def client(config, plugins, envelopes):
+def make_client(database):
+    """A test client over ``database``, filled by the real pipeline with the recorded stream; and its cleanup."""
+    config = Config(sqlalchemy_uri=f"sqlite:///{database}", consumer_epoch=EPOCH)
+    plugins = sample_plugins(config)
     pipeline = Pipeline(config, plugins)
-    for envelope in envelopes:
+    for envelope in recorded_envelopes():
         pipeline.handle(envelope)
     assert pipeline.flush()
     app = create_app(config, plugins=plugins, engine=pipeline.engine)
-    yield app.test_client()
-    pipeline.engine.dispose()
+    return app.test_client(), pipeline.engine.dispose
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    client, dispose = make_client(tmp_path_factory.mktemp("web") / "stats.sqlite")
+    yield client
+    dispose()
+
+
+@pytest.fixture(scope="module")
+def client(made):
+    return made
+
+
+@pytest.fixture(scope="module")
+def config(made):
+    return made.application.extensions["statscache"].config
+
+
+@pytest.fixture(scope="module")
+def plugins(made):
+    return list(made.application.extensions["statscache"].plugins.values())
 
 
 def get_json(client, url, **kwargs):
