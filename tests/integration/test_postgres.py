@@ -6,11 +6,7 @@ each on a fresh database of a private cluster the tests start (tests/services.py
 
 from __future__ import annotations
 
-import functools
-import random
-import threading
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,13 +18,12 @@ from statscache.config import Config
 from statscache.database import create_tables, make_engine
 from statscache.pipeline import Pipeline
 from statscache.plugins import BasePlugin
-from statscache.plugins.volume import VolumeByCategory
 from tests import pagination, services
 from tests.services import PostgresNotFound, PostgresServer
-from tests.support import BUILTIN_IDENTS, recorded_envelopes, recount, run_in_threads
-from tests.unit import test_tally
+from tests.support import recorded_envelopes
+from tests.unit import test_pipeline, test_tally
 from tests.unit.sample_plugins import Statuses
-from tests.unit.test_pipeline import EPOCH, assert_exact, copy_at, feed
+from tests.unit.test_pipeline import EPOCH, assert_exact, feed
 
 pytestmark = pytest.mark.integration
 
@@ -57,127 +52,36 @@ def make_pipeline(postgres_url: str) -> Iterator[MakePipeline]:
         pipeline.engine.dispose()
 
 
-def test_recorded_stream_is_counted_exactly(make_pipeline: MakePipeline, envelopes: list[dict[str, Any]]) -> None:
-    pipeline = make_pipeline()
-    feed(pipeline, envelopes)
-    assert pipeline.flush()
-    assert_exact(pipeline, envelopes)
-    assert len(envelopes) == 1302
-    assert sum(recount(envelopes, "volume-1d").values()) == 1300
-    assert pipeline.metrics.value("statscache_messages", outcome="duplicate") == 2
-    assert pipeline.metrics.value("statscache_counted_messages", plugin="volume-1m") == 1300
-    assert pipeline.metrics.value("statscache_duplicates", plugin="volume-1m") == 0
-
-
-def test_stream_replayed_shuffled_and_across_a_restart_changes_nothing(
-    make_pipeline: MakePipeline, envelopes: list[dict[str, Any]]
-) -> None:
-    first = make_pipeline()
-    feed(first, envelopes[:700])
-    assert first.flush()
-    feed(first, envelopes[:400])  # replayed while running
-    first.close()
-    again = make_pipeline()  # a restart on the same database
-    shuffled = envelopes[:]
-    random.Random(7).shuffle(shuffled)
-    feed(again, shuffled[:650])
-    assert again.flush()
-    feed(again, shuffled[650:])
-    assert again.flush()
-    feed(again, envelopes)
-    assert again.flush()
-    assert_exact(again, envelopes)
-    for ident in BUILTIN_IDENTS:
-        counted = [p.metrics.value("statscache_counted_messages", plugin=ident) for p in (first, again)]
-        assert counted == [len({e["msg_id"] for e in envelopes[:700]}), 1300 - counted[0]]
-
-
-def test_a_plugin_installed_later_counts_old_messages_once(
-    make_pipeline: MakePipeline, envelopes: list[dict[str, Any]]
-) -> None:
-    old = make_pipeline(plugins=[VolumeByCategory(timedelta(hours=1))])
-    feed(old, envelopes)
-    old.close()
-    both = make_pipeline()  # all built-ins: volume-* is new, volume-by-category-1h is not
-    feed(both, envelopes)
-    assert both.flush()
-    feed(both, envelopes)
-    assert both.flush()
-    assert_exact(both, envelopes)
-    assert both.metrics.value("statscache_duplicates", plugin="volume-by-category-1h") == 2 * 1300
-    assert both.metrics.value("statscache_counted_messages", plugin="volume-1h") == 1300
-
-
-@pytest.mark.parametrize("flush_between", [False, True])
-def test_a_copy_with_a_rounded_timestamp_across_an_hour_is_still_a_duplicate(
-    make_pipeline: MakePipeline, envelopes: list[dict[str, Any]], flush_between: bool
-) -> None:
-    # The live copy carries a fraction of a second, datagrepper's copy whole
-    # seconds: here on either side of an hour, the ledger's clustering unit.
-    hour_end = 1444352400.0  # 2015-10-09 01:00 UTC
-    live = [copy_at(e, hour_end - 0.4) for e in envelopes[:50]]
-    archived = [copy_at(e, hour_end) for e in envelopes[:50]]
-    pipeline = make_pipeline(plugins=[VolumeByCategory(timedelta(hours=1))])
-    feed(pipeline, live)
-    if flush_between:
-        assert pipeline.flush()
-    feed(pipeline, archived)
-    assert pipeline.flush()
-    assert_exact(pipeline, live, idents=["volume-by-category-1h"])
-    if flush_between:
-        assert pipeline.metrics.value("statscache_duplicates", plugin="volume-by-category-1h") == 50
-    else:
-        assert pipeline.metrics.value("statscache_messages", outcome="duplicate") == 50
-
-
-def test_handling_and_flushing_concurrently_is_exact(
-    make_pipeline: MakePipeline, envelopes: list[dict[str, Any]]
-) -> None:
-    pipeline = make_pipeline()
-    stop = threading.Event()
-    flushes = 0
-
-    def flush_continuously() -> None:
-        nonlocal flushes
-        while not stop.is_set():
-            pipeline.flush()
-            flushes += 1
-
-    flusher = threading.Thread(target=flush_continuously)
-    flusher.start()
-    halves = [envelopes[::2] + envelopes, envelopes[1::2] + envelopes[::-1]]
-    run_in_threads([functools.partial(feed, pipeline, half) for half in halves])
-    stop.set()
-    flusher.join()
-    assert pipeline.flush()
-    assert_exact(pipeline, envelopes)
-    assert pipeline.metrics.value("statscache_flushes", result="failed") == 0
-    assert flushes > 1
-
-
-def test_latest_event_keeps_the_newest_per_category_whatever_the_order(
-    make_pipeline: MakePipeline, envelopes: list[dict[str, Any]]
-) -> None:
-    # PostgreSQL's side of replace_if_newer (ON CONFLICT ... WHERE), on a cluster with C.UTF-8 collation.
-    plugin = Statuses()
-    pipeline = make_pipeline(plugins=[plugin])
-    reordered = envelopes[::-1]
-    feed(pipeline, reordered[:500])
-    assert pipeline.flush()
-    feed(pipeline, reordered)
-    assert pipeline.flush()
-    newest = max(envelopes, key=lambda e: (e["timestamp"], e["msg_id"]))
-    with pipeline.session_factory() as session:
-        rows = session.scalars(select(plugin.model)).all()
-        assert [row.to_json() for row in rows] == [
-            {
-                "category": "autocloud",
-                "timestamp": int(newest["timestamp"]),
-                "msg_id": newest["msg_id"],
-                "status": newest["msg"]["status"],
-                "link": None,
-            }
-        ]
+# The pipeline's own tests, run here on PostgreSQL: pytest gives them this module's make_pipeline.
+test_recorded_stream_is_counted_exactly = test_pipeline.test_recorded_stream_is_counted_exactly
+test_stream_twice_shuffled_and_across_a_restart_changes_nothing = (
+    test_pipeline.test_stream_twice_shuffled_and_across_a_restart_changes_nothing
+)
+test_a_plugin_installed_later_counts_old_messages_once = (
+    test_pipeline.test_a_plugin_installed_later_counts_old_messages_once
+)
+test_messages_before_the_epoch_are_skipped_and_counted = (
+    test_pipeline.test_messages_before_the_epoch_are_skipped_and_counted
+)
+test_malformed_envelopes_are_counted_by_reason_and_harm_nothing = (
+    test_pipeline.test_malformed_envelopes_are_counted_by_reason_and_harm_nothing
+)
+test_a_failing_plugin_is_counted_and_the_others_still_count = (
+    test_pipeline.test_a_failing_plugin_is_counted_and_the_others_still_count
+)
+test_handling_and_flushing_concurrently_is_exact = test_pipeline.test_handling_and_flushing_concurrently_is_exact
+test_latest_event_keeps_the_newest_per_category_whatever_the_order = (
+    test_pipeline.test_latest_event_keeps_the_newest_per_category_whatever_the_order
+)
+test_a_copy_with_a_rounded_timestamp_is_still_a_duplicate = (
+    test_pipeline.test_a_copy_with_a_rounded_timestamp_is_still_a_duplicate
+)
+test_a_plugin_installed_later_sees_rounded_copies_as_counted_by_the_others = (
+    test_pipeline.test_a_plugin_installed_later_sees_rounded_copies_as_counted_by_the_others
+)
+test_envelopes_whose_signature_fails_are_rejected_and_the_rest_counted = (
+    test_pipeline.test_envelopes_whose_signature_fails_are_rejected_and_the_rest_counted
+)
 
 
 def test_text_postgresql_refuses_holds_nothing_back(
