@@ -113,7 +113,10 @@ def parse_time(name: str, raw: str) -> datetime:
             moment = datetime.fromisoformat(raw)
         except ValueError:
             raise BadParameter(name, accepts, raw) from None
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        try:
+            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        except OverflowError:  # an offset that carries it past year 1 or 9999 in UTC
+            raise BadParameter(name, f"{accepts} within years 1 to 9999 in UTC", raw) from None
     if not math.isfinite(seconds):
         raise BadParameter(name, accepts, raw)
     try:

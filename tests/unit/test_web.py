@@ -339,6 +339,8 @@ def test_api_routes_send_cors_headers(client):
         ("start=nan", "start", "epoch seconds"),
         ("start=1e300", "start", "years 1 to 9999"),
         ("stop=2015-13-01", "stop", "ISO 8601"),
+        ("stop=9999-12-31T23:00:00-05:00", "stop", "years 1 to 9999 in UTC"),
+        ("start=0001-01-01T00:00:00%2B05:00", "start", "years 1 to 9999 in UTC"),
         ("start=2015-10-12&stop=2015-10-11", "stop", "at or after start"),
         ("order=up", "order", "'asc' or 'desc'"),
         ("page=0", "page", "from 1 to"),
@@ -365,6 +367,13 @@ def test_a_bad_parameter_gets_400_naming_it(client, query, parameter, says):
     body = response.get_json()
     assert body["error"] == "bad parameter"
     assert f"parameter {parameter!r}" in body["detail"] and says in body["detail"]
+
+
+def test_the_extremes_of_time_are_accepted(client):
+    for query in ("start=0001-01-01", "stop=9999-12-31T23:59:59.999999", "start=-62135596800&stop=253402300799"):
+        response = client.get(f"/api/volume-by-category-1h?{query}&rows_per_page=1")
+        assert response.status_code == 200, (query, response.get_data(as_text=True))
+        assert response.headers["X-Total-Count"] == "74", query
 
 
 def test_category_on_a_statistic_without_one_is_refused(client):
