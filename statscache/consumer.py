@@ -10,7 +10,7 @@ import fedmsg.consumers
 import fedmsg.crypto
 
 from statscache import config as config_module
-from statscache import registry, shutdown
+from statscache import meta, registry, shutdown
 from statscache.exceptions import ConfigError, PluginLoadError
 from statscache.pipeline import Pipeline
 
@@ -41,6 +41,7 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
         if not settings.consumer_enabled:
             super().__init__(hub)  # logs "disabled by config" and returns
             return
+        meta.configure(hub.config)  # fedmsg.meta reads users and packages with the hub's settings
         self.pipeline = Pipeline(settings, plugins)
         if settings.metrics_port is not None:
             self.pipeline.metrics.serve(settings.metrics_port)

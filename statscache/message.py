@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from statscache import meta
 from statscache.exceptions import MalformedMessage
 
 #: Longest msg_id accepted (Fedora's are 41 characters: a year and a UUID).
@@ -34,6 +35,16 @@ class Message(NamedTuple):
     @property
     def datetime(self) -> datetime:
         return datetime.fromtimestamp(self.timestamp, tz=UTC)
+
+    @property
+    def users(self) -> tuple[str, ...]:
+        """The users the message names (see :mod:`statscache.meta`)."""
+        return meta.users(self)
+
+    @property
+    def packages(self) -> tuple[str, ...]:
+        """The packages the message names (see :mod:`statscache.meta`)."""
+        return meta.packages(self)
 
 
 def parse_envelope(envelope: Any) -> Message:

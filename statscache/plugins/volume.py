@@ -26,3 +26,36 @@ class VolumeByCategory(CountingPlugin):
 
     def keys(self, message: Message) -> Iterable[str]:
         return (message.category,) if message.category else ()
+
+
+class VolumeByTopic(CountingPlugin):
+    name = "Volume by topic"
+    summary = "Number of messages per window and topic"
+    description = "Distinct messages counted per UTC window and per full topic (org.fedoraproject.prod.bodhi....)."
+
+    def keys(self, message: Message) -> Iterable[str]:
+        return (message.topic,)
+
+
+class VolumeByUser(CountingPlugin):
+    name = "Volume by user"
+    summary = "Number of messages per window and user"
+    description = (
+        "Distinct messages counted per UTC window and per user they name (FAS usernames, as fedmsg.meta reads "
+        "them, or as a datagrepper record lists them). A message naming several users counts once for each."
+    )
+
+    def keys(self, message: Message) -> Iterable[str]:
+        return message.users
+
+
+class VolumeByPackage(CountingPlugin):
+    name = "Volume by package"
+    summary = "Number of messages per window and package"
+    description = (
+        "Distinct messages counted per UTC window and per package they name (as fedmsg.meta reads them, or as "
+        "a datagrepper record lists them). A message naming several packages counts once for each."
+    )
+
+    def keys(self, message: Message) -> Iterable[str]:
+        return message.packages

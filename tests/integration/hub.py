@@ -81,9 +81,9 @@ class Hub:
         self.log_path = workdir / "hub.log"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> Hub:
+    def start(self, env: dict[str, str] | None = None) -> Hub:
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen([FEDMSG_HUB], cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen([FEDMSG_HUB], cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT, env=env)
         log.close()
         return self
 

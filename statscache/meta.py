@@ -1,0 +1,80 @@
+"""Who and what a message is about: its users and packages, as fedmsg.meta reads them.
+
+A datagrepper record carries them already (``users``, ``packages``, computed by
+datanommer with the same processors); a live message is read by fedmsg.meta's
+processors for Fedora's topics (``fedmsg_meta_fedora_infrastructure``).
+Finding a message's processor means trying each one's topic pattern in turn,
+so the processor is remembered per topic: the patterns match topics alone.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from statscache.exceptions import StatscacheError
+
+if TYPE_CHECKING:
+    from statscache.message import Message
+
+
+class MetaError(StatscacheError):
+    """fedmsg.meta could not read a message."""
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._config: dict[str, Any] | None = None
+        self._by_topic: dict[str, Any] = {}
+
+    def configure(self, config: Mapping[str, Any]) -> None:
+        """Use this fedmsg configuration (the hub's) and build the processors now."""
+        import fedmsg.meta
+
+        with self._lock:
+            self._config = dict(config)
+            fedmsg.meta.make_processors(**self._config)
+            self._by_topic = {}
+
+    def _processor(self, envelope: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        import fedmsg.meta
+
+        if self._config is None:
+            import fedmsg.config
+
+            self.configure(fedmsg.config.load_config())
+        assert self._config is not None
+        topic = envelope["topic"]
+        processor = self._by_topic.get(topic)
+        if processor is None:
+            processor = fedmsg.meta.msg2processor(envelope, **self._config)
+            self._by_topic[topic] = processor
+        return processor, self._config
+
+    def read(self, message: Message, field: str) -> tuple[str, ...]:
+        recorded = message.envelope.get(field)
+        if isinstance(recorded, list) and all(isinstance(name, str) for name in recorded):
+            return tuple(sorted(set(recorded)))
+        processor, config = self._processor(message.envelope)
+        method = processor.usernames if field == "users" else processor.packages
+        try:
+            found = method(dict(message.envelope), **config)
+        except Exception as error:  # the processors are third-party code, and raise on some real messages
+            raise MetaError(f"fedmsg.meta could not read the {field} of {message.topic}: {error!r}") from error
+        return tuple(sorted(name for name in found if isinstance(name, str) and name))
+
+
+_reader = _Reader()
+configure = _reader.configure
+
+
+def users(message: Message) -> tuple[str, ...]:
+    """The users a message names (FAS usernames), sorted, without duplicates."""
+    return _reader.read(message, "users")
+
+
+def packages(message: Message) -> tuple[str, ...]:
+    """The packages a message names, sorted, without duplicates."""
+    return _reader.read(message, "packages")

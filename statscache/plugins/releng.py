@@ -1,0 +1,171 @@
+"""The release engineering dashboard: the latest event of each compose, image, push and artifact.
+
+One row per category, replaced by newer events, so that one request to the
+plugin's ``/api/<ident>`` answers the whole dashboard. Each kind of message
+has a small reader below that names its category, status and link.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+from statscache.plugins import Event, LatestEventPlugin, Message
+
+KOJI_COMPOSES = "https://kojipkgs.fedoraproject.org/compose/"
+BODHI = "https://bodhi.fedoraproject.org"
+
+
+def _subject(topic: str) -> list[str]:
+    """The topic's parts after ``<org>.<site>.<env>``: ``compose.rawhide.mash.start`` -> its four parts."""
+    return topic.split(".")[3:]
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def legacy_compose(message: Message) -> Event | None:
+    """Pre-Pungi-4 composes: ``compose.<branch>[.<stage>].<start|complete>``, per branch and architecture."""
+    parts = _subject(message.topic)
+    if len(parts) < 3 or parts[0] != "compose" or parts[-1] not in ("start", "complete", "done", "stop"):
+        return None
+    branch = _text(message.msg.get("branch")) or parts[1]
+    arch = _text(message.msg.get("arch")) or "primary"
+    stage = " ".join(parts[2:-1])
+    status = f"{stage} {parts[-1]}" if stage else parts[-1]
+    link = _text(message.msg.get("location")) or KOJI_COMPOSES
+    return Event(f"compose/{branch.lower()}/{arch}", status, link)
+
+
+def pungi_compose(message: Message) -> Event | None:
+    """Pungi 4 composes (every architecture at once): ``pungi.compose.status.change``."""
+    if _subject(message.topic) != ["pungi", "compose", "status", "change"]:
+        return None
+    status = _text(message.msg.get("status"))
+    release = _text(message.msg.get("release_short"))
+    version = _text(message.msg.get("release_version"))
+    if status is None:
+        return None
+    if release and version:
+        name = f"{release}-{version}".lower()
+    else:  # older messages only carry the compose id, e.g. Fedora-Rawhide-20170406.n.0
+        compose_id = _text(message.msg.get("compose_id")) or ""
+        name = compose_id.rsplit("-", 1)[0].lower() or "unknown"
+    return Event(f"compose/{name}/all", status.lower(), _text(message.msg.get("location")) or KOJI_COMPOSES)
+
+
+_DATED = re.compile(r"^(?P<family>.*?)-\d.*?(?:\.(?P<arch>[a-z0-9_]+))?$")
+
+
+def image_family(name: str) -> str:
+    """``Fedora-Cloud-Base-22-20151009.x86_64`` -> ``Fedora-Cloud-Base.x86_64``: one category per image kind."""
+    match = _DATED.match(name)
+    if not match:
+        return name
+    arch = match.group("arch")
+    return f"{match.group('family')}.{arch}" if arch else match.group("family")
+
+
+def image_upload(message: Message) -> Event | None:
+    """fedimg uploads of cloud images: ``fedimg.image.<upload|copy|test|publish>``."""
+    parts = _subject(message.topic)
+    if parts[:2] != ["fedimg", "image"] or len(parts) != 3:
+        return None
+    name, status = _text(message.msg.get("image_name")), _text(message.msg.get("status"))
+    if name is None or status is None:
+        return None
+    destination = _text(message.msg.get("destination"))
+    where = f" to {destination}" if destination else ""
+    # upload, copy, test, publish: the steps of one image's way to the clouds, one row per image kind.
+    return Event(
+        f"image-upload/{image_family(name)}", f"{parts[2]} {status}{where}", _text(message.msg.get("image_url"))
+    )
+
+
+def image_test(message: Message) -> Event | None:
+    """autocloud tests of cloud images: ``autocloud.image.<status>``, per image and release."""
+    parts = _subject(message.topic)
+    if parts[:2] != ["autocloud", "image"] or len(parts) != 3:
+        return None
+    name = _text(message.msg.get("image_name"))
+    if name is None:
+        return None
+    release = message.msg.get("release")
+    suffix = f"/{release}" if isinstance(release, (str, int)) and str(release) else ""
+    status = _text(message.msg.get("status")) or parts[2]
+    return Event(f"image-test/{name}{suffix}", status, _text(message.msg.get("image_url")))
+
+
+def update_push(message: Message) -> Event | None:
+    """bodhi pushes of updates: ``bodhi.masher.start``, ``bodhi.mashtask.*``, ``bodhi.compose.*``, syncs."""
+    parts = _subject(message.topic)
+    if len(parts) < 3 or parts[0] != "bodhi":
+        return None
+    repo = _text(message.msg.get("repo"))
+    if parts[1] in ("masher", "composer") and parts[2] == "start":
+        return Event("updates-push/all", "start", BODHI)
+    if parts[1] in ("mashtask", "compose") and repo:
+        status = " ".join(parts[2:])
+        success = message.msg.get("success")
+        if isinstance(success, bool):
+            status += " (succeeded)" if success else " (failed)"
+        return Event(f"updates-push/{repo}", status, BODHI)
+    if parts[1] == "updates" and parts[-1] == "sync":  # bodhi.updates.<fedora|epel>.sync
+        release = _text(message.msg.get("release")) or parts[2]
+        return Event(f"updates-sync/{release}", "synced", BODHI)
+    return None
+
+
+def artifact(message: Message) -> Event | None:
+    """Built artifacts: OSTree commits and the two-week Atomic release."""
+    parts = _subject(message.topic)
+    if parts == ["pungi", "compose", "ostree"]:
+        ref = _text(message.msg.get("ref"))
+        if ref is None:
+            return None
+        return Event(f"ostree/{ref}", f"committed {message.msg.get('commitid', '')}".strip(), None)
+    if parts[:3] == ["releng", "atomic", "twoweek"] and len(parts) == 4:
+        return Event("atomic/two-week", parts[3], None)
+    return None
+
+
+READERS: tuple[Callable[[Message], Event | None], ...] = (
+    pungi_compose,
+    legacy_compose,
+    image_upload,
+    image_test,
+    update_push,
+    artifact,
+)
+
+
+class RelengDashboard(LatestEventPlugin):
+    name = "Release engineering"
+    summary = "The latest event of each compose, cloud image, update push and built artifact"
+    description = (
+        "One row per category: composes per branch and architecture (compose/BRANCH/ARCH), cloud image "
+        "uploads (image-upload/IMAGE) and tests (image-test/IMAGE/RELEASE), bodhi update pushes per repository "
+        "(updates-push/REPO, updates-sync/RELEASE) and built artifacts (ostree/REF, atomic/two-week), each with "
+        "the status, time and link of its newest event. A newer event replaces its category's row."
+    )
+    backlog_delta = timedelta(days=90)
+    layout = {
+        "title": "Release engineering",
+        "groups": [
+            {"title": "Composes", "prefix": "compose/", "columns": ["category", "status", "timestamp", "link"]},
+            {"title": "Cloud image uploads", "prefix": "image-upload/", "columns": ["category", "status", "timestamp"]},
+            {"title": "Cloud image tests", "prefix": "image-test/", "columns": ["category", "status", "timestamp"]},
+            {"title": "Update pushes", "prefix": "updates-", "columns": ["category", "status", "timestamp"]},
+            {"title": "Built artifacts", "prefix": "ostree/", "columns": ["category", "status", "timestamp"]},
+            {"title": "Atomic releases", "prefix": "atomic/", "columns": ["category", "status", "timestamp"]},
+        ],
+    }
+
+    def event(self, message: Message) -> Event | None:
+        for read in READERS:
+            found = read(message)
+            if found is not None:
+                return found
+        return None
