@@ -27,31 +27,34 @@ class _Reader:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._config: dict[str, Any] | None = None
+        self._ready = False
         self._by_topic: dict[str, Any] = {}
 
     def configure(self, config: Mapping[str, Any]) -> None:
-        """Use this fedmsg configuration (the hub's) and build the processors now."""
-        import fedmsg.meta
-
+        """Use this fedmsg configuration (the hub's); the processors are built on first use."""
         with self._lock:
             self._config = dict(config)
-            fedmsg.meta.make_processors(**self._config)
+            self._ready = False
             self._by_topic = {}
 
     def _processor(self, envelope: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
         import fedmsg.meta
 
-        if self._config is None:
-            import fedmsg.config
+        with self._lock:
+            if self._config is None:
+                import fedmsg.config
 
-            self.configure(fedmsg.config.load_config())
-        assert self._config is not None
+                self._config = dict(fedmsg.config.load_config())
+            if not self._ready:
+                fedmsg.meta.make_processors(**self._config)
+                self._ready = True
+        config = self._config
         topic = envelope["topic"]
         processor = self._by_topic.get(topic)
         if processor is None:
-            processor = fedmsg.meta.msg2processor(envelope, **self._config)
+            processor = fedmsg.meta.msg2processor(envelope, **config)
             self._by_topic[topic] = processor
-        return processor, self._config
+        return processor, config
 
     def read(self, message: Message, field: str) -> tuple[str, ...]:
         recorded = message.envelope.get(field)
