@@ -8,6 +8,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -26,6 +27,15 @@ def recorded_lines() -> list[str]:
 
 def recorded_envelopes() -> list[dict[str, Any]]:
     return [json.loads(line) for line in recorded_lines()]
+
+
+EXAMPLES = Path(__file__).parent / "data" / "fedora-examples.jsonl"
+
+
+def fedora_examples() -> list[dict[str, Any]]:
+    """Real messages of many kinds, collected from public sources (each names its ``source``)."""
+    with EXAMPLES.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
 
 
 _TRUNCATE = {
