@@ -54,6 +54,15 @@ setup(
         "statscache.plugin": [
             "volume = statscache.plugins.volume:Volume",
             "volume-by-category = statscache.plugins.volume:VolumeByCategory",
+            "volume-by-topic = statscache.plugins.volume:VolumeByTopic",
+            "volume-by-user = statscache.plugins.volume:VolumeByUser",
+            "volume-by-package = statscache.plugins.volume:VolumeByPackage",
+            "build-outcomes = statscache.plugins.builds:BuildOutcomes",
+            "latest-builds = statscache.plugins.builds:LatestBuilds",
+            "pagure-contributions = statscache.plugins.pagure:PagureContributions",
+            "pagure-contributions-by-user = statscache.plugins.pagure:PagureContributionsByUser",
+            "pagure-contributions-by-project = statscache.plugins.pagure:PagureContributionsByProject",
+            "releng-dashboard = statscache.plugins.releng:RelengDashboard",
         ],
     },
     classifiers=[

@@ -28,7 +28,8 @@ class _Reader:
         self._lock = threading.Lock()
         self._config: dict[str, Any] | None = None
         self._ready = False
-        self._by_topic: dict[str, Any] = {}
+        #: topic -> (processor, whether it reads users, whether it reads packages)
+        self._by_topic: dict[str, tuple[Any, bool, bool]] = {}
 
     def configure(self, config: Mapping[str, Any]) -> None:
         """Use this fedmsg configuration (the hub's); the processors are built on first use."""
@@ -37,8 +38,12 @@ class _Reader:
             self._ready = False
             self._by_topic = {}
 
-    def _processor(self, envelope: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+    def _processor(self, envelope: Mapping[str, Any]) -> tuple[tuple[Any, bool, bool], dict[str, Any]]:
+        found = self._by_topic.get(envelope["topic"])
+        if found is not None and self._config is not None:  # the hot path: a topic seen before
+            return found, self._config
         import fedmsg.meta
+        from fedmsg.meta.base import BaseProcessor
 
         with self._lock:
             if self._config is None:
@@ -50,20 +55,30 @@ class _Reader:
                 self._ready = True
         config = self._config
         topic = envelope["topic"]
-        processor = self._by_topic.get(topic)
-        if processor is None:
+        found = self._by_topic.get(topic)
+        if found is None:
             processor = fedmsg.meta.msg2processor(envelope, **config)
-            self._by_topic[topic] = processor
-        return processor, config
+            # A processor that keeps the base class's method finds nothing: the call is skipped,
+            # as it alone costs microseconds (the whole fedmsg configuration passed as keywords).
+            kind = type(processor)
+            found = (
+                processor,
+                kind.usernames is not BaseProcessor.usernames,
+                kind.packages is not BaseProcessor.packages,
+            )
+            self._by_topic[topic] = found
+        return found, config
 
     def read(self, message: Message, field: str) -> tuple[str, ...]:
         recorded = message.envelope.get(field)
         if isinstance(recorded, list) and all(isinstance(name, str) for name in recorded):
             return tuple(sorted(set(recorded)))
-        processor, config = self._processor(message.envelope)
+        (processor, reads_users, reads_packages), config = self._processor(message.envelope)
+        if not (reads_users if field == "users" else reads_packages):
+            return ()
         method = processor.usernames if field == "users" else processor.packages
         try:
-            found = method(dict(message.envelope), **config)
+            found = method(message.envelope, **config)
         except Exception as error:  # the processors are third-party code, and raise on some real messages
             raise MetaError(f"fedmsg.meta could not read the {field} of {message.topic}: {error!r}") from error
         return tuple(sorted(name for name in found if isinstance(name, str) and name))

@@ -20,6 +20,9 @@ from statscache.plugins import BasePlugin
 
 log = logging.getLogger(__name__)
 
+#: Topics whose routes are remembered at most (Fedora's bus has a few thousand).
+MAX_ROUTES = 100_000
+
 
 class Pipeline:
     """Checks each envelope, caches what it contributes, and flushes the cache through the plugins; thread-safe."""
@@ -43,6 +46,7 @@ class Pipeline:
         family_of = [classes.index(type(plugin)) for plugin in self.plugins]
         self._flusher = Flusher(self.session_factory, self.cache, self.plugins, family_of, self.metrics)
         self._epoch = config.consumer_epoch.timestamp()
+        self._routes: dict[str, list[int]] = {}
         #: Checks an envelope's signature (set when the bus is signed); False rejects it.
         self.authenticate: Callable[[dict[str, Any]], bool] | None = None
 
@@ -59,14 +63,32 @@ class Pipeline:
         if message.timestamp < self._epoch:
             self.metrics.before_epoch()
             return
-        contributions = []
-        for representative, members in self._families:
+        contributions = [None] * len(self._families)
+        for index in self._route(message.topic):
+            representative, members = self._families[index]
             try:
-                contributions.append(representative.process(message))
+                contributions[index] = representative.process(message)
             except Exception as error:
-                contributions.append(None)
                 self._plugins_failed(members, message, error)
         self.cache.add((message.msg_id, message.timestamp, tuple(contributions)))
+
+    def _route(self, topic: str) -> list[int]:
+        """The families that may count messages of this topic (asked once per topic, then remembered)."""
+        route = self._routes.get(topic)
+        if route is None:
+            if len(self._routes) >= MAX_ROUTES:  # a bus of ever-new topics must not grow this without end
+                self._routes.clear()
+            route = []
+            for index, (representative, members) in enumerate(self._families):
+                try:
+                    accepted = representative.accepts(topic)
+                except Exception as error:
+                    self._plugins_failed(members, None, error)
+                    continue
+                if accepted:
+                    route.append(index)
+            self._routes[topic] = route
+        return route
 
     def _authentic(self, envelope: Any) -> bool:
         assert self.authenticate is not None
@@ -80,11 +102,12 @@ class Pipeline:
         log.warning("rejected envelope %s: %s", envelope.get("msg_id"), detail)
         return False
 
-    def _plugins_failed(self, plugins: list[BasePlugin], message: Message, error: Exception) -> None:
+    def _plugins_failed(self, plugins: list[BasePlugin], message: Message | None, error: Exception) -> None:
         for plugin in plugins:
             self.metrics.plugin_errors.labels(plugin.ident, "process").inc()
         idents = ", ".join(plugin.ident for plugin in plugins)
-        log.error("plugins %s failed on message %s, which they will not count: %r", idents, message.msg_id, error)
+        what = "a topic" if message is None else f"message {message.msg_id}"
+        log.error("plugins %s failed on %s, which they will not count: %r", idents, what, error)
 
     def flush(self) -> bool:
         """Write what is cached now; True when nothing is left waiting because of an error."""

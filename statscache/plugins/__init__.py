@@ -148,6 +148,15 @@ class BasePlugin(ABC):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.ident}>"
 
+    def accepts(self, topic: str) -> bool:
+        """Whether messages of this topic may contribute at all (all do by default).
+
+        A cheap filter on the topic alone: statscache asks once per topic and
+        remembers, so that a plugin is not even called with the messages it
+        would ignore.
+        """
+        return True
+
     @abstractmethod
     def process(self, message: Message) -> Any:
         """Return what ``message`` contributes to this statistic (None: nothing).
@@ -281,13 +290,17 @@ class LatestEventPlugin(BasePlugin):
         event = self.event(message)
         if event is None:
             return None
-        if not isinstance(event, Event):
+        if type(event) is not Event:
             raise InvalidKey(f"event() returned {type(event).__name__}, not an Event")
-        for field, value in zip(event._fields, event, strict=True):
-            if value is None and field == "link":
-                continue
-            if type(value) is not str or "\x00" in value or (field == "category" and not 0 < len(value) <= 255):
-                raise InvalidKey(f"event {field} {value!r} is not a string without NUL (category: 1 to 255 long)")
+        category, status, link = event
+        if (
+            type(category) is not str
+            or not 0 < len(category) <= MAX_KEY_LENGTH
+            or type(status) is not str
+            or (link is not None and type(link) is not str)
+            or "\x00" in category + status + (link or "")
+        ):
+            raise InvalidKey(f"{event!r} needs a category (1 to 255 long), a status and a link or None, without NUL")
         return message.msg_id, event
 
     def update(self, session: Session, batch: Batch) -> None:

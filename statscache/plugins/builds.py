@@ -44,6 +44,9 @@ class BuildOutcomes(CountingPlugin):
     )
     backlog_delta = timedelta(days=366)
 
+    def accepts(self, topic: str) -> bool:
+        return topic.endswith(_STATE_CHANGE)
+
     def keys(self, message: Message) -> Iterable[str]:
         state = build_state(message)
         return (state,) if state in OUTCOMES else ()
@@ -57,6 +60,9 @@ class LatestBuilds(LatestEventPlugin):
         "failed, canceled), with a link to the build's koji page."
     )
     backlog_delta = timedelta(days=366)
+
+    def accepts(self, topic: str) -> bool:
+        return topic.endswith(_STATE_CHANGE)
 
     def event(self, message: Message) -> Event | None:
         state = build_state(message)

@@ -15,8 +15,12 @@ from statscache.plugins import CountingPlugin, Message, VolumePlugin
 CONTRIBUTIONS = ("pagure.git.receive", "pagure.pull-request.", "pagure.issue.")
 
 
+def is_contribution_topic(topic: str) -> bool:
+    return ".pagure." in topic and any(f".{kind}" in topic for kind in CONTRIBUTIONS)
+
+
 def is_contribution(message: Message) -> bool:
-    return any(f".{kind}" in message.topic for kind in CONTRIBUTIONS)
+    return is_contribution_topic(message.topic)
 
 
 def contributor(message: Message) -> tuple[str, ...]:
@@ -52,6 +56,9 @@ class PagureContributions(VolumePlugin):
     summary = "Pagure contributions per window"
     description = "Distinct pagure pushes, pull request and issue actions, counted per UTC window."
 
+    def accepts(self, topic: str) -> bool:
+        return is_contribution_topic(topic)
+
     def matches(self, message: Message) -> bool:
         return is_contribution(message)
 
@@ -60,6 +67,9 @@ class PagureContributionsByUser(CountingPlugin):
     name = "Pagure contributions by user"
     summary = "Pagure contributions per window and user"
     description = "Distinct pagure pushes, pull request and issue actions, counted per UTC window and acting user."
+
+    def accepts(self, topic: str) -> bool:
+        return is_contribution_topic(topic)
 
     def keys(self, message: Message) -> Iterable[str]:
         return contributor(message) if is_contribution(message) else ()
@@ -72,6 +82,9 @@ class PagureContributionsByProject(CountingPlugin):
         "Distinct pagure pushes, pull request and issue actions, counted per UTC window and project "
         "(namespace/name, fork/user/namespace/name for forks)."
     )
+
+    def accepts(self, topic: str) -> bool:
+        return is_contribution_topic(topic)
 
     def keys(self, message: Message) -> Iterable[str]:
         if not is_contribution(message):

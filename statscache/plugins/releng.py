@@ -26,9 +26,8 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def legacy_compose(message: Message) -> Event | None:
+def legacy_compose(message: Message, parts: list[str]) -> Event | None:
     """Pre-Pungi-4 composes: ``compose.<branch>[.<stage>].<start|complete>``, per branch and architecture."""
-    parts = _subject(message.topic)
     if len(parts) < 3 or parts[0] != "compose" or parts[-1] not in ("start", "complete", "done", "stop"):
         return None
     branch = _text(message.msg.get("branch")) or parts[1]
@@ -39,9 +38,9 @@ def legacy_compose(message: Message) -> Event | None:
     return Event(f"compose/{branch.lower()}/{arch}", status, link)
 
 
-def pungi_compose(message: Message) -> Event | None:
+def pungi_compose(message: Message, parts: list[str]) -> Event | None:
     """Pungi 4 composes (every architecture at once): ``pungi.compose.status.change``."""
-    if _subject(message.topic) != ["pungi", "compose", "status", "change"]:
+    if parts != ["pungi", "compose", "status", "change"]:
         return None
     status = _text(message.msg.get("status"))
     release = _text(message.msg.get("release_short"))
@@ -68,9 +67,8 @@ def image_family(name: str) -> str:
     return f"{match.group('family')}.{arch}" if arch else match.group("family")
 
 
-def image_upload(message: Message) -> Event | None:
+def image_upload(message: Message, parts: list[str]) -> Event | None:
     """fedimg uploads of cloud images: ``fedimg.image.<upload|copy|test|publish>``."""
-    parts = _subject(message.topic)
     if parts[:2] != ["fedimg", "image"] or len(parts) != 3:
         return None
     name, status = _text(message.msg.get("image_name")), _text(message.msg.get("status"))
@@ -84,9 +82,8 @@ def image_upload(message: Message) -> Event | None:
     )
 
 
-def image_test(message: Message) -> Event | None:
+def image_test(message: Message, parts: list[str]) -> Event | None:
     """autocloud tests of cloud images: ``autocloud.image.<status>``, per image and release."""
-    parts = _subject(message.topic)
     if parts[:2] != ["autocloud", "image"] or len(parts) != 3:
         return None
     name = _text(message.msg.get("image_name"))
@@ -98,9 +95,8 @@ def image_test(message: Message) -> Event | None:
     return Event(f"image-test/{name}{suffix}", status, _text(message.msg.get("image_url")))
 
 
-def update_push(message: Message) -> Event | None:
+def update_push(message: Message, parts: list[str]) -> Event | None:
     """bodhi pushes of updates: ``bodhi.masher.start``, ``bodhi.mashtask.*``, ``bodhi.compose.*``, syncs."""
-    parts = _subject(message.topic)
     if len(parts) < 3 or parts[0] != "bodhi":
         return None
     repo = _text(message.msg.get("repo"))
@@ -118,9 +114,8 @@ def update_push(message: Message) -> Event | None:
     return None
 
 
-def artifact(message: Message) -> Event | None:
+def artifact(message: Message, parts: list[str]) -> Event | None:
     """Built artifacts: OSTree commits and the two-week Atomic release."""
-    parts = _subject(message.topic)
     if parts == ["pungi", "compose", "ostree"]:
         ref = _text(message.msg.get("ref"))
         if ref is None:
@@ -131,18 +126,19 @@ def artifact(message: Message) -> Event | None:
     return None
 
 
-READERS: tuple[Callable[[Message], Event | None], ...] = (
-    pungi_compose,
-    legacy_compose,
-    image_upload,
-    image_test,
-    update_push,
-    artifact,
-)
+#: The readers of each application (the topic's first part after ``<org>.<site>.<env>``).
+READERS: dict[str, tuple[Callable[[Message, list[str]], Event | None], ...]] = {
+    "pungi": (pungi_compose, artifact),
+    "compose": (legacy_compose,),
+    "fedimg": (image_upload,),
+    "autocloud": (image_test,),
+    "bodhi": (update_push,),
+    "releng": (artifact,),
+}
 
 
 class RelengDashboard(LatestEventPlugin):
-    name = "Release engineering"
+    name = "Releng dashboard"
     summary = "The latest event of each compose, cloud image, update push and built artifact"
     description = (
         "One row per category: composes per branch and architecture (compose/BRANCH/ARCH), cloud image "
@@ -163,9 +159,14 @@ class RelengDashboard(LatestEventPlugin):
         ],
     }
 
+    def accepts(self, topic: str) -> bool:
+        parts = _subject(topic)
+        return bool(parts) and parts[0] in READERS
+
     def event(self, message: Message) -> Event | None:
-        for read in READERS:
-            found = read(message)
+        parts = _subject(message.topic)
+        for read in READERS.get(parts[0], ()) if parts else ():
+            found = read(message, parts)
             if found is not None:
                 return found
         return None

@@ -93,6 +93,6 @@ def test_the_app_module_serves_as_a_script_and_exposes_a_wsgi_app(workdir):
         script.terminate()
         script.wait(10)
     # What gunicorn loads: statscache.app:app, configured from the working directory.
-    probe = "from statscache.app import app; print(sorted(app.extensions['statscache'].plugins)[0])"
+    probe = "from statscache.app import app; print('volume-1d' in app.extensions['statscache'].plugins)"
     loaded = subprocess.run([sys.executable, "-c", probe], cwd=workdir, capture_output=True, text=True, timeout=60)
-    assert loaded.stdout.strip() == "volume-1d", loaded.stderr
+    assert loaded.stdout.strip() == "True", loaded.stderr
