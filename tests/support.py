@@ -33,9 +33,25 @@ EXAMPLES = Path(__file__).parent / "data" / "fedora-examples.jsonl"
 
 
 def fedora_examples() -> list[dict[str, Any]]:
-    """Real messages of many kinds, collected from public sources (each names its ``source``)."""
+    """Real messages of many kinds, from the test suite of fedmsg_meta_fedora_infrastructure 0.31.0
+    (each names its ``source``). Test suites drop or reuse msg_ids, which on a bus name one
+    message each: a line without one gets ``example-<line>``, a reused one gets ``-line<line>``."""
     with EXAMPLES.open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
+        examples = [json.loads(line) for line in lines if line.strip()]
+    seen = Counter(example.get("msg_id") for example in examples)
+    for number, example in enumerate(examples, start=1):
+        msg_id = example.get("msg_id")
+        if not msg_id:
+            example["msg_id"] = f"example-{number}"
+        elif seen[msg_id] > 1:
+            example["msg_id"] = f"{msg_id}-line{number}"
+    return examples
+
+
+def fedora_examples_meta() -> dict[int, dict[str, Any]]:
+    """fedmsg.meta's users and packages of each example, by line (computed offline, beside the examples)."""
+    reference = json.loads((EXAMPLES.parent / "fedora-examples-meta.json").read_text(encoding="utf-8"))
+    return {entry["line"]: entry for entry in reference.values()}
 
 
 _TRUNCATE = {

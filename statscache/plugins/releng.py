@@ -55,7 +55,9 @@ def pungi_compose(message: Message, parts: list[str]) -> Event | None:
     return Event(f"compose/{name}/all", status.lower(), _text(message.msg.get("location")) or KOJI_COMPOSES)
 
 
-_DATED = re.compile(r"^(?P<family>.*?)-\d.*?(?:\.(?P<arch>[a-z0-9_]+))?$")
+_DATED = re.compile(
+    r"^(?P<family>.*?)-\d.*?(?:\.(?P<arch>x86_64|i[3-6]86|aarch64|armhfp|armv7hl|ppc64le|ppc64|s390x))?$"
+)
 
 
 def image_family(name: str) -> str:
@@ -71,14 +73,17 @@ def image_upload(message: Message, parts: list[str]) -> Event | None:
     """fedimg uploads of cloud images: ``fedimg.image.<upload|copy|test|publish>``."""
     if parts[:2] != ["fedimg", "image"] or len(parts) != 3:
         return None
-    name, status = _text(message.msg.get("image_name")), _text(message.msg.get("status"))
-    if name is None or status is None:
+    name = _text(message.msg.get("image_name"))
+    if name is None:
         return None
+    status = _text(message.msg.get("status"))  # copy and publish messages have none: they report a done step
     destination = _text(message.msg.get("destination"))
     where = f" to {destination}" if destination else ""
     # upload, copy, test, publish: the steps of one image's way to the clouds, one row per image kind.
     return Event(
-        f"image-upload/{image_family(name)}", f"{parts[2]} {status}{where}", _text(message.msg.get("image_url"))
+        f"image-upload/{image_family(name)}",
+        f"{parts[2]} {status or 'done'}{where}",
+        _text(message.msg.get("image_url")),
     )
 
 
@@ -92,7 +97,7 @@ def image_test(message: Message, parts: list[str]) -> Event | None:
     release = message.msg.get("release")
     suffix = f"/{release}" if isinstance(release, (str, int)) and str(release) else ""
     status = _text(message.msg.get("status")) or parts[2]
-    return Event(f"image-test/{name}{suffix}", status, _text(message.msg.get("image_url")))
+    return Event(f"image-test/{image_family(name)}{suffix}", status, _text(message.msg.get("image_url")))
 
 
 def update_push(message: Message, parts: list[str]) -> Event | None:
