@@ -275,3 +275,28 @@ def test_envelopes_whose_signature_fails_are_rejected_and_the_rest_counted(make_
     rejected = sum(1 for e in envelopes if e["msg_id"] in forged | broken)
     assert pipeline.metrics.value("statscache_rejected_messages", reason="bad-signature") == rejected
     assert pipeline.metrics.value("statscache_messages", outcome="rejected") == rejected
+
+
+def test_plugins_are_asked_once_per_topic_whether_they_accept_it(make_pipeline, envelopes):
+    asked = []
+
+    class Picky(VolumeByCategory):
+        name = "Picky"
+
+        def accepts(self, topic):
+            asked.append(topic)
+            if topic.endswith(".running"):
+                raise RuntimeError("cannot tell")
+            return topic.endswith(".success")
+
+    picky = Picky(timedelta(days=1))
+    pipeline = make_pipeline(plugins=[picky, VolumeByCategory(timedelta(days=1))])
+    feed(pipeline, envelopes)
+    assert pipeline.flush()
+    topics = {e["topic"] for e in envelopes}
+    assert sorted(asked) == sorted(topics)  # each topic once, however many messages
+    first_copies = {e["msg_id"]: e for e in reversed(envelopes)}.values()  # a message counts as it first came
+    successes = [e for e in first_copies if e["topic"].endswith(".success")]
+    assert sum(stored(pipeline.engine, "picky-1d").values()) == len(successes)
+    assert_exact(pipeline, envelopes, idents=["volume-by-category-1d"])  # the others count everything
+    assert pipeline.metrics.value("statscache_plugin_errors", plugin="picky-1d", stage="process") == 1

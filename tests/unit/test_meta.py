@@ -1,0 +1,60 @@
+"""Users and packages of a message: a datagrepper record's own lists first, else fedmsg.meta's processors."""
+
+from __future__ import annotations
+
+import pytest
+
+from statscache import meta
+from statscache.message import parse_envelope
+from tests.support import fedora_examples
+
+KOJI = {
+    "topic": "org.fedoraproject.prod.buildsys.build.state.change",
+    "msg_id": "2015-1",
+    "timestamp": 1424216566.0,
+    "msg": {
+        "name": "ansible",
+        "owner": "kevin",
+        "new": 1,
+        "build_id": 1,
+        "instance": "primary",
+        "version": "1.8.3",
+        "release": "1.el7",
+        "attribute": "state",
+        "old": 0,
+        "task_id": 2,
+    },
+}
+
+
+def test_live_messages_are_read_by_fedmsg_meta():
+    message = parse_envelope(KOJI)
+    assert message.users == ("kevin",)
+    assert message.packages == ("ansible",)
+
+
+def test_a_datagrepper_record_s_own_lists_win():
+    record = parse_envelope({**KOJI, "users": ["b", "a", "b"], "packages": []})
+    assert record.users == ("a", "b")
+    assert record.packages == ()
+
+
+def test_a_processor_missing_a_field_means_none():
+    broken = parse_envelope({**KOJI, "msg": {"new": 1}})  # the koji processor expects owner and name
+    assert broken.users == () and broken.packages == ()
+
+
+def test_a_processor_that_raises_otherwise_is_a_meta_error():
+    koschei = next(e for e in fedora_examples() if e["topic"].endswith("koschei.collection.state.change"))
+    with pytest.raises(meta.MetaError, match="koschei"):
+        meta.packages(parse_envelope(koschei))
+
+
+def test_taskotron_is_not_asked_for_packages_over_the_network(monkeypatch):
+    taskotron = next(e for e in fedora_examples() if ".taskotron." in e["topic"])
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("fedmsg.meta went to the network")
+
+    monkeypatch.setattr("socket.create_connection", no_network)
+    assert parse_envelope(taskotron).packages == ()
