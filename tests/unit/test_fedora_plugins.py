@@ -168,3 +168,15 @@ def test_a_processor_that_raises_is_counted_as_a_plugin_error(pipeline):
     # koschei's packages() raises NotImplementedError on collection.state.change.
     errors = pipeline.metrics.value("statscache_plugin_errors", plugin="volume-by-package-1d", stage="process")
     assert errors == 1
+
+
+def test_volume_by_topic(pipeline, examples):
+    expected = Counter(
+        (int(example["timestamp"]) // DAY * DAY, example["topic"])
+        for example in examples
+        if example.get("timestamp") is not None
+    )
+    assert rows(pipeline, "volume-by-topic-1d", "timestamp", "category", "volume") == sorted(
+        (day, topic, count) for (day, topic), count in expected.items()
+    )
+    assert len({topic for _, topic in expected}) == 85  # of 87 topics, two only on untimed messages
