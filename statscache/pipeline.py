@@ -20,6 +20,8 @@ from statscache.plugins import BasePlugin
 
 log = logging.getLogger(__name__)
 
+#: Cached messages beyond which the consumer's thread flushes them itself (about a second at full speed).
+MAX_CACHED = 50_000
 #: Topics whose routes are remembered at most (Fedora's bus has a few thousand).
 MAX_ROUTES = 100_000
 
@@ -47,6 +49,9 @@ class Pipeline:
         self._flusher = Flusher(self.session_factory, self.cache, self.plugins, family_of, self.metrics)
         self._epoch = config.consumer_epoch.timestamp()
         self._routes: dict[str, list[int]] = {}
+        #: Cached messages at which the consumer's thread flushes without waiting for the producer.
+        self.max_cached = MAX_CACHED
+        self._flush_at = MAX_CACHED
         #: Checks an envelope's signature (set when the bus is signed); False rejects it.
         self.authenticate: Callable[[dict[str, Any]], bool] | None = None
 
@@ -71,6 +76,20 @@ class Pipeline:
             except Exception as error:
                 self._plugins_failed(members, message, error)
         self.cache.add((message.msg_id, message.timestamp, tuple(contributions)))
+        if len(self.cache) >= self._flush_at:
+            self._flush_now()
+
+    def _flush_now(self) -> None:
+        """Flush on this thread: messages arrive faster than the periodic flush writes them.
+
+        Two threads sharing the interpreter lock would each slow the other (every
+        statement the flusher sends waits for the lock to come back); one thread
+        doing both keeps memory bounded by ``max_cached`` and wastes nothing.
+        """
+        if self.flush():
+            self._flush_at = self.max_cached
+        else:  # the database is failing: try again only once as many more have come
+            self._flush_at = len(self.cache) + self.max_cached
 
     def _route(self, topic: str) -> list[int]:
         """The families that may count messages of this topic (asked once per topic, then remembered)."""

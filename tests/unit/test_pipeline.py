@@ -300,3 +300,26 @@ def test_plugins_are_asked_once_per_topic_whether_they_accept_it(make_pipeline, 
     assert sum(stored(pipeline.engine, "picky-1d").values()) == len(successes)
     assert_exact(pipeline, envelopes, idents=["volume-by-category-1d"])  # the others count everything
     assert pipeline.metrics.value("statscache_plugin_errors", plugin="picky-1d", stage="process") == 1
+
+
+def test_a_full_cache_is_flushed_by_the_consumer_itself(make_pipeline, envelopes):
+    pipeline = make_pipeline()
+    pipeline.max_cached = pipeline._flush_at = 100  # no periodic flush at all in this test
+    feed(pipeline, envelopes)
+    assert len(pipeline.cache) < 100
+    assert pipeline.metrics.value("statscache_flushes", result="ok") == len(envelopes) // 100
+    assert pipeline.flush()
+    assert_exact(pipeline, envelopes)
+
+
+def test_while_the_database_fails_the_consumer_retries_only_as_the_cache_grows(make_pipeline, envelopes, tmp_path):
+    pipeline = make_pipeline()
+    pipeline.max_cached = pipeline._flush_at = 100
+    with table_away(tmp_path / "stats.sqlite", "statscache_ledger"):
+        feed(pipeline, envelopes)
+        # one attempt per hundred more messages, not one per message
+        assert pipeline.metrics.value("statscache_flushes", result="failed") == len(envelopes) // 100
+        assert len(pipeline.cache) == len(envelopes)
+    feed(pipeline, envelopes[:150])
+    assert pipeline.flush()
+    assert_exact(pipeline, envelopes)
