@@ -105,7 +105,9 @@ def wait_stored(database: Path, count: int, deadline: float) -> float:
     raise SystemExit("statscache did not store every message in time")
 
 
-def run(variant: str, count: int, window: int, blocking: bool, parts: list[tuple[str, str, str]]) -> dict[str, float]:
+def run(
+    variant: str, count: int, window: int, blocking: bool, parts: list[tuple[str, str, str]], plugins: list[str]
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix=f"bench-{variant}-") as workdir:
         work = Path(workdir)
         context = zmq.Context()
@@ -118,6 +120,8 @@ def run(variant: str, count: int, window: int, blocking: bool, parts: list[tuple
             "statscache.sqlalchemy.uri": f"sqlite:///{work / 'statscache.sqlite'}",
             "statscache.consumer.epoch": "EPOCH",
         }
+        if plugins:
+            overrides["statscache.plugins.enabled"] = plugins
         config = (ROOT / "fedmsg.d" / "statscache.py").read_text(encoding="utf-8")
         config += f"\nconfig.update({overrides!r})\n"
         config = config.replace("'EPOCH'", "datetime.datetime(2015, 1, 1, tzinfo=datetime.timezone.utc)")
@@ -200,12 +204,18 @@ def main() -> None:
         action="store_true",
         help="run both hubs with moksha.blocking_mode False (consume on a worker thread), not as shipped",
     )
+    parser.add_argument(
+        "--plugins",
+        default="",
+        help="comma-separated plugins statscache runs (entry point names; default: every installed one)",
+    )
     args = parser.parse_args()
+    plugins = [name for name in args.plugins.split(",") if name]
     parts = templates()
     results: dict[str, list[dict[str, float]]] = {name: [] for name in VARIANTS}
     for round_ in range(args.rounds):
         for name in VARIANTS:
-            outcome = run(name, args.count, args.window, not args.threaded, parts)
+            outcome = run(name, args.count, args.window, not args.threaded, parts, plugins)
             results[name].append(outcome)
             lag = f", all stored {outcome['lag']:.2f} s after the last" if name == "statscache" else ""
             print(
