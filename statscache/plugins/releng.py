@@ -7,6 +7,7 @@ has a small reader below that names its category, status and link.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -60,6 +61,7 @@ _DATED = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # image names repeat: each is announced at every step of its way
 def image_family(name: str) -> str:
     """``Fedora-Cloud-Base-22-20151009.x86_64`` -> ``Fedora-Cloud-Base.x86_64``: one category per image kind."""
     match = _DATED.match(name)
