@@ -9,6 +9,7 @@ so the processor is remembered per topic: the patterns match topics alone.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,33 @@ NETWORK_PACKAGES = frozenset({"TaskotronProcessor"})
 
 class MetaError(StatscacheError):
     """fedmsg.meta could not read a message."""
+
+
+class _OnlyOnce(logging.Filter):
+    """Lets fedmsg.meta's FAS warnings through once each.
+
+    Without FAS credentials, the FAS lookup behind every email or nickname
+    (pagure pushes without an agent, bugzilla, meetbot) warns twice that it has
+    no cache: once says it all, thousands bury everything else in the log.
+    """
+
+    MESSAGES = ("No previous fas cache found", "No fas_credentials found")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if not text.startswith(self.MESSAGES):
+            return True
+        if text in self._seen:
+            return False
+        self._seen.add(text)
+        return True
+
+
+_fas_warnings = _OnlyOnce()
 
 
 class _Reader:
@@ -56,6 +84,8 @@ class _Reader:
 
                 self._config = dict(fedmsg.config.load_config())
             if not self._ready:
+                # fedmsg_meta_fedora_infrastructure's fasshim logs on moksha's logger (added once).
+                logging.getLogger("moksha.hub").addFilter(_fas_warnings)
                 fedmsg.meta.make_processors(**self._config)
                 self._ready = True
         config = self._config

@@ -6,7 +6,7 @@ import pytest
 
 from statscache import meta
 from statscache.message import parse_envelope
-from tests.support import fedora_examples
+from tests.support import fedora_examples, fedora_examples_meta
 
 KOJI = {
     "topic": "org.fedoraproject.prod.buildsys.build.state.change",
@@ -58,3 +58,15 @@ def test_taskotron_is_not_asked_for_packages_over_the_network(monkeypatch):
 
     monkeypatch.setattr("socket.create_connection", no_network)
     assert parse_envelope(taskotron).packages == ()
+
+
+def test_fas_warnings_are_logged_once_each(caplog, monkeypatch):
+    monkeypatch.setattr(meta._fas_warnings, "_seen", set())  # as in a fresh process
+    reference = fedora_examples_meta()
+    examples = fedora_examples()
+    # A push that names only an email, which fedmsg.meta asks FAS about.
+    push = next(e for n, e in enumerate(examples, 1) if any("@redhat.com" in user for user in reference[n]["users"]))
+    for copy in range(5):
+        assert meta.users(parse_envelope({**push, "msg_id": f"push-{copy}"}))
+    warnings = [record.getMessage() for record in caplog.records if record.name == "moksha.hub"]
+    assert len(warnings) == len(set(warnings)) == 2
