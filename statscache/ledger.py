@@ -117,7 +117,7 @@ class Ledger:
             messages, idents = groups[0]
             set_id = self._id(session, idents)
             for msg_id, timestamp, _ in messages.values():
-                inserts += (int(timestamp // 3600), msg_id, timestamp, set_id)
+                inserts += (_hour(timestamp), msg_id, timestamp, set_id)
         else:
             claimed: dict[str, frozenset[str]] = {}
             entries: dict[str, Entry] = {}
@@ -189,12 +189,13 @@ class Ledger:
 
 
 def _hour(timestamp: float) -> int:
+    """The ledger's clustering unit: the hour of an event time, in hours since the epoch."""
     return int(timestamp // 3600)
 
 
 def _hours_around(timestamps: Iterable[float]) -> list[int]:
     """Every hour where a copy of one of these messages may have been recorded (they come in time order)."""
-    hours = [int(timestamp // 3600) for timestamp in timestamps]
+    hours = [_hour(timestamp) for timestamp in timestamps]
     if hours[-1] - hours[0] <= 2 * len(hours):  # the usual, dense case: one range, no set of every hour
         return list(range(hours[0] - 1, hours[-1] + 2))
     return sorted({near for hour in hours for near in (hour - 1, hour, hour + 1)})
@@ -202,7 +203,7 @@ def _hours_around(timestamps: Iterable[float]) -> list[int]:
 
 def _nearby_hours(timestamp: float) -> tuple[int, int, int]:
     """The hours where a copy of a message with this event time may have been recorded."""
-    hour = int(timestamp // 3600)
+    hour = _hour(timestamp)
     return hour - 1, hour, hour + 1
 
 

@@ -35,7 +35,14 @@ def build_link(message: Message) -> str | None:
     return f"https://{host}/koji/buildinfo?buildID={build_id}"
 
 
-class BuildOutcomes(CountingPlugin):
+class _OnBuildStateChanges:
+    """Mixin: the plugin takes only koji's build state changes."""
+
+    def accepts(self, topic: str) -> bool:
+        return topic.endswith(_STATE_CHANGE)
+
+
+class BuildOutcomes(_OnBuildStateChanges, CountingPlugin):
     name = "Build outcomes"
     summary = "Koji builds completed, failed and canceled per window"
     description = (
@@ -44,15 +51,12 @@ class BuildOutcomes(CountingPlugin):
     )
     backlog_delta = timedelta(days=366)
 
-    def accepts(self, topic: str) -> bool:
-        return topic.endswith(_STATE_CHANGE)
-
     def keys(self, message: Message) -> Iterable[str]:
         state = build_state(message)
         return (state,) if state in OUTCOMES else ()
 
 
-class LatestBuilds(LatestEventPlugin):
+class LatestBuilds(_OnBuildStateChanges, LatestEventPlugin):
     name = "Latest builds"
     summary = "The latest koji build state of each package"
     description = (
@@ -60,9 +64,6 @@ class LatestBuilds(LatestEventPlugin):
         "failed, canceled), with a link to the build's koji page."
     )
     backlog_delta = timedelta(days=366)
-
-    def accepts(self, topic: str) -> bool:
-        return topic.endswith(_STATE_CHANGE)
 
     def event(self, message: Message) -> Event | None:
         state = build_state(message)

@@ -51,40 +51,38 @@ def project_name(message: Message) -> str | None:
     return None
 
 
-class PagureContributions(VolumePlugin):
-    name = "Pagure contributions"
-    summary = "Pagure contributions per window"
-    description = "Distinct pagure pushes, pull request and issue actions, counted per UTC window."
+class _OnContributions:
+    """Mixin: the plugin takes only the topics of pagure contributions."""
 
     def accepts(self, topic: str) -> bool:
         return is_contribution_topic(topic)
+
+
+class PagureContributions(_OnContributions, VolumePlugin):
+    name = "Pagure contributions"
+    summary = "Pagure contributions per window"
+    description = "Distinct pagure pushes, pull request and issue actions, counted per UTC window."
 
     def matches(self, message: Message) -> bool:
         return is_contribution(message)
 
 
-class PagureContributionsByUser(CountingPlugin):
+class PagureContributionsByUser(_OnContributions, CountingPlugin):
     name = "Pagure contributions by user"
     summary = "Pagure contributions per window and user"
     description = "Distinct pagure pushes, pull request and issue actions, counted per UTC window and acting user."
-
-    def accepts(self, topic: str) -> bool:
-        return is_contribution_topic(topic)
 
     def keys(self, message: Message) -> Iterable[str]:
         return contributor(message) if is_contribution(message) else ()
 
 
-class PagureContributionsByProject(CountingPlugin):
+class PagureContributionsByProject(_OnContributions, CountingPlugin):
     name = "Pagure contributions by project"
     summary = "Pagure contributions per window and project"
     description = (
         "Distinct pagure pushes, pull request and issue actions, counted per UTC window and project "
         "(namespace/name, fork/user/namespace/name for forks)."
     )
-
-    def accepts(self, topic: str) -> bool:
-        return is_contribution_topic(topic)
 
     def keys(self, message: Message) -> Iterable[str]:
         if not is_contribution(message):

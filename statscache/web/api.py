@@ -36,7 +36,7 @@ def plugins() -> Response:
         flat = [{**item, "columns": " ".join(column["name"] for column in item["columns"])} for item in described]
         return _respond(formats.csv_text(names, [list(item.values()) for item in flat]), "csv")
     if fmt == "ndjson":
-        return _respond(b"".join(formats.json_bytes(item) + b"\n" for item in described), "ndjson")
+        return _respond(formats.ndjson_objects(described), "ndjson")
     return _respond(formats.json_bytes(described), "json")
 
 
@@ -146,9 +146,8 @@ def _stream(rows: Rows, fmt: str) -> Response:
     engine = state().engine
 
     def generate() -> Iterator[bytes]:
-        if not exists:
-            selected: Iterator[list[Any]] = iter(())
-            yield from _chunks(rows.names, selected, fmt)
+        if not exists:  # the daemon has not created the table yet: the header alone (CSV) or nothing
+            yield from _chunks(rows.names, iter(()), fmt)
             return
         with engine.connect() as connection:
             yield from _chunks(rows.names, rows.stream(connection), fmt)

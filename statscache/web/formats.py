@@ -66,7 +66,12 @@ def csv_text(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 def ndjson_bytes(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """One JSON object per row, each on its own line."""
-    return b"".join(orjson.dumps(dict(zip(names, row, strict=True))) + b"\n" for row in rows)
+    return ndjson_objects(dict(zip(names, row, strict=True)) for row in rows)
+
+
+def ndjson_objects(objects: Iterable[Any]) -> bytes:
+    """Each object as JSON on its own line."""
+    return b"".join(orjson.dumps(item) + b"\n" for item in objects)
 
 
 def csv_chunks(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -28,22 +28,20 @@ class State:
 
     def has_table(self, name: str) -> bool:
         """Whether the daemon has created this table yet (remembered once true)."""
-        if name in self._tables:
-            return True
-        if inspect(self.engine).has_table(name):
-            with self._lock:
-                self._tables.add(name)
-            return True
-        return False
+        return self._once_true(self._tables, name, lambda: inspect(self.engine).has_table(name))
 
     def has_tally(self, plugin: BasePlugin, connection: Connection) -> bool:
         """Whether the plugin's table has its row tally (remembered once true)."""
         name = plugin.model.__tablename__
-        if name in self._tallies:
+        return self._once_true(self._tallies, name, lambda: tally.has_tally(connection, tally.tallied(plugin)))
+
+    def _once_true(self, known: set[str], name: str, check: Callable[[], bool]) -> bool:
+        """``check()``, asked until it says yes: the daemon only ever adds tables and tallies."""
+        if name in known:
             return True
-        if tally.has_tally(connection, tally.tallied(plugin)):
+        if check():
             with self._lock:
-                self._tallies.add(name)
+                known.add(name)
             return True
         return False
 
