@@ -27,6 +27,8 @@ setup(
         "orjson>=3.9",
         "waitress>=3.0",
         "pyzmq>=25",  # fedmsg's transport; the demo publishes through it too
+        "tenacity>=8.2",  # backfill: retries with backoff of datagrepper pages
+        "tqdm>=4.66",  # the statscache command's progress bars
         # fedmsg.meta's processors (users, packages of Fedora messages); builds gssapi: libkrb5-dev
         "fedmsg_meta_fedora_infrastructure==0.31.0",
     ],

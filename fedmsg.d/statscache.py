@@ -30,6 +30,18 @@ config = {
     # and the most a request may ask for.
     "statscache.app.default_rows_per_page": 100,
     "statscache.app.maximum_rows_per_page": 100,
+    # Backfill: at start-up the hub fetches from datagrepper's /raw what each plugin's
+    # statistics miss since they were last complete. None: no backfill. Fedora's:
+    # "https://apps.fedoraproject.org/datagrepper/"
+    "statscache.datagrepper.endpoint": None,
+    # Pages fetched at once; how long a page may take; retries (with backoff) per page.
+    "statscache.datagrepper.concurrency": 4,
+    "statscache.datagrepper.timeout": datetime.timedelta(seconds=30),
+    "statscache.datagrepper.retries": 5,
+    # How long datagrepper may take to archive a message.
+    "statscache.datagrepper.lag": datetime.timedelta(minutes=1),
+    # How often stretches of history that could not be fetched are tried again.
+    "statscache.datagrepper.retry_interval": datetime.timedelta(minutes=10),
     # -- fedmsg: a local bus out of the box -------------------------------------
     # Where to listen: each value is a list of zeromq endpoints that publish.
     # Use 127.0.0.1 rather than localhost (moksha refuses "localhost").

@@ -10,6 +10,9 @@ from typing import Any
 #: tuple of plain values: the envelope is not kept, so memory follows the flush
 #: interval rather than message sizes, and the garbage collector can untrack it.
 Entry = tuple[str, float, tuple[Any, ...]]
+#: Which plugins (by ident) may count a message, for the few that not all may:
+#: history fetched for some plugins only. Absent: every plugin.
+Audiences = dict[str, frozenset[str]]
 
 
 class MessageCache:
@@ -22,8 +25,12 @@ class MessageCache:
 
     def __init__(self) -> None:
         self._arrivals: deque[Entry] = deque()
+        # Entries for some plugins only, beside their audience: a deque of their own
+        # keeps the live path free of any check.
+        self._restricted: deque[tuple[Entry, frozenset[str]]] = deque()
         # Owned by the flusher's thread: what a failed flush put back.
         self._held: dict[str, Entry] = {}
+        self._held_audiences: Audiences = {}
         self._drained = 0
         #: Copies merged away on drain because the message was already there.
         self.duplicates = 0
@@ -32,12 +39,36 @@ class MessageCache:
         """Cache a message's entry (consumer thread)."""
         self._arrivals.append(entry)
 
-    def drain(self) -> dict[str, Entry]:
-        """Take every cached entry, one per ``msg_id`` (the first copy wins), leaving the cache empty."""
+    def add_for(self, entry: Entry, audience: frozenset[str]) -> None:
+        """Cache a message's entry that only the plugins in ``audience`` may count."""
+        self._restricted.append((entry, audience))
+
+    def drain(self) -> tuple[dict[str, Entry], Audiences]:
+        """Take every cached entry, one per ``msg_id`` (the first copy wins), leaving the cache empty.
+
+        Also returns the audiences of the entries not every plugin may count:
+        copies of one message widen its audience, and a copy for every plugin
+        lifts it.
+        """
         entries, self._held = self._held, {}
-        arrivals = self._arrivals
+        audiences, self._held_audiences = self._held_audiences, {}
         before = len(entries)
         popped = 0
+        restricted = self._restricted
+        while True:
+            try:
+                entry, audience = restricted.popleft()
+            except IndexError:
+                break
+            popped += 1
+            msg_id = entry[0]
+            if msg_id not in entries:
+                entries[msg_id] = entry
+                audiences[msg_id] = audience
+            elif msg_id in audiences:
+                audiences[msg_id] |= audience
+            # else: a copy for every plugin is there already
+        arrivals = self._arrivals
         while True:
             try:
                 entry = arrivals.popleft()
@@ -45,18 +76,21 @@ class MessageCache:
                 break
             popped += 1
             entries.setdefault(entry[0], entry)
+            if audiences:
+                audiences.pop(entry[0], None)  # a copy for every plugin lifts any restriction
         self._drained += popped
         self.duplicates += popped - (len(entries) - before)
-        return entries
+        return entries, audiences
 
-    def restore(self, entries: dict[str, Entry]) -> None:
+    def restore(self, entries: dict[str, Entry], audiences: Audiences) -> None:
         """Put back entries whose flush failed; they come first in the next drain."""
         self._held = {**entries, **self._held}
+        self._held_audiences = {**audiences, **self._held_audiences}
 
     @property
     def cached(self) -> int:
         """Entries ever added (copies included); exact for a single adding thread, close otherwise."""
-        return self._drained + len(self._arrivals)
+        return self._drained + len(self._arrivals) + len(self._restricted)
 
     def __len__(self) -> int:
-        return len(self._arrivals) + len(self._held)
+        return len(self._arrivals) + len(self._restricted) + len(self._held)

@@ -26,6 +26,23 @@ that names the key.
     Rows in a page of ``/api/<ident>`` when the request does not say.
 ``statscache.app.maximum_rows_per_page`` (int, default 100)
     The most rows a request may ask for in one page (``rows_per_page``).
+``statscache.datagrepper.endpoint`` (str or ``None``, default ``None``)
+    Base URL of a datagrepper (``https://apps.fedoraproject.org/datagrepper/`` for
+    Fedora's bus); at start-up the hub fetches from its ``/raw`` what each plugin's
+    statistics miss. ``None``: no backfill (the gaps are shown as such).
+``statscache.datagrepper.concurrency`` (int, default 4)
+    Pages of history fetched at once.
+``statscache.datagrepper.timeout`` (``timedelta`` or seconds, default 30 s)
+    How long one page request may take before it is retried.
+``statscache.datagrepper.retries`` (int, default 5)
+    Retries of a page (with exponential backoff) before its stretch of history is
+    recorded as a gap, to be tried again later.
+``statscache.datagrepper.lag`` (``timedelta`` or seconds, default 1 min)
+    How long datagrepper may take to archive a message: backfill fetches up to the
+    hub's start only once that much time has passed, and resumes that much before
+    where the statistics were complete.
+``statscache.datagrepper.retry_interval`` (``timedelta`` or seconds, default 10 min)
+    How often the hub tries the gaps again.
 """
 
 from __future__ import annotations
@@ -94,6 +111,20 @@ def _port_or_none(value: Any) -> int | None:
     return value
 
 
+def _url_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise ValueError("None or an http(s) URL")
+    return value if value.endswith("/") else value + "/"
+
+
+def _count(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError("a whole number of at least 0")
+    return value
+
+
 def _positive_int(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValueError("a whole number of at least 1")
@@ -114,6 +145,12 @@ class Config:
     metrics_port: int | None = None
     app_default_rows_per_page: int = 100
     app_maximum_rows_per_page: int = 100
+    datagrepper_endpoint: str | None = None
+    datagrepper_concurrency: int = 4
+    datagrepper_timeout: timedelta = timedelta(seconds=30)
+    datagrepper_retries: int = 5
+    datagrepper_lag: timedelta = timedelta(minutes=1)
+    datagrepper_retry_interval: timedelta = timedelta(minutes=10)
 
 
 _CHECKS: dict[str, Callable[[Any], Any]] = {
@@ -127,6 +164,12 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "metrics_port": _port_or_none,
     "app_default_rows_per_page": _positive_int,
     "app_maximum_rows_per_page": _positive_int,
+    "datagrepper_endpoint": _url_or_none,
+    "datagrepper_concurrency": _positive_int,
+    "datagrepper_timeout": _duration,
+    "datagrepper_retries": _count,
+    "datagrepper_lag": _duration,
+    "datagrepper_retry_interval": _duration,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from typing import Any
 
 import fedmsg.consumers
@@ -11,6 +12,7 @@ import fedmsg.crypto
 
 from statscache import config as config_module
 from statscache import meta, registry, shutdown
+from statscache.catchup import CatchUp
 from statscache.exceptions import ConfigError, PluginLoadError
 from statscache.pipeline import Pipeline
 
@@ -48,9 +50,27 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
         super().__init__(hub)
         if self.validate_signatures:
             self.pipeline.authenticate = self._authenticate
-        shutdown.install(hub, self.pipeline.close)
+        self.catch_up: CatchUp | None = None
+        shutdown.install(hub, self._close)
         _freeze_startup_objects()
+        _when_running(self._go_live)
         log.info("statscache consumer ready with %d plugins", len(plugins))
+
+    def _go_live(self) -> None:
+        """The hub consumes from now on: live coverage starts, and backfill fetches what came before."""
+        live_since = time.time()
+        self.pipeline.go_live(live_since)
+        if self.pipeline.config.datagrepper_endpoint is None:
+            log.info("no statscache.datagrepper.endpoint: statistics start now, without backfill")
+            return
+        self.catch_up = CatchUp(self.pipeline, live_since)
+        self.catch_up.start()
+
+    def _close(self) -> None:
+        if self.catch_up is not None:
+            self.catch_up.stop()
+            self.catch_up.join(timeout=10)
+        self.pipeline.close()
 
     def validate(self, message: Any) -> None:
         """Nothing here: signatures are checked on the parsed envelope, see :meth:`_authenticate`."""
@@ -80,6 +100,12 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
     def consume(self, message: Any) -> None:
         # A zmq message off the bus (raw body), or a dict when handed over in-process.
         self.pipeline.handle(message.get("body") if isinstance(message, dict) else message.body)
+
+
+def _when_running(call: Any) -> None:
+    from moksha.hub.reactor import reactor
+
+    reactor.callWhenRunning(call)
 
 
 def _freeze_startup_objects() -> None:

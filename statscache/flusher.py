@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from typing import NamedTuple
 
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from statscache.cache import Entry, MessageCache
+from statscache import coverage
+from statscache.cache import Audiences, Entry, MessageCache
 from statscache.ledger import Ledger
 from statscache.metrics import Metrics
 from statscache.plugins import BasePlugin, Batch
@@ -17,6 +20,14 @@ from statscache.plugins import BasePlugin, Batch
 log = logging.getLogger(__name__)
 
 Entries = dict[str, Entry]
+
+
+class Checkpoint(NamedTuple):
+    """Every message of ``start .. end`` for these plugins has been cached: once written, they are complete there."""
+
+    start: float
+    end: float
+    idents: frozenset[str]
 
 
 class Flusher:
@@ -46,6 +57,20 @@ class Flusher:
         self._retry: dict[BasePlugin, Entries] = {}
         # The periodic poll and the final flush at shutdown must not interleave.
         self._lock = threading.Lock()
+        self._checkpoints: list[Checkpoint] = []
+        self._checkpoints_lock = threading.Lock()
+        #: Per plugin ident: live since when its coverage was last extended (None: not live).
+        self._live_since: dict[str, float] = {}
+
+    def go_live(self, since: float) -> None:
+        """Messages sent from ``since`` on arrive live: each successful flush extends the coverage to its time."""
+        with self._lock:
+            self._live_since = {plugin.ident: since for plugin, _ in self._plugins}
+
+    def checkpoint(self, start: float, end: float, idents: Collection[str]) -> None:
+        """Every message sent from ``start`` to ``end`` has been cached for ``idents``: record it once written."""
+        with self._checkpoints_lock:
+            self._checkpoints.append(Checkpoint(start, end, frozenset(idents)))
 
     def pending(self) -> int:
         """Messages waiting to be written (cached, or kept for a failing plugin)."""
@@ -55,24 +80,45 @@ class Flusher:
     def flush(self) -> bool:
         """Write what is waiting; True when nothing is left waiting because of an error."""
         with self._lock:
-            drained = self._cache.drain()
+            # Checkpoints before the cache: each one's messages are then in this drain or an earlier one.
+            with self._checkpoints_lock:
+                checkpoints, self._checkpoints = self._checkpoints, []
+            now = time.time()
+            drained, audiences = self._cache.drain()
             retry, self._retry = self._retry, {}
-            if not drained and not retry:
+            if not drained and not retry and not checkpoints and not self._live_since:
                 return True
             try:
-                self._retry = self._write(drained, retry)
+                self._retry, written = self._write(drained, audiences, retry, checkpoints, now)
             except Exception:
                 log.exception("statscache flush failed; %d messages kept for the next flush", len(drained))
                 self._metrics.flushes.labels("failed").inc()
                 self._ledger.forget_uncommitted()
-                self._cache.restore(drained)
+                self._cache.restore(drained, audiences)
                 self._retry = retry
+                self._requeue(checkpoints)
                 return False
+            for ident in written:
+                if ident in self._live_since:
+                    self._live_since[ident] = now
+            failed = {plugin.ident for plugin in self._retry}
+            self._requeue([c._replace(idents=c.idents & failed) for c in checkpoints if c.idents & failed])
             self._metrics.flushes.labels("failed" if self._retry else "ok").inc()
             return not self._retry
 
-    def _write(self, drained: Entries, retry: dict[BasePlugin, Entries]) -> dict[BasePlugin, Entries]:
-        """One transaction; returns the entries of plugins whose update failed."""
+    def _requeue(self, checkpoints: list[Checkpoint]) -> None:
+        with self._checkpoints_lock:
+            self._checkpoints[:0] = checkpoints
+
+    def _write(
+        self,
+        drained: Entries,
+        audiences: Audiences,
+        retry: dict[BasePlugin, Entries],
+        checkpoints: list[Checkpoint],
+        now: float,
+    ) -> tuple[dict[BasePlugin, Entries], set[str]]:
+        """One transaction; returns the entries of plugins whose update failed, and the idents that wrote all theirs."""
         failed: dict[BasePlugin, Entries] = {}
         counts: list[tuple[BasePlugin, int, int]] = []
         with self._session_factory() as session, session.begin():
@@ -88,7 +134,8 @@ class Flusher:
             shared: dict[int, Batch] = {}
             counted: dict[str, Entries] = {}
             for plugin, family in self._plugins:
-                if plugin not in retry and all(plugin.ident in idents for idents in claims):
+                excluded = {msg_id for msg_id, audience in audiences.items() if plugin.ident not in audience}
+                if not excluded and plugin not in retry and all(plugin.ident in idents for idents in claims):
                     offered = drained
                     duplicates = claims.total()
                     if family not in shared:
@@ -96,6 +143,8 @@ class Flusher:
                     batch = shared[family]
                 else:  # it has messages to retry, or missed some that others counted (installed later)
                     offered = {**drained, **retry.get(plugin, {})}
+                    for msg_id in excluded:  # history fetched for other plugins only
+                        offered.pop(msg_id, None)
                     fresh = [entry for msg_id, entry in offered.items() if plugin.ident not in before.get(msg_id, ())]
                     duplicates = len(offered) - len(fresh)
                     batch = Batch(fresh, family)
@@ -110,8 +159,24 @@ class Flusher:
                 counted[plugin.ident] = offered
                 counts.append((plugin, len(offered) - duplicates, duplicates))
             self._ledger.record(session, before, counted)
-        for plugin, written, duplicates in counts:
-            self._metrics.counted.labels(plugin.ident).inc(written)
+            written = set(counted)
+            self._record_coverage(session, written, checkpoints, now)
+        for plugin, new, duplicates in counts:
+            self._metrics.counted.labels(plugin.ident).inc(new)
             if duplicates:
                 self._metrics.duplicates.labels(plugin.ident).inc(duplicates)
-        return failed
+        return failed, written
+
+    def _record_coverage(self, session: Session, written: set[str], checkpoints: list[Checkpoint], now: float) -> None:
+        """Extend the live coverage of the plugins that wrote everything, and record the checkpoints' stretches."""
+        by_since: dict[float, list[str]] = {}
+        for ident in sorted(written):
+            since = self._live_since.get(ident)
+            if since is not None:
+                by_since.setdefault(since, []).append(ident)
+        for since, idents in by_since.items():
+            coverage.extend(session, idents, since, max(since, now))
+        for checkpoint in checkpoints:
+            idents = checkpoint.idents & written
+            if idents:
+                coverage.add(session, sorted(idents), checkpoint.start, checkpoint.end)

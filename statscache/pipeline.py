@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from statscache import tally
+from statscache import coverage, tally
 from statscache.cache import MessageCache
 from statscache.config import Config
+from statscache.coverage import COVERAGE_TABLES
 from statscache.database import create_tables, make_engine, make_session_factory
 from statscache.exceptions import MalformedMessage
 from statscache.flusher import Flusher
@@ -42,7 +43,9 @@ class Pipeline:
         self.metrics = metrics or Metrics()
         self.metrics.watch(self.cache)
         self.engine = make_engine(config.sqlalchemy_uri)
-        create_tables(self.engine, [*LEDGER_TABLES, *(plugin.model.__table__ for plugin in self.plugins)])
+        create_tables(
+            self.engine, [*LEDGER_TABLES, *COVERAGE_TABLES, *(plugin.model.__table__ for plugin in self.plugins)]
+        )
         tally.install(self.engine, self.plugins)
         self.session_factory = make_session_factory(self.engine)
         family_of = [classes.index(type(plugin)) for plugin in self.plugins]
@@ -55,8 +58,12 @@ class Pipeline:
         #: Checks an envelope's signature (set when the bus is signed); False rejects it.
         self.authenticate: Callable[[dict[str, Any]], bool] | None = None
 
-    def handle(self, envelope: Any) -> None:
-        """Take one envelope in; bad input is logged and counted, never raised."""
+    def handle(self, envelope: Any, audience: frozenset[str] | None = None) -> None:
+        """Take one envelope in; bad input is logged and counted, never raised.
+
+        ``audience``: the idents of the only plugins that may count it (history
+        fetched for some plugins alone); None for all.
+        """
         try:
             message = parse_envelope(envelope)
         except MalformedMessage as e:
@@ -75,7 +82,10 @@ class Pipeline:
                 contributions[index] = representative.process(message)
             except Exception as error:
                 self._plugins_failed(members, message, error)
-        self.cache.add((message.msg_id, message.timestamp, tuple(contributions)))
+        if audience is None:
+            self.cache.add((message.msg_id, message.timestamp, tuple(contributions)))
+        else:
+            self.cache.add_for((message.msg_id, message.timestamp, tuple(contributions)), audience)
         if len(self.cache) >= self._flush_at:
             self._flush_now()
 
@@ -127,6 +137,25 @@ class Pipeline:
         idents = ", ".join(plugin.ident for plugin in plugins)
         what = "a topic" if message is None else f"message {message.msg_id}"
         log.error("plugins %s failed on %s, which they will not count: %r", idents, what, error)
+
+    def go_live(self, since: float) -> None:
+        """From ``since`` on, every message reaches :meth:`handle` live: coverage grows with each flush."""
+        self._flusher.go_live(since)
+
+    def checkpoint(self, start: float, end: float, idents: Collection[str]) -> None:
+        """Every message sent from ``start`` to ``end`` has been handed in for ``idents``.
+
+        The stretch is recorded as complete for them in the transaction that writes the last of those messages.
+        """
+        self._flusher.checkpoint(start, end, idents)
+
+    def note_failure(self, start: float, end: float, idents: Collection[str], reason: str) -> None:
+        """Record that history from ``start`` to ``end`` could not be fetched for ``idents``, and why."""
+        try:
+            with self.session_factory() as session, session.begin():
+                coverage.note_failure(session, idents, start, end, reason)
+        except Exception:
+            log.exception("could not record a failed stretch of history")
 
     def flush(self) -> bool:
         """Write what is cached now; True when nothing is left waiting because of an error."""

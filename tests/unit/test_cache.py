@@ -10,18 +10,18 @@ def test_copies_of_a_message_merge_into_the_first():
     cache.add(("m1", 1.0, ("second",)))
     cache.add(("m2", 2.0, ()))
     assert cache.cached == 3 and len(cache) == 3
-    assert cache.drain() == {"m1": ("m1", 1.0, ("first",)), "m2": ("m2", 2.0, ())}
+    assert cache.drain() == ({"m1": ("m1", 1.0, ("first",)), "m2": ("m2", 2.0, ())}, {})
     assert (cache.cached, cache.duplicates, len(cache)) == (3, 1, 0)
 
 
 def test_restored_entries_come_back_first():
     cache = MessageCache()
     cache.add(("m1", 1.0, ("old",)))
-    drained = cache.drain()
+    drained, audiences = cache.drain()
     cache.add(("m1", 1.0, ("new",)))  # the same message again, while the batch was out
     cache.add(("m2", 2.0, ()))
-    cache.restore(drained)
-    assert cache.drain() == {"m1": ("m1", 1.0, ("old",)), "m2": ("m2", 2.0, ())}
+    cache.restore(drained, audiences)
+    assert cache.drain() == ({"m1": ("m1", 1.0, ("old",)), "m2": ("m2", 2.0, ())}, {})
     assert cache.duplicates == 1
 
 
@@ -37,8 +37,8 @@ def test_concurrent_adds_and_drains_lose_nothing():
 
     def drain():
         while not done.is_set():
-            drained.update(cache.drain())
-        drained.update(cache.drain())
+            drained.update(cache.drain()[0])
+        drained.update(cache.drain()[0])
 
     drainer = threading.Thread(target=drain)
     drainer.start()
@@ -46,3 +46,27 @@ def test_concurrent_adds_and_drains_lose_nothing():
     done.set()
     drainer.join()
     assert len(drained) == writers * per_writer == cache.cached
+
+
+def test_entries_for_some_plugins_carry_their_audience():
+    cache = MessageCache()
+    cache.add_for(("m1", 1.0, ("c",)), frozenset({"a"}))
+    cache.add_for(("m1", 1.0, ("c",)), frozenset({"b"}))  # fetched again for another plugin
+    cache.add_for(("m2", 2.0, ("c",)), frozenset({"a"}))
+    cache.add(("m3", 3.0, ("c",)))
+    entries, audiences = cache.drain()
+    assert set(entries) == {"m1", "m2", "m3"}
+    assert audiences == {"m1": frozenset({"a", "b"}), "m2": frozenset({"a"})}
+    assert cache.duplicates == 1
+
+
+def test_a_copy_for_every_plugin_lifts_the_restriction():
+    cache = MessageCache()
+    cache.add_for(("m1", 1.0, ("c",)), frozenset({"a"}))
+    cache.add(("m1", 1.0, ("c",)))  # the same message live
+    cache.add_for(("m2", 2.0, ("c",)), frozenset({"a"}))
+    entries, audiences = cache.drain()
+    assert set(entries) == {"m1", "m2"} and audiences == {"m2": frozenset({"a"})}
+    cache.restore(entries, audiences)
+    cache.add(("m2", 2.0, ("c",)))
+    assert cache.drain() == (entries, {})

@@ -1,0 +1,287 @@
+"""Backfill: fetch stretches of history from datagrepper and hand every message to the pipeline.
+
+A stretch is fetched in windows of time, each paged through ``/raw``. Pages
+are fetched ``concurrency`` at a time, ahead of the one being handed in, and
+the next window's first page is asked for as soon as the current window's
+size is known, so the fetchers never wait for the pipeline.
+
+A window counts as complete only when it comes back whole: every page
+agrees on the total (nothing was archived meanwhile), and the distinct
+``msg_id`` s add up to it (datagrepper orders by time alone, so a page
+boundary inside a run of equal timestamps could otherwise hand one message
+twice and another never). A window that fails the check is fetched again;
+one that cannot be had is reported, never skipped in silence. Only a
+complete window's stretch becomes coverage, and only once the pipeline has
+written its messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from statscache.coverage import TICK
+from statscache.gaps import Stretch
+from statscache.history import ROWS_PER_PAGE, History, HistoryUnavailable, Page
+
+log = logging.getLogger(__name__)
+
+#: Rows a window aims at (its size adapts to the rate of messages).
+TARGET_WINDOW_ROWS = 20 * ROWS_PER_PAGE
+#: Pages beyond which a window is cut in parts rather than paged through.
+MAX_WINDOW_PAGES = 200
+#: Length of a stretch's first window, in seconds, before the rate is known.
+FIRST_WINDOW = 3600.0
+#: Bounds on a window's length, in seconds.
+SHORTEST_WINDOW, LONGEST_WINDOW = 1.0, 90 * 86400.0
+#: Times a window that comes back inconsistent is fetched again before it is reported.
+WINDOW_ATTEMPTS = 3
+
+
+class Sink(Protocol):
+    """Where fetched history goes (the pipeline)."""
+
+    def handle(self, envelope: Any, audience: frozenset[str] | None = None) -> None: ...
+
+    def checkpoint(self, start: float, end: float, idents: Sequence[str] | frozenset[str]) -> None: ...
+
+    def note_failure(self, start: float, end: float, idents: frozenset[str], reason: str) -> None: ...
+
+
+@dataclass
+class Progress:
+    """How far a backfill has come: for progress bars and logs."""
+
+    pages_done: int = 0
+    #: Pages of the windows sized so far.
+    pages_known: int = 0
+    messages: int = 0
+    #: Seconds of history in all, and those of the windows finished.
+    seconds_total: float = 0.0
+    seconds_done: float = 0.0
+    failed: list[tuple[float, float, str]] = field(default_factory=list)
+
+    @property
+    def pages_estimated(self) -> int:
+        """Pages in all, extrapolated from the windows sized so far."""
+        if self.seconds_done <= 0 or self.seconds_total <= 0:
+            return self.pages_known
+        rest = max(0.0, self.seconds_total - self.seconds_done) / self.seconds_done * self.pages_known
+        return max(self.pages_known, round(self.pages_known + rest))
+
+
+@dataclass
+class _Window:
+    stretch: Stretch
+    start: float
+    end: float
+    attempt: int = 1
+    total: int | None = None
+    pages: int = 0
+    pages_left: int = 0
+    rows: int = 0
+    #: (msg_id, time) of each row: the same row twice means paging went wrong.
+    seen: set[tuple[Any, Any]] = field(default_factory=set)
+    times: list[float] = field(default_factory=list)
+    problem: str | None = None
+    #: Whether sizing this window cuts the next one (the newest cut of its stretch does).
+    opens_next: bool = False
+
+
+class _Stopped(Exception):
+    """:meth:`Backfill.stop` was called while a fetch waited."""
+
+
+class Backfill:
+    """Fetches stretches of history into a :class:`Sink`; :meth:`stop` makes :meth:`run` return soon."""
+
+    def __init__(
+        self,
+        history: History,
+        sink: Sink,
+        all_idents: frozenset[str],
+        concurrency: int = 4,
+        lag: float = 60.0,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> None:
+        self.history = history
+        self.sink = sink
+        self.all_idents = all_idents
+        self.concurrency = concurrency
+        self.lag = lag
+        self.on_progress = on_progress
+        self.progress = Progress()
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self, stretches: Sequence[Stretch]) -> bool:
+        """Fetch every stretch; True when all of it came back complete.
+
+        When datagrepper cannot be reached even after the retries, the rest
+        of the history is reported as failed and ``run`` returns False.
+        """
+        self.progress = Progress(seconds_total=sum(s.seconds for s in stretches))
+        todo: deque[tuple[_Window, int]] = deque()
+        cursors = {stretch: stretch.start for stretch in stretches}
+        pending = list(stretches)
+        inflight: deque[tuple[_Window, int, Future[Page]]] = deque()
+        executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix="statscache-backfill")
+        try:
+            self._next_window(pending, cursors, todo, FIRST_WINDOW)
+            while (todo or inflight) and not self._stop.is_set():
+                while todo and len(inflight) < 2 * self.concurrency:
+                    window, number = todo.popleft()
+                    inflight.append((window, number, executor.submit(self._fetch, window, number)))
+                window, number, future = inflight.popleft()
+                try:
+                    page = future.result()
+                except _Stopped:
+                    return False
+                except HistoryUnavailable as error:
+                    self._give_up(window, pending, str(error))
+                    return False
+                self._take(window, number, page, pending, cursors, todo)
+            return not self.progress.failed and not self._stop.is_set()
+        finally:
+            self._stop.set()  # wakes fetchers waiting for the lag
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def _fetch(self, window: _Window, number: int) -> Page:
+        # History this recent may not all be archived yet: wait until it is.
+        ready_at = window.end + self.lag
+        delay = ready_at - time.time()
+        if delay > 0 and self._stop.wait(delay):
+            raise _Stopped
+        return self.history.page(window.start, window.end, number)
+
+    def _next_window(
+        self, pending: list[Stretch], cursors: dict[Stretch, float], todo: deque[tuple[_Window, int]], length: float
+    ) -> None:
+        """Queue the first page of the next window of the first stretch not yet cut up."""
+        if not pending:
+            return
+        stretch = pending[0]
+        start = cursors[stretch]
+        end = min(stretch.end, start + length)
+        cursors[stretch] = end
+        if end >= stretch.end:
+            pending.pop(0)
+        todo.append((_Window(stretch, start, end, opens_next=True), 1))
+
+    def _take(
+        self,
+        window: _Window,
+        number: int,
+        page: Page,
+        pending: list[Stretch],
+        cursors: dict[Stretch, float],
+        todo: deque[tuple[_Window, int]],
+    ) -> None:
+        progress = self.progress
+        progress.pages_done += 1
+        if number == 1:
+            if page.pages > MAX_WINDOW_PAGES and window.end - window.start > 2 * SHORTEST_WINDOW:
+                self._split(window, page, todo)
+                return
+            window.total, window.pages, window.pages_left = page.total, max(page.pages, 1), max(page.pages, 1)
+            progress.pages_known += window.pages
+            if window.opens_next:
+                self._next_window(pending, cursors, todo, self._adapted(window))
+            todo.extend((window, n) for n in range(2, window.pages + 1))
+        elif page.total != window.total:
+            window.problem = f"the total changed from {window.total} to {page.total} while paging"
+        audience = None if window.stretch.idents == self.all_idents else window.stretch.idents
+        for envelope in page.messages:
+            msg_id, timestamp = envelope.get("msg_id"), envelope.get("timestamp")
+            window.seen.add((msg_id, timestamp))
+            if isinstance(timestamp, (int, float)):
+                window.times.append(timestamp)
+            self.sink.handle(envelope, audience)
+        window.rows += len(page.messages)
+        progress.messages += len(page.messages)
+        window.pages_left -= 1
+        if window.pages_left == 0:
+            self._finish(window, todo)
+        if self.on_progress is not None:
+            self.on_progress(progress)
+
+    def _adapted(self, window: _Window) -> float:
+        """The next window's length: about TARGET_WINDOW_ROWS at the rate this one had."""
+        length = window.end - window.start
+        if not window.total:
+            return min(LONGEST_WINDOW, max(length, SHORTEST_WINDOW) * 8)
+        return min(LONGEST_WINDOW, max(SHORTEST_WINDOW, length * TARGET_WINDOW_ROWS / window.total))
+
+    def _split(self, window: _Window, page: Page, todo: deque[tuple[_Window, int]]) -> None:
+        """A window far denser than expected: fetch it in parts sized for the rate it turned out to have."""
+        parts = max(2, -(-page.pages * ROWS_PER_PAGE // TARGET_WINDOW_ROWS))
+        step = (window.end - window.start) / parts
+        edges = [window.start + i * step for i in range(parts)] + [window.end]
+        pieces = [_Window(window.stretch, start, end) for start, end in zip(edges, edges[1:], strict=False)]
+        pieces[-1].opens_next = window.opens_next
+        todo.extendleft((piece, 1) for piece in reversed(pieces))
+
+    def _finish(self, window: _Window, todo: deque[tuple[_Window, int]]) -> None:
+        """Check that the window came back whole; then it is complete, or fetched again, or reported."""
+        problem = window.problem
+        if problem is None and window.rows != window.total:
+            problem = f"{window.rows} rows came, but datagrepper counts {window.total}"
+        if problem is None and window.pages > 1 and len(window.seen) != window.rows:
+            # Twins (one msg_id archived twice) differ in time; one row on two pages does not.
+            problem = f"{window.rows - len(window.seen)} rows came on two pages (and as many never came)"
+        if problem is None:
+            self.sink.checkpoint(window.start, window.end, window.stretch.idents)
+            self.progress.seconds_done += window.end - window.start
+            return
+        if window.attempt < WINDOW_ATTEMPTS:
+            log.warning("history %s..%s came back inconsistent (%s); fetching it again", *_span(window), problem)
+            for start, end in _pieces(window):
+                todo.append((_Window(window.stretch, start, end, attempt=window.attempt + 1), 1))
+            return
+        self._fail(window.start, window.end, window.stretch.idents, problem)
+        self.progress.seconds_done += window.end - window.start
+
+    def _give_up(self, window: _Window, pending: list[Stretch], reason: str) -> None:
+        """datagrepper is out of reach: report the rest of the history as failed (to be tried again later)."""
+        log.error("backfill stopped: %s", reason)
+        self._fail(window.start, window.stretch.end, window.stretch.idents, reason)
+        for stretch in pending:
+            if stretch is not window.stretch:
+                self._fail(stretch.start, stretch.end, stretch.idents, reason)
+
+    def _fail(self, start: float, end: float, idents: frozenset[str], reason: str) -> None:
+        self.progress.failed.append((start, end, reason))
+        self.sink.note_failure(start, end, idents, reason)
+
+
+def _pieces(window: _Window) -> list[tuple[float, float]]:
+    """Cut a window that came back inconsistent into pieces of one page each, by the times it showed.
+
+    Paging is what goes wrong: a page boundary inside a run of equal times
+    (datagrepper orders by time alone), or messages archived meanwhile. A
+    piece of at most one page has no boundary, and pieces are cut between
+    distinct times, so they tile the window whatever was archived since.
+    """
+    pieces: list[tuple[float, float]] = []
+    begin, size = window.start, 0
+    for moment, count in sorted(Counter(window.times).items()):
+        if size and size + count > ROWS_PER_PAGE:
+            pieces.append((begin, moment - TICK))
+            begin, size = moment, 0
+        size += count
+    pieces.append((begin, window.end))
+    return pieces
+
+
+def _span(window: _Window) -> tuple[str, str]:
+    from statscache.coverage import iso
+
+    return iso(window.start), iso(window.end)

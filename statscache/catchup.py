@@ -1,0 +1,104 @@
+"""Catching up: backfill what each plugin's statistics miss, once at start-up and again after failures."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Collection
+
+from statscache import gaps
+from statscache.backfill import Backfill, Progress
+from statscache.history import History
+from statscache.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+
+
+def history_of(pipeline: Pipeline) -> History:
+    """The configured datagrepper (``statscache.datagrepper.endpoint`` must be set)."""
+    config = pipeline.config
+    if config.datagrepper_endpoint is None:
+        raise ValueError("statscache.datagrepper.endpoint is not set")
+    return History(config.datagrepper_endpoint, timeout=config.datagrepper_timeout, retries=config.datagrepper_retries)
+
+
+def plan(
+    pipeline: Pipeline,
+    until: float,
+    since: float | None = None,
+    idents: Collection[str] | None = None,
+) -> list[gaps.Stretch]:
+    """The stretches of history the pipeline's plugins (or those of ``idents``) miss up to ``until``."""
+    plugins = [p for p in pipeline.plugins if idents is None or p.ident in idents]
+    with pipeline.session_factory() as session:
+        missing = gaps.missing_per_plugin(session, plugins, pipeline.config, time.time(), until, since)
+    return gaps.group(missing)
+
+
+def make_backfill(pipeline: Pipeline, on_progress: Callable[[Progress], None] | None = None) -> Backfill:
+    config = pipeline.config
+    return Backfill(
+        history_of(pipeline),
+        pipeline,
+        frozenset(plugin.ident for plugin in pipeline.plugins),
+        concurrency=config.datagrepper_concurrency,
+        lag=config.datagrepper_lag.total_seconds(),
+        on_progress=on_progress,
+    )
+
+
+class CatchUp(threading.Thread):
+    """The hub's backfill, on a thread of its own so that the reactor consumes live messages meanwhile.
+
+    It fetches what each plugin misses up to the moment the hub went live
+    (``live_since``); if some of it cannot be had, it tries again every
+    ``statscache.datagrepper.retry_interval`` until everything is there.
+    """
+
+    def __init__(self, pipeline: Pipeline, live_since: float) -> None:
+        super().__init__(name="statscache-catch-up", daemon=True)
+        self.pipeline = pipeline
+        self.live_since = live_since
+        self._stopping = threading.Event()
+        self._backfill: Backfill | None = None
+        #: Set once every plugin's history up to ``live_since`` is complete.
+        self.complete = threading.Event()
+
+    def run(self) -> None:
+        retry = self.pipeline.config.datagrepper_retry_interval.total_seconds()
+        while not self._stopping.is_set():
+            try:
+                if self._attempt():
+                    self.complete.set()
+                    return
+            except Exception:
+                log.exception("backfill failed; trying again in %d s", retry)
+            if self._stopping.wait(retry):
+                return
+
+    def _attempt(self) -> bool:
+        stretches = plan(self.pipeline, self.live_since)
+        log.info("backfill: %s", gaps.describe(stretches))
+        if not stretches:
+            return True
+        self._backfill = make_backfill(self.pipeline)
+        if self._stopping.is_set():
+            return False
+        began = time.monotonic()
+        complete = self._backfill.run(stretches)
+        progress = self._backfill.progress
+        log.info(
+            "backfill %s: %d messages in %d pages, %.1f s%s",
+            "complete" if complete else "incomplete",
+            progress.messages,
+            progress.pages_done,
+            time.monotonic() - began,
+            f"; {len(progress.failed)} stretches failed, trying again later" if progress.failed else "",
+        )
+        return complete
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._backfill is not None:
+            self._backfill.stop()

@@ -1,0 +1,91 @@
+"""What history each plugin misses, grouped so that no stretch of it is fetched twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from statscache import coverage
+from statscache.config import Config
+from statscache.coverage import Interval
+from statscache.plugins import BasePlugin
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A stretch of history to fetch (both ends inclusive, epoch seconds) and the plugins that miss it."""
+
+    start: float
+    end: float
+    idents: frozenset[str]
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+def missing_per_plugin(
+    session: Session,
+    plugins: Sequence[BasePlugin],
+    config: Config,
+    now: float,
+    until: float,
+    since: float | None = None,
+) -> dict[str, list[Interval]]:
+    """Each plugin's stretches of ``its start .. until`` that its statistics do not cover.
+
+    A plugin's statistics start at the epoch, or ``backlog_delta`` before
+    ``now`` when that is later (``since`` overrides both). Each missing
+    stretch begins ``lag`` early: coverage reaches the time of the last
+    flush, and a message sent just before it may have arrived just after
+    (and been lost with a crash).
+    """
+    lag = config.datagrepper_lag.total_seconds()
+    missing: dict[str, list[Interval]] = {}
+    for plugin in plugins:
+        begin = since if since is not None else coverage.wanted_since(plugin.backlog_delta, config.consumer_epoch, now)
+        stretches = coverage.covered(session, plugin.ident)
+        if not stretches:
+            # Statistics from before coverage was recorded are complete up to the newest message counted.
+            latest = plugin.latest(session)
+            if latest is not None:
+                stretches = [Interval(begin, latest.timestamp())]
+        gaps = coverage.missing(stretches, begin, until)
+        missing[plugin.ident] = [Interval(max(begin, start - lag), end) for start, end in gaps]
+    return missing
+
+
+def group(missing: Mapping[str, Iterable[Interval]]) -> list[Stretch]:
+    """Cut the plugins' missing stretches where the set of plugins that miss them changes.
+
+    Each moment is fetched once, for every plugin that misses it; neighbours
+    missed by the same plugins are one stretch.
+    """
+    edges: set[float] = set()
+    for intervals in missing.values():
+        for start, end in intervals:
+            edges.update((start, end))
+    cuts = sorted(edges)
+    stretches: list[Stretch] = []
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        middle = (start + end) / 2
+        idents = frozenset(ident for ident, intervals in missing.items() if any(a <= middle <= b for a, b in intervals))
+        if not idents:
+            continue
+        if stretches and stretches[-1].idents == idents and stretches[-1].end == start:
+            stretches[-1] = Stretch(stretches[-1].start, end, idents)
+        else:
+            stretches.append(Stretch(start, end, idents))
+    return stretches
+
+
+def describe(stretches: Sequence[Stretch]) -> str:
+    """One line for the log: how much history, for how many plugins."""
+    if not stretches:
+        return "nothing to fetch"
+    seconds = sum(s.seconds for s in stretches)
+    plugins = len(frozenset().union(*(s.idents for s in stretches)))
+    return f"{len(stretches)} stretches, {timedelta(seconds=round(seconds))} of history in all, for {plugins} plugins"
