@@ -46,6 +46,7 @@ setup(
         "console_scripts": [
             "statscache-web = statscache.web.cli:main",
             "statscache-run = statscache.launcher:main",
+            "statscache = statscache.commands:main",
         ],
         "moksha.consumer": [
             "statscache = statscache.consumer:StatscacheConsumer",

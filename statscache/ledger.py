@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Float, Integer, String, select
+from sqlalchemy import Connection, Float, Integer, String, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from statscache.cache import Entry
@@ -152,6 +152,26 @@ class Ledger:
                 f"WHERE hour IN ({mark}, {mark}, {mark}) AND msg_id = {mark}",
                 updates,
             )
+
+    def forget(self, session: Session, ident: str) -> int:
+        """Take ``ident`` out of every record (its statistics are being rebuilt); returns the sets changed.
+
+        A whole set at a time: each record names a set, so this is one UPDATE per
+        set that holds the ident, not one per message.
+        """
+        changed = 0
+        for set_id, text in session.execute(select(PluginSet.id, PluginSet.idents)).all():
+            idents = frozenset(text.split("\n")) if text else frozenset()
+            if ident not in idents:
+                continue
+            session.execute(
+                update(LedgerEntry)
+                .where(LedgerEntry.plugin_set_id == set_id)
+                .values(plugin_set_id=self._id(session, idents - {ident}))
+            )
+            changed += 1
+        session.execute(delete(PluginState).where(PluginState.ident == ident))
+        return changed
 
     def _advance(self, session: Session, ident: str, timestamp: float) -> None:
         """Move the plugin's "complete up to" mark forward (never back)."""

@@ -1,0 +1,160 @@
+"""``statscache``: maintenance commands run beside the daemon (backfill a stretch, rebuild a plugin).
+
+Both read ``fedmsg.d/`` in the working directory, as ``fedmsg-hub`` does, and
+write to the same database; the hub may keep running meanwhile (the ledger
+keeps every message counted once, whoever writes it first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete
+from tqdm import tqdm
+
+from statscache import catchup, coverage, gaps, registry
+from statscache import config as config_module
+from statscache.backfill import Progress
+from statscache.coverage import iso
+from statscache.exceptions import StatscacheError
+from statscache.ledger import Ledger
+from statscache.pipeline import Pipeline
+from statscache.plugins import BasePlugin
+
+log = logging.getLogger("statscache.commands")
+
+_RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def moment(text: str) -> float:
+    """A time on the command line: ISO 8601 (UTC unless it says), epoch seconds, or an age (``90m``, ``7d``)."""
+    text = text.strip()
+    relative = _RELATIVE.match(text)
+    if relative:
+        return time.time() - float(relative[1]) * _UNITS[relative[2]]
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time: use ISO 8601 (2026-11-01T12:00), epoch seconds, or an age (90m, 12h, 7d)"
+        ) from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="statscache", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    backfill = commands.add_parser(
+        "backfill", help="fetch from datagrepper what the statistics miss in a stretch of time"
+    )
+    backfill.add_argument("--since", type=moment, required=True, help="start (ISO 8601, epoch seconds, or 7d ago)")
+    backfill.add_argument("--until", type=moment, help="end (default: now, less statscache.datagrepper.lag)")
+    backfill.add_argument(
+        "--plugin", action="append", dest="plugins", metavar="IDENT", help="only this plugin (repeatable)"
+    )
+    rebuild = commands.add_parser("rebuild", help="drop one plugin's statistics and compute them again from history")
+    rebuild.add_argument("ident", help="the plugin's ident, as /api/ lists it (e.g. volume-1h)")
+    rebuild.add_argument("--since", type=moment, help="recompute from here (default: its epoch or backlog_delta)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="[%(asctime)s][%(name)20s %(levelname)7s] %(message)s")
+    try:
+        pipeline = _pipeline()
+    except StatscacheError as e:
+        raise SystemExit(f"statscache: {e}") from e
+    try:
+        if args.command == "backfill":
+            idents = _known(pipeline, args.plugins) if args.plugins else None
+            until = args.until if args.until is not None else _settled(pipeline)
+            complete = _backfill(pipeline, args.since, until, idents, quiet=args.quiet)
+        else:
+            plugin = _known_plugin(pipeline, args.ident)
+            _forget(pipeline, plugin)
+            complete = _backfill(pipeline, args.since, _settled(pipeline), {plugin.ident}, quiet=args.quiet)
+    except KeyboardInterrupt:
+        log.warning("interrupted: writing what was fetched so far")
+        pipeline.close()
+        raise SystemExit(130) from None
+    pipeline.close()
+    raise SystemExit(0 if complete else 1)
+
+
+def _pipeline() -> Pipeline:
+    import fedmsg.config
+
+    settings = config_module.load(fedmsg.config.load_config())
+    if settings.datagrepper_endpoint is None:
+        raise StatscacheError("statscache.datagrepper.endpoint is not set (fedmsg.d/): there is no history to fetch")
+    return Pipeline(settings, registry.load(settings))
+
+
+def _settled(pipeline: Pipeline) -> float:
+    """Now, less the time datagrepper may take to archive a message."""
+    return time.time() - pipeline.config.datagrepper_lag.total_seconds()
+
+
+def _known(pipeline: Pipeline, idents: Sequence[str]) -> set[str]:
+    return {_known_plugin(pipeline, ident).ident for ident in idents}
+
+
+def _known_plugin(pipeline: Pipeline, ident: str) -> BasePlugin:
+    for plugin in pipeline.plugins:
+        if plugin.ident == ident:
+            return plugin
+    known = ", ".join(sorted(plugin.ident for plugin in pipeline.plugins))
+    raise SystemExit(f"statscache: no plugin {ident!r} runs here; the plugins are: {known}")
+
+
+def _forget(pipeline: Pipeline, plugin: BasePlugin) -> None:
+    """Drop the plugin's statistics, coverage and ledger records, in one transaction."""
+    with pipeline.session_factory() as session, session.begin():
+        dropped = session.execute(delete(plugin.model)).rowcount
+        coverage.forget(session, plugin.ident)
+        Ledger().forget(session, plugin.ident)
+    log.info("dropped %d rows of %s", dropped, plugin.ident)
+
+
+def _backfill(pipeline: Pipeline, since: float | None, until: float, idents: set[str] | None, quiet: bool) -> bool:
+    stretches = catchup.plan(pipeline, until, since=since, idents=idents)
+    log.info("%s, up to %s", gaps.describe(stretches), iso(until))
+    if not stretches:
+        return True
+    bar = tqdm(unit="page", disable=quiet, dynamic_ncols=True, file=sys.stderr)
+    began = last_flush = time.monotonic()
+
+    def on_progress(progress: Progress) -> None:
+        nonlocal last_flush
+        now = time.monotonic()
+        if now - last_flush >= pipeline.config.producer_frequency.total_seconds():
+            pipeline.flush()  # keeps memory bounded and records coverage as windows complete
+            last_flush = now
+        bar.total = progress.pages_estimated
+        bar.n = progress.pages_done
+        bar.set_postfix(messages=progress.messages, per_second=f"{progress.messages / (now - began + 1e-9):.0f}")
+
+    runner = catchup.make_backfill(pipeline, on_progress)
+    try:
+        complete = runner.run(stretches)
+    finally:
+        bar.close()
+    progress = runner.progress
+    elapsed = time.monotonic() - began
+    log.info("%d messages in %d pages, %s", progress.messages, progress.pages_done, timedelta(seconds=round(elapsed)))
+    for start, end, reason in progress.failed:
+        log.error("not fetched: %s to %s: %s", iso(start), iso(end), reason)
+    return complete
