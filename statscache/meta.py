@@ -1,7 +1,7 @@
 """Who and what a message is about: its users and packages, as fedmsg.meta reads them.
 
 A datagrepper record carries them already (``users``, ``packages``, computed by
-datanommer with the same processors); a live message is read by fedmsg.meta's
+datanommer with the same processors), unless it has none to tell; a live message is read by fedmsg.meta's
 processors for Fedora's topics (``fedmsg_meta_fedora_infrastructure``).
 Finding a message's processor means trying each one's topic pattern in turn,
 so the processor is remembered per topic: the patterns match topics alone.
@@ -103,7 +103,9 @@ class _Reader:
 
     def read(self, message: Message, field: str) -> tuple[str, ...]:
         recorded = message.envelope.get(field)
-        if isinstance(recorded, list) and all(isinstance(name, str) for name in recorded):
+        # An empty list is no answer: datanommer records one for every message
+        # it has no schema for, where fedmsg.meta (and so the live path) may know.
+        if isinstance(recorded, list) and recorded and all(isinstance(name, str) for name in recorded):
             return tuple(sorted(set(recorded)))
         (processor, reads_users, reads_packages), config = self._processor(message.envelope)
         if not (reads_users if field == "users" else reads_packages):

@@ -34,9 +34,18 @@ def test_live_messages_are_read_by_fedmsg_meta():
 
 
 def test_a_datagrepper_record_s_own_lists_win():
-    record = parse_envelope({**KOJI, "users": ["b", "a", "b"], "packages": []})
+    record = parse_envelope({**KOJI, "users": ["b", "a", "b"], "packages": ["x"]})
     assert record.users == ("a", "b")
-    assert record.packages == ()
+    assert record.packages == ("x",)
+
+
+def test_an_empty_recorded_list_is_read_as_live_messages_are():
+    # datanommer records [] for messages it has no schema for: the counts must
+    # not depend on whether a message came live or through backfill.
+    live = parse_envelope(KOJI)
+    record = parse_envelope({**KOJI, "users": [], "packages": []})
+    assert live.users and live.packages
+    assert (record.users, record.packages) == (live.users, live.packages)
 
 
 def test_a_processor_missing_a_field_means_none():
