@@ -48,6 +48,16 @@ def make_backfill(pipeline: Pipeline, on_progress: Callable[[Progress], None] | 
     )
 
 
+def _past_the_join(stretches: list[gaps.Stretch], live_since: float, lag: float) -> list[gaps.Stretch]:
+    """Stretches that end where live coverage begins, continued ``lag`` into it.
+
+    A subscription takes a moment to join the bus (zeromq connects in the
+    background): messages sent right after the hub went live may never have
+    arrived. Fetching that moment too costs a few pages; duplicates are dropped.
+    """
+    return [gaps.Stretch(s.start, live_since + lag, s.idents) if s.end >= live_since - 1 else s for s in stretches]
+
+
 class CatchUp(threading.Thread):
     """The hub's backfill, on a thread of its own so that the reactor consumes live messages meanwhile.
 
@@ -62,6 +72,7 @@ class CatchUp(threading.Thread):
         self.live_since = live_since
         self._stopping = threading.Event()
         self._backfill: Backfill | None = None
+        self._lag = pipeline.config.datagrepper_lag.total_seconds()
         #: Set once every plugin's history up to ``live_since`` is complete.
         self.complete = threading.Event()
 
@@ -78,7 +89,7 @@ class CatchUp(threading.Thread):
                 return
 
     def _attempt(self) -> bool:
-        stretches = plan(self.pipeline, self.live_since)
+        stretches = _past_the_join(plan(self.pipeline, self.live_since), self.live_since, self._lag)
         log.info("backfill: %s", gaps.describe(stretches))
         if not stretches:
             return True

@@ -47,12 +47,10 @@ def missing_per_plugin(
     missing: dict[str, list[Interval]] = {}
     for plugin in plugins:
         begin = since if since is not None else coverage.wanted_since(plugin.backlog_delta, config.consumer_epoch, now)
+        # Only recorded coverage counts: that a plugin has counted messages up to some time
+        # says nothing of what it missed before (its first start, a crash); fetching a
+        # stretch again costs pages, never exactness.
         stretches = coverage.covered(session, plugin.ident)
-        if not stretches:
-            # Statistics from before coverage was recorded are complete up to the newest message counted.
-            latest = plugin.latest(session)
-            if latest is not None:
-                stretches = [Interval(begin, latest.timestamp())]
         gaps = coverage.missing(stretches, begin, until)
         missing[plugin.ident] = [Interval(max(begin, start - lag), end) for start, end in gaps]
     return missing

@@ -21,7 +21,9 @@ class Message(NamedTuple):
     """A validated fedmsg envelope.
 
     ``timestamp`` is the event time in UTC epoch seconds (the envelope's own
-    ``timestamp``, not the time statscache received it).
+    ``timestamp``, not the time statscache received it), cut to the whole
+    second: datagrepper serves no more than that, and a message must count
+    the same whether it came live or through backfill.
     """
 
     msg_id: str
@@ -80,9 +82,9 @@ def _category(topic: str) -> str:
 
 
 def _parse_timestamp(value: Any) -> float:
-    """Epoch seconds from a number or an ISO 8601 string (naive means UTC)."""
+    """Whole epoch seconds from a number or an ISO 8601 string (naive means UTC)."""
     if type(value) is float and 0 <= value < math.inf:  # the usual case; NaN fails both tests
-        return value
+        return float(int(value))
     if isinstance(value, bool):
         raise MalformedMessage("bad-timestamp", f"timestamp is {value!r}")
     if isinstance(value, (int, float)):
@@ -102,4 +104,4 @@ def _parse_timestamp(value: Any) -> float:
         raise MalformedMessage("bad-timestamp", f"timestamp is {value!r}")
     if not math.isfinite(seconds) or seconds < 0:
         raise MalformedMessage("bad-timestamp", f"timestamp is {value!r}")
-    return seconds
+    return float(int(seconds))

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.datagrepper import Datagrepper
 from tests.services import PostgresServer, ServiceError
 
 _databases = itertools.count(1)
@@ -39,3 +40,28 @@ def postgres_url(postgres_server: PostgresServer, request: pytest.FixtureRequest
     url = postgres_server.create_database(name)
     yield url
     postgres_server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def datagrepper(postgres_server: PostgresServer) -> Iterator[Datagrepper]:
+    """A real datagrepper 1.1.0 on its own database, shared by the session (tests/datagrepper.py).
+
+    The first run builds its venv (about 20 s); a failure fails the tests that need it, never skips them.
+    """
+    try:
+        server = Datagrepper(postgres_server).start()
+    except ServiceError as error:
+        problem = str(error)
+    else:
+        problem = ""
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def empty_datagrepper(datagrepper: Datagrepper) -> Datagrepper:
+    """The session's datagrepper, holding no message when the test starts."""
+    datagrepper.clear()
+    return datagrepper

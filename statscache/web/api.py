@@ -1,4 +1,4 @@
-"""The routes under ``/api/``: the plugins, their statistics, their layouts, and the API's own description."""
+"""The routes under ``/api/``: the plugins, their statistics, layouts and coverage, and the API's own description."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
 
+from statscache.coverage import Interval
 from statscache.models import epoch_seconds
 from statscache.plugins import BasePlugin
-from statscache.web import formats
+from statscache.web import coverage_report, formats
 from statscache.web.errors import ApiError
 from statscache.web.params import BadParameter, Query, parse_query
 from statscache.web.rows import Rows
@@ -29,11 +30,15 @@ def plugins() -> Response:
     """One object per plugin: what it is, its columns, and up to when it is complete."""
     fmt = _format(None)
     latest = state().latest_by_ident()
-    described = [_describe(plugin, latest.get(plugin.ident)) for plugin in state().plugins.values()]
+    covered = coverage_report.read_all(state())
+    now = coverage_report.clock()
+    described = [
+        _describe(plugin, latest.get(plugin.ident), covered.get(plugin.ident, []), now)
+        for plugin in state().plugins.values()
+    ]
     if fmt == "csv":
-        # One row per plugin: its columns, a list in JSON, become their names separated by spaces.
-        names = list(described[0]) if described else ["ident"]
-        flat = [{**item, "columns": " ".join(column["name"] for column in item["columns"])} for item in described]
+        flat = [_flat(item) for item in described]
+        names = list(flat[0]) if flat else ["ident"]
         return _respond(formats.csv_text(names, [list(item.values()) for item in flat]), "csv")
     if fmt == "ndjson":
         return _respond(formats.ndjson_objects(described), "ndjson")
@@ -92,6 +97,15 @@ def layout(ident: str) -> Response:
     return _respond(formats.json_bytes(plugin.layout), "json")
 
 
+@api.get("/<ident>/coverage")
+def coverage(ident: str) -> Response:
+    """Where the plugin's statistics are complete, and the gaps between (JSON only, as for layout)."""
+    plugin = _plugin(ident)
+    complete, failed = coverage_report.read(state(), ident)
+    body = coverage_report.report(plugin, state().config, complete, failed, coverage_report.clock())
+    return _respond(formats.json_bytes(body), "json")
+
+
 def _plugin(ident: str) -> BasePlugin:
     found = state().plugins.get(ident)
     if found is None:
@@ -113,7 +127,7 @@ def _respond(body: str | bytes, fmt: str) -> Response:
     return Response(body, content_type=f"{mimetype}; charset=utf-8" if fmt == "csv" else mimetype)
 
 
-def _describe(plugin: BasePlugin, latest: Any) -> dict[str, Any]:
+def _describe(plugin: BasePlugin, latest: Any, complete: list[Interval], now: float) -> dict[str, Any]:
     return {
         "ident": plugin.ident,
         "name": plugin.name,
@@ -123,7 +137,16 @@ def _describe(plugin: BasePlugin, latest: Any) -> dict[str, Any]:
         "columns": plugin.model.columns(),
         "latest": None if latest is None else epoch_seconds(latest),
         "url": url_for("api.statistics", ident=plugin.ident, _external=True),
+        "coverage": coverage_report.summary(plugin, state().config, complete, now),
     }
+
+
+def _flat(described: dict[str, Any]) -> dict[str, Any]:
+    """A plugin as one CSV row: its columns become their names separated by spaces, its coverage three fields."""
+    flat = {key: value for key, value in described.items() if key != "coverage"}
+    flat["columns"] = " ".join(column["name"] for column in described["columns"])
+    flat.update({f"coverage_{key}": value for key, value in described["coverage"].items()})
+    return flat
 
 
 def _links(query: Query, total: int) -> str:

@@ -44,6 +44,20 @@ def document(state: State) -> dict[str, Any]:
                 },
             }
         },
+        "/api/{ident}/coverage": {
+            "get": {
+                "summary": "The stretches of time for which a plugin's statistics are complete, and the gaps",
+                "operationId": "coverage",
+                "parameters": [_ident_parameter(state)],
+                "responses": {
+                    "200": {
+                        "description": "The plugin's coverage",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Coverage"}}},
+                    },
+                    "404": _error("Unknown plugin"),
+                },
+            }
+        },
     }
     parameters = params_for(settings.app_maximum_rows_per_page, settings.app_default_rows_per_page)
     for plugin in state.plugins.values():
@@ -87,6 +101,7 @@ def document(state: State) -> dict[str, Any]:
                     "properties": {"error": _TEXT, "detail": _TEXT},
                 },
                 "Plugin": _plugin_schema(),
+                "Coverage": _coverage_schema(),
             }
         },
     }
@@ -148,7 +163,7 @@ def _plugin_schema() -> dict[str, Any]:
     }
     return {
         "type": "object",
-        "required": ["ident", "name", "summary", "description", "interval", "columns", "latest", "url"],
+        "required": ["ident", "name", "summary", "description", "interval", "columns", "latest", "url", "coverage"],
         "properties": {
             "ident": _TEXT,
             "name": _TEXT,
@@ -158,5 +173,48 @@ def _plugin_schema() -> dict[str, Any]:
             "columns": {"type": "array", "items": column},
             "latest": {"type": "number", "nullable": True, "description": "Complete up to (UTC epoch seconds)"},
             "url": {"type": "string", "format": "uri"},
+            "coverage": {
+                "type": "object",
+                "required": ["complete_since", "complete_until", "gaps"],
+                "additionalProperties": False,
+                "properties": {
+                    "complete_since": _moment("Start of the last complete stretch"),
+                    "complete_until": _moment("End of the last complete stretch"),
+                    "gaps": {"type": "integer", "minimum": 0, "description": "Gaps before complete_until"},
+                },
+            },
         },
     }
+
+
+def _moment(description: str, nullable: bool = True) -> dict[str, Any]:
+    return {"type": "string", "format": "date-time", "nullable": nullable, "description": description}
+
+
+def _coverage_schema() -> dict[str, Any]:
+    stretch = {
+        "start": _moment("Start (inclusive)", nullable=False),
+        "end": _moment("End (inclusive)", nullable=False),
+    }
+    gap = {
+        **stretch,
+        "reason": {"type": "string", "nullable": True, "description": "Why the last fetch of it failed (null: none)"},
+        "noted_at": _moment("When that failure was noted"),
+    }
+    return {
+        "type": "object",
+        "required": ["ident", "wanted_since", "complete", "complete_until", "gaps", "backlog_delta_seconds"],
+        "additionalProperties": False,
+        "properties": {
+            "ident": _TEXT,
+            "wanted_since": _moment("Where the statistics should begin: the epoch, or backlog_delta ago", False),
+            "complete": {"type": "array", "items": _object(stretch), "description": "Complete stretches, oldest first"},
+            "complete_until": _moment("End of the last complete stretch"),
+            "gaps": {"type": "array", "items": _object(gap), "description": "Missing stretches, oldest first"},
+            "backlog_delta_seconds": {"type": "integer", "nullable": True, "description": "History worth having"},
+        },
+    }
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": list(properties), "additionalProperties": False, "properties": properties}

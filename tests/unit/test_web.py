@@ -11,8 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import insert
 
-from statscache import registry
+from statscache import coverage, registry
 from statscache.config import Config
+from statscache.coverage import iso
 from statscache.pipeline import Pipeline
 from statscache.plugins.volume import Volume, VolumeByCategory
 from statscache.web import create_app
@@ -41,9 +42,16 @@ def make_client(database):
     config = Config(sqlalchemy_uri=f"sqlite:///{database}", consumer_epoch=EPOCH)
     plugins = sample_plugins(config)
     pipeline = Pipeline(config, plugins)
-    for envelope in recorded_envelopes():
+    envelopes = recorded_envelopes()
+    for envelope in envelopes:
         pipeline.handle(envelope)
     assert pipeline.flush()
+    # Coverage with a gap and its reason, so that /api/<ident>/coverage has something of each to describe.
+    first, last = min(e["timestamp"] for e in envelopes), max(e["timestamp"] for e in envelopes)
+    with pipeline.session_factory() as session, session.begin():
+        idents = [plugin.ident for plugin in plugins]
+        coverage.add(session, idents, first, last)
+        coverage.note_failure(session, idents, EPOCH.timestamp(), first, "datagrepper answered 502")
     app = create_app(config, plugins=plugins, engine=pipeline.engine)
     return app.test_client(), pipeline.engine.dispose
 
@@ -119,7 +127,10 @@ def test_the_index_lists_every_plugin_with_what_it_is(client, plugins, envelopes
     assert [column["name"] for column in volume["columns"]] == ["timestamp", "volume"]
     assert volume["latest"] == max(envelope["timestamp"] for envelope in envelopes)
     assert volume["url"] == "http://localhost/api/volume-1h"
-    assert set(volume) == {"ident", "name", "summary", "description", "interval", "columns", "latest", "url"}
+    first, last = (iso(f(envelope["timestamp"] for envelope in envelopes)) for f in (min, max))
+    assert volume["coverage"] == {"complete_since": first, "complete_until": last, "gaps": 1}
+    expected = {"ident", "name", "summary", "description", "interval", "columns", "latest", "url", "coverage"}
+    assert set(volume) == expected
 
 
 def test_the_index_as_csv_has_a_row_per_plugin(client, plugins):
@@ -315,7 +326,7 @@ def test_openapi_describes_every_plugin_route_and_parameter(client, plugins):
         expected = {"start", "stop", "order", "page", "rows_per_page", "format", "stream", "callback"}
         has_category = "category" in plugin.model.column_names()
         assert names == expected | ({"category"} if has_category else set())
-    assert {"/api/", "/api/openapi.json", "/api/{ident}/layout"} <= set(document["paths"])
+    assert {"/api/", "/api/openapi.json", "/api/{ident}/layout", "/api/{ident}/coverage"} <= set(document["paths"])
 
 
 def test_api_routes_send_cors_headers(client):

@@ -1,0 +1,106 @@
+"""What the API says of a plugin's coverage: its complete stretches, and the gaps between them with why they are there.
+
+A gap is a stretch from where the plugin's statistics should begin (see
+:func:`statscache.coverage.wanted_since`) up to the end of its last complete
+stretch that no complete stretch covers. Past that end nothing is missing yet:
+live counting reaches it at the next flush. With nothing complete, everything
+from where the statistics should begin up to now is one gap.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from statscache import coverage
+from statscache.config import Config
+from statscache.coverage import CoveredStretch, FailedStretch, Interval, iso
+from statscache.plugins import BasePlugin
+from statscache.web.state import State
+
+#: The time the gaps of a plugin with nothing complete run up to (tests replace it).
+clock: Callable[[], float] = time.time
+
+
+def wanted_since(plugin: BasePlugin, config: Config, now: float) -> float:
+    return coverage.wanted_since(plugin.backlog_delta, config.consumer_epoch, now)
+
+
+def gaps_in(complete: Sequence[Interval], since: float, now: float) -> list[Interval]:
+    """What ``complete`` (sorted, merged) leaves out of ``since`` .. its last end, or .. ``now`` when empty."""
+    until = complete[-1].end if complete else now
+    return coverage.missing(complete, since, until)
+
+
+def latest_failure(gap: Interval, failed: Sequence[FailedStretch]) -> FailedStretch | None:
+    """The most recently noted failure that overlaps the gap (one that only touches an end does not)."""
+    overlapping = [f for f in failed if f.start < gap.end and f.end > gap.start]
+    return max(overlapping, key=lambda f: f.noted_at, default=None)
+
+
+def report(
+    plugin: BasePlugin, config: Config, complete: Sequence[Interval], failed: Sequence[FailedStretch], now: float
+) -> dict[str, Any]:
+    """The body of ``/api/<ident>/coverage``."""
+    since = wanted_since(plugin, config, now)
+    backlog = plugin.backlog_delta
+    return {
+        "ident": plugin.ident,
+        "wanted_since": iso(since),
+        "complete": [stretch.as_json() for stretch in complete],
+        "complete_until": iso(complete[-1].end) if complete else None,
+        "gaps": [_gap_json(gap, latest_failure(gap, failed)) for gap in gaps_in(complete, since, now)],
+        "backlog_delta_seconds": None if backlog is None else int(backlog.total_seconds()),
+    }
+
+
+def summary(plugin: BasePlugin, config: Config, complete: Sequence[Interval], now: float) -> dict[str, Any]:
+    """A plugin's coverage in the listing of ``/api/``: its last complete stretch, and how many gaps precede it."""
+    last = complete[-1] if complete else None
+    return {
+        "complete_since": None if last is None else iso(last.start),
+        "complete_until": None if last is None else iso(last.end),
+        "gaps": len(gaps_in(complete, wanted_since(plugin, config, now), now)),
+    }
+
+
+def _gap_json(gap: Interval, failure: FailedStretch | None) -> dict[str, Any]:
+    return {
+        **gap.as_json(),
+        "reason": None if failure is None else failure.reason,
+        "noted_at": None if failure is None else iso(failure.noted_at),
+    }
+
+
+def read(state: State, ident: str) -> tuple[list[Interval], list[FailedStretch]]:
+    """The plugin's complete stretches and failed ones, from one moment of the database.
+
+    Either table may not exist yet (the daemon creates them): then there is nothing of it.
+    """
+    has_covered = state.has_table(CoveredStretch.__tablename__)
+    has_failed = state.has_table(FailedStretch.__tablename__)
+    if not has_covered and not has_failed:
+        return [], []
+    with state.snapshot() as connection, Session(bind=connection) as session:
+        complete = coverage.covered(session, ident) if has_covered else []
+        failed = coverage.failures(session, ident) if has_failed else []
+    return complete, failed
+
+
+def read_all(state: State) -> dict[str, list[Interval]]:
+    """Every plugin's complete stretches, oldest first, in one query (for the listing)."""
+    if not state.has_table(CoveredStretch.__tablename__):
+        return {}
+    by_ident: dict[str, list[Interval]] = defaultdict(list)
+    statement = select(CoveredStretch.ident, CoveredStretch.start, CoveredStretch.end).order_by(
+        CoveredStretch.ident, CoveredStretch.start
+    )
+    with state.engine.connect() as connection:
+        for ident, start, end in connection.execute(statement):
+            by_ident[ident].append(Interval(start, end))
+    return by_ident
