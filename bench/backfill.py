@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Backfill benchmark: a full backfill against merely downloading the same pages.
 
-    python bench/backfill.py [--count 100000] [--latency 0.26] [--concurrency 4] [--rounds 2]
+    python bench/backfill.py [--count 100000] [--latency 0.26] [--concurrency 4] [--rounds 2] [--real]
 
 A datagrepper-compatible server (tests/fakegrepper.py, in a process of its
 own) holds COUNT real-shaped messages: the recorded autocloud envelopes, each
 with a fresh msg_id, 0.6 s apart as on Fedora's bus. Each answer takes
 ``--latency`` seconds, as a page of the real datagrepper does here (0.26 s,
-../shared/PLATFORM.md). Two runs use the same backfill engine, the same
+../shared/PLATFORM.md). With ``--real``, the messages are loaded (through
+datanommer) into a real datagrepper 1.1.0 on a private PostgreSQL instead, as
+the test suite runs it (tests/datagrepper.py). Two runs use the same backfill engine, the same
 windows, pages and concurrency:
 
 - download: every page fetched and parsed, the messages dropped;
@@ -22,12 +24,15 @@ processing hidden behind fetching).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +86,7 @@ def run(url: str, count: int, concurrency: int, download_only: bool, workdir: Pa
     until = START + count * STEP
     config = Config(
         sqlalchemy_uri=f"sqlite:///{workdir / f'bench-{time.monotonic_ns()}.sqlite'}",
-        consumer_epoch=__import__("datetime").datetime.fromtimestamp(START, tz=__import__("datetime").UTC),
+        consumer_epoch=datetime.fromtimestamp(START, tz=UTC),
         datagrepper_endpoint=url,
     )
     pipeline = Pipeline(config, registry.load(config))
@@ -113,37 +118,66 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.26, help="seconds per answer (default 0.26)")
     parser.add_argument("--concurrency", type=int, default=4, help="pages fetched at once (default 4)")
     parser.add_argument("--rounds", type=int, default=2, help="alternating runs of each (default 2)")
+    parser.add_argument("--real", action="store_true", help="a real datagrepper 1.1.0 on PostgreSQL")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.count, args.latency)
         return
+    with contextlib.ExitStack() as stack:
+        if args.real:
+            url = stack.enter_context(real_datagrepper(args.count))
+            print(f"{args.count:,} messages in a real datagrepper at {url}, concurrency {args.concurrency}")
+        else:
+            url = stack.enter_context(fake_datagrepper(args.count, args.latency))
+            print(f"{args.count:,} messages at {url}, {args.latency} s per page, concurrency {args.concurrency}")
+        compare(url, args.count, args.concurrency, args.rounds)
+
+
+def compare(url: str, count: int, concurrency: int, rounds: int) -> None:
+    results: dict[str, list[dict[str, float]]] = {"download": [], "backfill": []}
+    with tempfile.TemporaryDirectory() as workdir:
+        for _ in range(rounds):
+            for name in results:
+                result = run(url, count, concurrency, name == "download", Path(workdir))
+                results[name].append(result)
+                print(
+                    f"  {name:9s} {result['seconds']:7.2f} s  {result['pages']:5.0f} pages  "
+                    f"{result['messages'] / result['seconds']:8,.0f} msg/s"
+                )
+    best = {name: min(r["seconds"] for r in runs) for name, runs in results.items()}
+    print(f"backfill / download (best of {rounds}): {best['backfill'] / best['download']:.2f}")
+
+
+@contextlib.contextmanager
+def fake_datagrepper(count: int, latency: float) -> Iterator[str]:
     server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", "--count", str(args.count), "--latency", str(args.latency)],
+        [sys.executable, __file__, "--serve", "--count", str(count), "--latency", str(latency)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert server.stdout is not None
-        url = server.stdout.readline().strip()
-        print(f"{args.count:,} messages at {url}, {args.latency} s per page, concurrency {args.concurrency}")
-        results: dict[str, list[dict[str, float]]] = {"download": [], "backfill": []}
-        with tempfile.TemporaryDirectory() as workdir:
-            for _ in range(args.rounds):
-                for name in results:
-                    result = run(url, args.count, args.concurrency, name == "download", Path(workdir))
-                    results[name].append(result)
-                    print(
-                        f"  {name:9s} {result['seconds']:7.2f} s  {result['pages']:5.0f} pages  "
-                        f"{result['messages'] / result['seconds']:8,.0f} msg/s"
-                    )
-        best = {name: min(r["seconds"] for r in runs) for name, runs in results.items()}
-        print(f"backfill / download (best of {args.rounds}): {best['backfill'] / best['download']:.2f}")
+        yield server.stdout.readline().strip()
     finally:
         if server.stdin is not None:
             server.stdin.close()
         server.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def real_datagrepper(count: int) -> Iterator[str]:
+    from tests.datagrepper import Datagrepper
+    from tests.services import PostgresServer
+
+    with PostgresServer() as postgres, Datagrepper(postgres) as datagrepper:
+        began = time.perf_counter()
+        everything = messages(count)
+        for start in range(0, count, 10_000):
+            datagrepper.load(everything[start : start + 10_000])
+        print(f"  loaded {count:,} messages through datanommer in {time.perf_counter() - began:.0f} s")
+        yield datagrepper.url
 
 
 if __name__ == "__main__":

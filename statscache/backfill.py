@@ -18,11 +18,13 @@ written its messages.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -133,7 +135,7 @@ class Backfill:
         cursors = {stretch: stretch.start for stretch in stretches}
         pending = list(stretches)
         inflight: deque[tuple[_Window, int, Future[Page]]] = deque()
-        executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix="statscache-backfill")
+        executor = _Fetchers(self.concurrency)
         try:
             self._next_window(pending, cursors, todo, FIRST_WINDOW)
             while (todo or inflight) and not self._stop.is_set():
@@ -142,7 +144,7 @@ class Backfill:
                     inflight.append((window, number, executor.submit(self._fetch, window, number)))
                 window, number, future = inflight.popleft()
                 try:
-                    page = future.result()
+                    page = self._wait(future)
                 except _Stopped:
                     return False
                 except HistoryUnavailable as error:
@@ -152,7 +154,16 @@ class Backfill:
             return not self.progress.failed and not self._stop.is_set()
         finally:
             self._stop.set()  # wakes fetchers waiting for the lag
-            executor.shutdown(wait=True, cancel_futures=True)
+            executor.shutdown()
+
+    def _wait(self, future: Future[Page]) -> Page:
+        """The page, unless :meth:`stop` is called first."""
+        while True:
+            try:
+                return future.result(timeout=0.1)
+            except FutureTimeout:
+                if self._stop.is_set():
+                    raise _Stopped from None
 
     def _fetch(self, window: _Window, number: int) -> Page:
         # History this recent may not all be archived yet: wait until it is.
@@ -260,6 +271,48 @@ class Backfill:
     def _fail(self, start: float, end: float, idents: frozenset[str], reason: str) -> None:
         self.progress.failed.append((start, end, reason))
         self.sink.note_failure(start, end, idents, reason)
+
+
+class _Fetchers:
+    """Threads that fetch pages, as daemons: a hub told to stop must not wait for a request that hangs.
+
+    (A ThreadPoolExecutor's threads are joined when the interpreter exits.)
+    """
+
+    def __init__(self, count: int) -> None:
+        self._work: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._count = count
+        for number in range(count):
+            threading.Thread(target=self._serve, name=f"statscache-fetch-{number}", daemon=True).start()
+
+    def submit(self, call: Callable[..., Page], *args: Any) -> Future[Page]:
+        future: Future[Page] = Future()
+        self._work.put((future, call, args))
+        return future
+
+    def shutdown(self) -> None:
+        """Drop the work not begun; each thread ends after its current request."""
+        while True:
+            try:
+                item = self._work.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                item[0].cancel()
+        for _ in range(self._count):
+            self._work.put(None)
+
+    def _serve(self) -> None:
+        while (item := self._work.get()) is not None:
+            future, call, args = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(call(*args))
+            except BaseException as error:
+                future.set_exception(error)
 
 
 def _pieces(window: _Window) -> list[tuple[float, float]]:

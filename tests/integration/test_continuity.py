@@ -219,3 +219,16 @@ def test_history_out_of_reach_is_a_gap_shown_then_filled(tmp_path, bus, empty_da
         hub.stop()
     engine.dispose()
     assert_same_tables(f"sqlite:///{hub.database}", uninterrupted(tmp_path, scenario.sent, epoch))
+
+
+def test_a_hub_stops_promptly_while_history_hangs(tmp_path, bus, empty_datagrepper):
+    epoch = datetime.now(UTC) - timedelta(hours=1)
+    with FaultProxy(empty_datagrepper.url, [on(timeout(30), times=None)]) as proxy:
+        overrides = settings(epoch, proxy.url)
+        overrides["statscache.datagrepper.timeout"] = timedelta(seconds=20)
+        hub = start(tmp_path, bus, **overrides)
+        hub.wait_until(lambda: len(proxy.log) > 0, 30, "the first request for history")
+        Scenario(bus, empty_datagrepper, stream(50)).live(50)  # live messages still flow meanwhile
+        hub.wait_handled(50)
+        assert hub.stop() < 10  # seconds: SIGTERM does not wait for history
+    assert "statscache stopped" in hub.log
