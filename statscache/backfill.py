@@ -120,9 +120,12 @@ class Backfill:
         self.on_progress = on_progress
         self.progress = Progress()
         self._stop = threading.Event()
+        #: Set when the current run ends or is stopped: wakes fetchers waiting for the lag.
+        self._halt = threading.Event()
 
     def stop(self) -> None:
         self._stop.set()
+        self._halt.set()
 
     def run(self, stretches: Sequence[Stretch]) -> bool:
         """Fetch every stretch; True when all of it came back complete.
@@ -131,6 +134,9 @@ class Backfill:
         of the history is reported as failed and ``run`` returns False.
         """
         self.progress = Progress(seconds_total=sum(s.seconds for s in stretches))
+        self._halt = threading.Event()
+        if self._stop.is_set():
+            self._halt.set()
         todo: deque[tuple[_Window, int]] = deque()
         cursors = {stretch: stretch.start for stretch in stretches}
         pending = list(stretches)
@@ -153,7 +159,7 @@ class Backfill:
                 self._take(window, number, page, pending, cursors, todo)
             return not self.progress.failed and not self._stop.is_set()
         finally:
-            self._stop.set()  # wakes fetchers waiting for the lag
+            self._halt.set()
             executor.shutdown()
 
     def _wait(self, future: Future[Page]) -> Page:
@@ -169,7 +175,7 @@ class Backfill:
         # History this recent may not all be archived yet: wait until it is.
         ready_at = window.end + self.lag
         delay = ready_at - time.time()
-        if delay > 0 and self._stop.wait(delay):
+        if delay > 0 and self._halt.wait(delay):
             raise _Stopped
         return self.history.page(window.start, window.end, number)
 

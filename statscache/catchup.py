@@ -20,7 +20,12 @@ def history_of(pipeline: Pipeline) -> History:
     config = pipeline.config
     if config.datagrepper_endpoint is None:
         raise ValueError("statscache.datagrepper.endpoint is not set")
-    return History(config.datagrepper_endpoint, timeout=config.datagrepper_timeout, retries=config.datagrepper_retries)
+    return History(
+        config.datagrepper_endpoint,
+        timeout=config.datagrepper_timeout,
+        retries=config.datagrepper_retries,
+        metrics=pipeline.metrics,
+    )
 
 
 def plan(

@@ -13,6 +13,7 @@ import requests
 import tenacity
 
 from statscache.exceptions import StatscacheError
+from statscache.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class History:
         timeout: timedelta = timedelta(seconds=30),
         retries: int = 5,
         backoff: float = 1.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self.endpoint = endpoint if endpoint.endswith("/") else endpoint + "/"
         self.timeout = timeout.total_seconds()
@@ -61,8 +63,9 @@ class History:
         self.backoff = backoff
         # requests' Session is not documented as thread-safe: one per thread.
         self._local = threading.local()
-        #: Requests that failed and were retried (for progress and metrics).
+        #: Requests that failed and were retried.
         self.retried = 0
+        self._requests = (metrics or Metrics()).history_requests
 
     @property
     def url(self) -> str:
@@ -92,12 +95,19 @@ class History:
             reraise=True,
         )
         try:
-            return retrying(self._fetch, params)
+            fetched = retrying(self._fetch, params)
         except (requests.RequestException, _BadPage) as error:
+            self._requests.labels("failed").inc()
             raise HistoryUnavailable(f"{self.url} page {page} of {start}..{end}: {error}") from error
+        except HistoryUnavailable:
+            self._requests.labels("failed").inc()
+            raise
+        self._requests.labels("ok").inc()
+        return fetched
 
     def _note_retry(self, state: tenacity.RetryCallState) -> None:
         self.retried += 1
+        self._requests.labels("retried").inc()
         error = state.outcome.exception() if state.outcome else None
         log.warning("datagrepper request failed (%s); retrying (attempt %d)", error, state.attempt_number + 1)
 

@@ -77,6 +77,21 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.history_requests = Counter(
+            "statscache_history_requests",
+            "Pages asked of datagrepper, by result: ok; retried (timeout, connection error, 5xx, "
+            "malformed JSON); failed (out of retries)",
+            ["result"],
+            registry=self.registry,
+        )
+        self.history_stretches = Counter(
+            "statscache_history_stretches",
+            "Stretches of backfilled history, by result: complete (counted and recorded as coverage); "
+            "failed (recorded as a gap, tried again later)",
+            ["result"],
+            registry=self.registry,
+        )
+
     def watch(self, cache: MessageCache) -> None:
         """Report the cache's own counts of cached and duplicate messages."""
         self._per_message.cache = cache

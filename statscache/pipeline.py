@@ -148,9 +148,11 @@ class Pipeline:
         The stretch is recorded as complete for them in the transaction that writes the last of those messages.
         """
         self._flusher.checkpoint(start, end, idents)
+        self.metrics.history_stretches.labels("complete").inc()
 
     def note_failure(self, start: float, end: float, idents: Collection[str], reason: str) -> None:
         """Record that history from ``start`` to ``end`` could not be fetched for ``idents``, and why."""
+        self.metrics.history_stretches.labels("failed").inc()
         try:
             with self.session_factory() as session, session.begin():
                 coverage.note_failure(session, idents, start, end, reason)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -50,7 +51,7 @@ def make_pipeline(tmp_path):
 
 def backfill(pipeline, url, until=UNTIL, since=None, idents=None, retries=2):
     """Plan and run a backfill up to ``until``, then write it; returns the Backfill."""
-    history = History(url, timeout=timedelta(seconds=2), retries=retries, backoff=0.01)
+    history = History(url, timeout=timedelta(seconds=2), retries=retries, backoff=0.01, metrics=pipeline.metrics)
     runner = Backfill(history, pipeline, frozenset(p.ident for p in pipeline.plugins), concurrency=4, lag=0)
     runner.run(catchup.plan(pipeline, until, since=since, idents=idents))
     assert pipeline.flush()
@@ -166,6 +167,8 @@ def test_server_errors_and_malformed_pages_are_retried_never_skipped(make_pipeli
         pipeline = make_pipeline(server.url)
         runner = backfill(pipeline, server.url)
     assert runner.history.retried == 5
+    assert pipeline.metrics.value("statscache_history_requests", result="retried") == 5
+    assert pipeline.metrics.value("statscache_history_requests", result="failed") == 0
     assert_exact(pipeline, envelopes)
     assert not runner.progress.failed
 
@@ -174,7 +177,9 @@ def test_history_out_of_reach_is_reported_as_a_gap_and_fetched_later(make_pipeli
     with FakeDatagrepper(RawArchive(envelopes), fault=lambda params: (500, b"down")) as server:
         pipeline = make_pipeline(server.url)
         runner = backfill(pipeline, server.url, retries=1)
-    assert runner.progress.failed and not runner.run([])  # nothing more to do, but the first run failed
+    assert runner.progress.failed
+    assert pipeline.metrics.value("statscache_history_requests", result="failed") >= 1
+    assert pipeline.metrics.value("statscache_history_stretches", result="failed") == 1
     assert stored(pipeline.engine, "volume-1h") == {}
     assert covered(pipeline, "volume-1h") == []
     with pipeline.session_factory() as session:
@@ -253,3 +258,16 @@ class TestGrouping:
         assert coverage.missing(stretches, 0, 50) == [Interval(0, 10), Interval(20, 30), Interval(40, 50)]
         assert coverage.missing(stretches, 15, 35) == [Interval(20, 30)]
         assert coverage.missing([Interval(0, 60)], 10, 50) == []
+
+
+def test_a_stopped_backfill_returns_at_once_and_claims_nothing(make_pipeline, envelopes):
+    with FakeDatagrepper(RawArchive(envelopes), latency=5) as server:
+        pipeline = make_pipeline(server.url)
+        history = History(server.url, timeout=timedelta(seconds=10), retries=0)
+        runner = Backfill(history, pipeline, frozenset(p.ident for p in pipeline.plugins), concurrency=2, lag=0)
+        threading.Timer(0.3, runner.stop).start()
+        began = time.monotonic()
+        assert runner.run(catchup.plan(pipeline, UNTIL)) is False
+        assert time.monotonic() - began < 3  # not the 5 s the pending pages take
+    assert pipeline.flush()
+    assert covered(pipeline, "volume-1h") == [] and stored(pipeline.engine, "volume-1h") == {}
