@@ -1,17 +1,25 @@
-"""Fixtures for services the tests start themselves (see tests/services.py)."""
+"""Shared fixtures: the recorded traffic, and services the tests start themselves (see tests/services.py)."""
 
 from __future__ import annotations
 
 import itertools
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from tests.datagrepper import Datagrepper
 from tests.services import PostgresServer, ServiceError
+from tests.support import recorded_envelopes
 
 _databases = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def envelopes() -> list[dict[str, Any]]:
+    """The recorded bus traffic (tests/support.py), read once per test module."""
+    return recorded_envelopes()
 
 
 @pytest.fixture(scope="session")

@@ -12,17 +12,12 @@ from sqlalchemy import create_engine, text
 
 from tests.fakegrepper import FakeDatagrepper, RawArchive
 from tests.integration.hub import write_config
-from tests.support import recorded_envelopes, recount, stored
+from tests.support import recount, stored
 
 pytestmark = pytest.mark.integration
 
 STATSCACHE = str(Path(sys.executable).with_name("statscache"))
 EPOCH = datetime(2015, 10, 1, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def envelopes():
-    return recorded_envelopes()
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import pytest
 import requests
 
 from tests.datagrepper import Datagrepper, Loaded
-from tests.support import recorded_envelopes
 
 pytestmark = pytest.mark.integration
 
@@ -43,11 +42,6 @@ MESSAGE_KEYS = {
 PAGE_KEYS = {"raw_messages", "count", "pages", "total", "arguments"}
 
 Envelope = dict[str, Any]
-
-
-@pytest.fixture(scope="module")
-def envelopes() -> list[Envelope]:
-    return recorded_envelopes()
 
 
 @pytest.fixture

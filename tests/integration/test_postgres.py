@@ -20,7 +20,6 @@ from statscache.pipeline import Pipeline
 from statscache.plugins import BasePlugin
 from tests import pagination, services
 from tests.services import PostgresNotFound, PostgresServer
-from tests.support import recorded_envelopes
 from tests.unit import test_pipeline, test_tally
 from tests.unit.sample_plugins import Statuses
 from tests.unit.test_pipeline import EPOCH, assert_exact, feed
@@ -28,11 +27,6 @@ from tests.unit.test_pipeline import EPOCH, assert_exact, feed
 pytestmark = pytest.mark.integration
 
 MakePipeline = Callable[..., Pipeline]
-
-
-@pytest.fixture(scope="module")
-def envelopes() -> list[dict[str, Any]]:
-    return recorded_envelopes()
 
 
 @pytest.fixture

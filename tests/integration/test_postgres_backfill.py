@@ -12,7 +12,7 @@ from statscache import registry
 from statscache.config import Config
 from statscache.pipeline import Pipeline
 from tests.unit import test_backfill, test_coverage
-from tests.unit.test_backfill import EPOCH, envelopes  # noqa: F401 (a fixture)
+from tests.unit.test_backfill import EPOCH
 
 pytestmark = pytest.mark.integration
 

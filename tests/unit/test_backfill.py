@@ -17,15 +17,10 @@ from statscache.coverage import Interval
 from statscache.history import History
 from statscache.pipeline import Pipeline
 from tests.fakegrepper import FakeDatagrepper, RawArchive
-from tests.support import BUILTIN_IDENTS, recorded_envelopes, recount, stored
+from tests.support import BUILTIN_IDENTS, recount, stored
 
 EPOCH = datetime(2015, 10, 1, tzinfo=UTC)
 UNTIL = datetime(2015, 11, 1, tzinfo=UTC).timestamp()
-
-
-@pytest.fixture(scope="module")
-def envelopes():
-    return recorded_envelopes()
 
 
 @pytest.fixture

@@ -11,15 +11,9 @@ from statscache import coverage, registry
 from statscache.config import Config
 from statscache.coverage import TICK, Interval
 from statscache.pipeline import Pipeline
-from tests.support import recorded_envelopes
 from tests.unit.test_pipeline import table_away
 
 EPOCH = datetime(2015, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def envelopes():
-    return recorded_envelopes()
 
 
 @pytest.fixture

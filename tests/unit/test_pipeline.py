@@ -13,15 +13,10 @@ from statscache import registry
 from statscache.config import Config
 from statscache.pipeline import Pipeline
 from statscache.plugins.volume import VolumeByCategory
-from tests.support import BUILTIN_IDENTS, recorded_envelopes, recount, run_in_threads, stored
+from tests.support import BUILTIN_IDENTS, recount, run_in_threads, stored
 from tests.unit.sample_plugins import Exploding, Statuses
 
 EPOCH = datetime(2015, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def envelopes():
-    return recorded_envelopes()
 
 
 @pytest.fixture

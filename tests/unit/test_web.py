@@ -28,11 +28,6 @@ class Dashboard(Statuses):
     layout = {"groups": [{"title": "Images", "categories": ["autocloud"]}]}
 
 
-@pytest.fixture(scope="module")
-def envelopes():
-    return recorded_envelopes()
-
-
 def sample_plugins(config):
     return [*registry.load(config), Statuses(), Dashboard()]
 
