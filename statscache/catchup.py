@@ -67,8 +67,9 @@ class CatchUp(threading.Thread):
     """The hub's backfill, on a thread of its own so that the reactor consumes live messages meanwhile.
 
     It fetches what each plugin misses up to the moment the hub went live
-    (``live_since``); if some of it cannot be had, it tries again every
-    ``statscache.datagrepper.retry_interval`` until everything is there.
+    (``live_since``), and ``lag`` past it; if some of it cannot be had, it
+    tries again every ``statscache.datagrepper.retry_interval`` until
+    everything is there.
     """
 
     def __init__(self, pipeline: Pipeline, live_since: float) -> None:

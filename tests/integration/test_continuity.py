@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from statscache import coverage, registry
 from statscache.config import Config
 from statscache.pipeline import Pipeline
+from statscache.web import create_app
 from tests.faultproxy import FaultProxy, on, reset, status, timeout, truncate
 from tests.integration.hub import Bus, Hub
 from tests.support import fedora_examples, recorded_envelopes
@@ -214,6 +215,13 @@ def test_history_out_of_reach_is_a_gap_shown_then_filled(tmp_path, bus, empty_da
         with Session(engine) as session:
             (failure, *_) = coverage.failures(session, "volume-1h")
         assert "503" in failure.reason
+        # ... and shown: the API reports the gap, its reason, and live coverage since the start.
+        api = create_app(Config(sqlalchemy_uri=f"sqlite:///{hub.database}", consumer_epoch=epoch)).test_client()
+        shown = api.get("/api/volume-1h/coverage").get_json()
+        assert shown["complete"] and shown["gaps"][0]["start"] == epoch.isoformat()
+        assert "503" in shown["gaps"][0]["reason"]
+        listed = {p["ident"]: p for p in api.get("/api/").get_json()}
+        assert listed["volume-1h"]["coverage"]["gaps"] == 1
         proxy.rules.clear()  # datagrepper is back: the next retry fills the gap
         complete_until(hub, max(e["timestamp"] for e in scenario.sent), epoch)
         hub.stop()
