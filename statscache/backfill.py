@@ -68,10 +68,15 @@ class Progress:
     seconds_total: float = 0.0
     seconds_done: float = 0.0
     failed: list[tuple[float, float, str]] = field(default_factory=list)
+    #: Messages datagrepper counted in all the stretches, when it was asked (see :meth:`Backfill.survey`).
+    messages_expected: int | None = None
 
     @property
     def pages_estimated(self) -> int:
-        """Pages in all, extrapolated from the windows sized so far."""
+        """Pages in all: from the messages expected, or extrapolated from the windows sized so far."""
+        if self.messages_expected is not None:
+            left = max(0, self.messages_expected - self.messages)
+            return max(self.pages_known, self.pages_done + -(-left // ROWS_PER_PAGE))
         if self.seconds_done <= 0 or self.seconds_total <= 0:
             return self.pages_known
         rest = max(0.0, self.seconds_total - self.seconds_done) / self.seconds_done * self.pages_known
@@ -127,13 +132,26 @@ class Backfill:
         self._stop.set()
         self._halt.set()
 
-    def run(self, stretches: Sequence[Stretch]) -> bool:
+    def survey(self, stretches: Sequence[Stretch]) -> int | None:
+        """How many messages datagrepper holds in all the stretches (one small request each), or None.
+
+        For progress bars only: the count is datagrepper's, made before the
+        fetching starts, and nothing depends on it.
+        """
+        try:
+            return sum(self.history.page(s.start, s.end, 1, rows_per_page=1).total for s in stretches)
+        except HistoryUnavailable as error:
+            log.warning("could not count the history to fetch: %s", error)
+            return None
+
+    def run(self, stretches: Sequence[Stretch], expected: int | None = None) -> bool:
         """Fetch every stretch; True when all of it came back complete.
 
         When datagrepper cannot be reached even after the retries, the rest
         of the history is reported as failed and ``run`` returns False.
+        ``expected``: what :meth:`survey` said, for the progress estimate.
         """
-        self.progress = Progress(seconds_total=sum(s.seconds for s in stretches))
+        self.progress = Progress(seconds_total=sum(s.seconds for s in stretches), messages_expected=expected)
         self._halt = threading.Event()
         if self._stop.is_set():
             self._halt.set()

@@ -23,6 +23,7 @@ from statscache import config as config_module
 from statscache.backfill import Progress
 from statscache.coverage import iso
 from statscache.exceptions import StatscacheError
+from statscache.history import ROWS_PER_PAGE
 from statscache.ledger import Ledger
 from statscache.pipeline import Pipeline
 from statscache.plugins import BasePlugin
@@ -145,11 +146,16 @@ def _backfill(pipeline: Pipeline, since: float | None, until: float, idents: set
             last_flush = now
         bar.total = progress.pages_estimated
         bar.n = progress.pages_done
-        bar.set_postfix(messages=progress.messages, per_second=f"{progress.messages / (now - began + 1e-9):.0f}")
+        rate = progress.messages / (now - began + 1e-9)
+        bar.set_postfix_str(f"{progress.messages:,} messages, {rate:,.0f} msg/s")
 
     runner = catchup.make_backfill(pipeline, on_progress)
+    expected = None if quiet else runner.survey(stretches)
+    if expected is not None:
+        bar.total = -(-expected // ROWS_PER_PAGE)
+        log.info("datagrepper holds %d messages there", expected)
     try:
-        complete = runner.run(stretches)
+        complete = runner.run(stretches, expected)
     finally:
         bar.close()
     progress = runner.progress

@@ -99,6 +99,16 @@ def test_a_crash_then_a_backfill_gives_what_an_uninterrupted_run_would(make_pipe
     assert_exact(restarted, envelopes)
 
 
+def test_a_survey_counts_what_there_is_to_fetch(make_pipeline, envelopes):
+    with FakeDatagrepper(RawArchive(envelopes)) as server:
+        pipeline = make_pipeline(server.url)
+        runner = catchup.make_backfill(pipeline)
+        stretches = catchup.plan(pipeline, UNTIL)
+        assert runner.survey(stretches) == len(envelopes)  # rows, twins included: an estimate
+    nowhere = Backfill(History("http://127.0.0.1:9/", retries=0), pipeline, frozenset())
+    assert nowhere.survey(stretches) is None  # no server: no estimate, and no failure
+
+
 def test_a_second_backfill_fetches_nothing(make_pipeline, envelopes):
     with FakeDatagrepper(RawArchive(envelopes)) as server:
         pipeline = make_pipeline(server.url)
