@@ -121,6 +121,11 @@ class Flusher:
         """One transaction; returns the entries of plugins whose update failed, and the idents that wrote all theirs."""
         failed: dict[BasePlugin, Entries] = {}
         counts: list[tuple[BasePlugin, int, int]] = []
+        if not drained and not retry:  # a quiet second: only coverage moves on
+            written = {plugin.ident for plugin, _ in self._plugins}
+            with self._session_factory() as session, session.begin():
+                self._record_coverage(session, written, checkpoints, now)
+            return failed, written
         with self._session_factory() as session, session.begin():
             times = {msg_id: entry[1] for entries in (drained, *retry.values()) for msg_id, entry in entries.items()}
             before = self._ledger.counted_by(session, times)
