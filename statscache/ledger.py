@@ -174,7 +174,7 @@ class Ledger:
         return changed
 
     def _advance(self, session: Session, ident: str, timestamp: float) -> None:
-        """Move the plugin's "complete up to" mark forward (never back)."""
+        """Move the plugin's newest-message-counted mark forward (never back)."""
         newest = datetime.fromtimestamp(timestamp, tz=UTC)
         state = session.get(PluginState, ident)
         if state is None:

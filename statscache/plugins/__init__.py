@@ -173,7 +173,7 @@ class BasePlugin(ABC):
         """Write what ``batch`` adds. Runs on the flusher thread, inside the flush's transaction."""
 
     def latest(self, session: Session) -> datetime | None:
-        """Event time of the newest message counted: statistics are complete up to here."""
+        """Event time of the newest message counted (what is complete is its coverage: :mod:`statscache.coverage`)."""
         return session.scalar(select(PluginState.latest).where(PluginState.ident == self.ident))
 
 

@@ -171,7 +171,11 @@ def _plugin_schema() -> dict[str, Any]:
             "description": _TEXT,
             "interval": {"type": "integer", "nullable": True, "description": "Window length in seconds"},
             "columns": {"type": "array", "items": column},
-            "latest": {"type": "number", "nullable": True, "description": "Complete up to (UTC epoch seconds)"},
+            "latest": {
+                "type": "number",
+                "nullable": True,
+                "description": "Event time of the newest message counted (UTC epoch seconds)",
+            },
             "url": {"type": "string", "format": "uri"},
             "coverage": {
                 "type": "object",
