@@ -72,7 +72,7 @@ def serve(count: int, latency: float) -> None:
 class Discard:
     """A sink that drops what it is given: the download-only run."""
 
-    def handle(self, envelope: Any, audience: frozenset[str] | None = None) -> None:
+    def handle_history(self, envelope: Any, audience: frozenset[str] | None = None) -> None:
         pass
 
     def checkpoint(self, start: float, end: float, idents: Any) -> None:

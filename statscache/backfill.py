@@ -49,7 +49,7 @@ WINDOW_ATTEMPTS = 3
 class Sink(Protocol):
     """Where fetched history goes (the pipeline)."""
 
-    def handle(self, envelope: Any, audience: frozenset[str] | None = None) -> None: ...
+    def handle_history(self, envelope: Any, audience: frozenset[str] | None = None) -> None: ...
 
     def checkpoint(self, start: float, end: float, idents: Sequence[str] | frozenset[str]) -> None: ...
 
@@ -239,7 +239,7 @@ class Backfill:
             window.seen.add((msg_id, timestamp))
             if isinstance(timestamp, (int, float)):
                 window.times.append(timestamp)
-            self.sink.handle(envelope, audience)
+            self.sink.handle_history(envelope, audience)
         window.rows += len(page.messages)
         progress.messages += len(page.messages)
         window.pages_left -= 1

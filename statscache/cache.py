@@ -34,9 +34,19 @@ class MessageCache:
         self._drained = 0
         #: Copies merged away on drain because the message was already there.
         self.duplicates = 0
+        #: Live messages cached so far, and the newest event time among them (consumer thread).
+        self.live_added = 0
+        self.newest_live = 0.0
 
     def add(self, entry: Entry) -> None:
-        """Cache a message's entry (consumer thread)."""
+        """Cache the entry of a message that came live (consumer thread)."""
+        self._arrivals.append(entry)
+        self.live_added += 1
+        if entry[1] > self.newest_live:
+            self.newest_live = entry[1]
+
+    def add_history(self, entry: Entry) -> None:
+        """Cache the entry of a message fetched from history, for every plugin."""
         self._arrivals.append(entry)
 
     def add_for(self, entry: Entry, audience: frozenset[str]) -> None:

@@ -61,11 +61,23 @@ class Flusher:
         self._checkpoints_lock = threading.Lock()
         #: Per plugin ident: live since when its coverage was last extended (None: not live).
         self._live_since: dict[str, float] = {}
+        self._lag = 60.0
+        #: Live messages cached as of the last successful flush.
+        self._live_seen = 0
 
-    def go_live(self, since: float) -> None:
-        """Messages sent from ``since`` on arrive live: each successful flush extends the coverage to its time."""
+    def go_live(self, since: float, lag: float = 60.0) -> None:
+        """Messages sent from ``since`` on arrive live: each successful flush extends the coverage.
+
+        It extends it to the flush's time when the bus was quiet since the last
+        one; while messages keep coming, to no more than ``lag`` past the
+        newest event time received, so that messages still waiting in the
+        bus's buffers (a burst the hub is behind on) are not claimed: after a
+        crash, backfill resumes ``lag`` before the claim.
+        """
         with self._lock:
             self._live_since = {plugin.ident: since for plugin, _ in self._plugins}
+            self._lag = lag
+            self._live_seen = self._cache.live_added
 
     def checkpoint(self, start: float, end: float, idents: Collection[str]) -> None:
         """Every message sent from ``start`` to ``end`` has been cached for ``idents``: record it once written."""
@@ -84,12 +96,14 @@ class Flusher:
             with self._checkpoints_lock:
                 checkpoints, self._checkpoints = self._checkpoints, []
             now = time.time()
+            live_added, newest = self._cache.live_added, self._cache.newest_live
+            claim = now if live_added == self._live_seen else min(now, newest + self._lag)
             drained, audiences = self._cache.drain()
             retry, self._retry = self._retry, {}
             if not drained and not retry and not checkpoints and not self._live_since:
                 return True
             try:
-                self._retry, written = self._write(drained, audiences, retry, checkpoints, now)
+                self._retry, written = self._write(drained, audiences, retry, checkpoints, claim)
             except Exception:
                 log.exception("statscache flush failed; %d messages kept for the next flush", len(drained))
                 self._metrics.flushes.labels("failed").inc()
@@ -98,9 +112,11 @@ class Flusher:
                 self._retry = retry
                 self._requeue(checkpoints)
                 return False
+            self._live_seen = live_added
             for ident in written:
-                if ident in self._live_since:
-                    self._live_since[ident] = now
+                since = self._live_since.get(ident)
+                if since is not None:
+                    self._live_since[ident] = max(since, claim)
             failed = {plugin.ident for plugin in self._retry}
             self._requeue([c._replace(idents=c.idents & failed) for c in checkpoints if c.idents & failed])
             self._metrics.flushes.labels("failed" if self._retry else "ok").inc()
@@ -116,7 +132,7 @@ class Flusher:
         audiences: Audiences,
         retry: dict[BasePlugin, Entries],
         checkpoints: list[Checkpoint],
-        now: float,
+        claim: float,
     ) -> tuple[dict[BasePlugin, Entries], set[str]]:
         """One transaction; returns the entries of plugins whose update failed, and the idents that wrote all theirs."""
         failed: dict[BasePlugin, Entries] = {}
@@ -124,7 +140,7 @@ class Flusher:
         if not drained and not retry:  # a quiet second: only coverage moves on
             written = {plugin.ident for plugin, _ in self._plugins}
             with self._session_factory() as session, session.begin():
-                self._record_coverage(session, written, checkpoints, now)
+                self._record_coverage(session, written, checkpoints, claim)
             return failed, written
         with self._session_factory() as session, session.begin():
             times = {msg_id: entry[1] for entries in (drained, *retry.values()) for msg_id, entry in entries.items()}
@@ -165,14 +181,16 @@ class Flusher:
                 counts.append((plugin, len(offered) - duplicates, duplicates))
             self._ledger.record(session, before, counted)
             written = set(counted)
-            self._record_coverage(session, written, checkpoints, now)
+            self._record_coverage(session, written, checkpoints, claim)
         for plugin, new, duplicates in counts:
             self._metrics.counted.labels(plugin.ident).inc(new)
             if duplicates:
                 self._metrics.duplicates.labels(plugin.ident).inc(duplicates)
         return failed, written
 
-    def _record_coverage(self, session: Session, written: set[str], checkpoints: list[Checkpoint], now: float) -> None:
+    def _record_coverage(
+        self, session: Session, written: set[str], checkpoints: list[Checkpoint], claim: float
+    ) -> None:
         """Extend the live coverage of the plugins that wrote everything, and record the checkpoints' stretches."""
         by_since: dict[float, list[str]] = {}
         for ident in sorted(written):
@@ -180,7 +198,7 @@ class Flusher:
             if since is not None:
                 by_since.setdefault(since, []).append(ident)
         for since, idents in by_since.items():
-            coverage.extend(session, idents, since, max(since, now))
+            coverage.extend(session, idents, since, max(since, claim))
         for checkpoint in checkpoints:
             idents = checkpoint.idents & written
             if idents:

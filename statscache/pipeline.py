@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from statscache import coverage, tally
-from statscache.cache import MessageCache
+from statscache.cache import Entry, MessageCache
 from statscache.config import Config
 from statscache.coverage import COVERAGE_TABLES
 from statscache.database import create_tables, make_engine, make_session_factory
@@ -58,23 +58,45 @@ class Pipeline:
         #: Checks an envelope's signature (set when the bus is signed); False rejects it.
         self.authenticate: Callable[[dict[str, Any]], bool] | None = None
 
-    def handle(self, envelope: Any, audience: frozenset[str] | None = None) -> None:
-        """Take one envelope in; bad input is logged and counted, never raised.
+    def handle(self, envelope: Any) -> None:
+        """Take one envelope in from the bus; bad input is logged and counted, never raised."""
+        entry = self._entry(envelope, self.authenticate)
+        if entry is not None:
+            self.cache.add(entry)
+            if len(self.cache) >= self._flush_at:
+                self._flush_now()
 
-        ``audience``: the idents of the only plugins that may count it (history
-        fetched for some plugins alone); None for all.
+    def handle_history(self, envelope: Any, audience: frozenset[str] | None = None) -> None:
+        """Take in an envelope fetched from datagrepper (backfill); bad input is logged and counted.
+
+        Its signature is not checked: datagrepper keeps none (the configured
+        endpoint is trusted as the bus is). ``audience``: the idents of the only
+        plugins that may count it (history fetched for some plugins alone);
+        None for all.
         """
+        entry = self._entry(envelope, None)
+        if entry is None:
+            return
+        if audience is None:
+            self.cache.add_history(entry)
+        else:
+            self.cache.add_for(entry, audience)
+        if len(self.cache) >= self._flush_at:
+            self._flush_now()
+
+    def _entry(self, envelope: Any, authenticate: Callable[[dict[str, Any]], bool] | None) -> Entry | None:
+        """The cache entry of an envelope: what each plugin family makes of it; None if it counts for nothing."""
         try:
             message = parse_envelope(envelope)
         except MalformedMessage as e:
             self.metrics.rejected_envelope(e.reason)
             log.warning("rejected a malformed envelope: %s", e)
-            return
-        if self.authenticate is not None and not self._authentic(message.envelope):
-            return
+            return None
+        if authenticate is not None and not self._authentic(authenticate, message.envelope):
+            return None
         if message.timestamp < self._epoch:
             self.metrics.before_epoch()
-            return
+            return None
         contributions = [None] * len(self._families)
         for index in self._route(message.topic):
             representative, members = self._families[index]
@@ -82,12 +104,7 @@ class Pipeline:
                 contributions[index] = representative.process(message)
             except Exception as error:
                 self._plugins_failed(members, message, error)
-        if audience is None:
-            self.cache.add((message.msg_id, message.timestamp, tuple(contributions)))
-        else:
-            self.cache.add_for((message.msg_id, message.timestamp, tuple(contributions)), audience)
-        if len(self.cache) >= self._flush_at:
-            self._flush_now()
+        return message.msg_id, message.timestamp, tuple(contributions)
 
     def _flush_now(self) -> None:
         """Flush on this thread: messages arrive faster than the periodic flush writes them.
@@ -119,10 +136,9 @@ class Pipeline:
             self._routes[topic] = route
         return route
 
-    def _authentic(self, envelope: Any) -> bool:
-        assert self.authenticate is not None
+    def _authentic(self, authenticate: Callable[[dict[str, Any]], bool], envelope: Any) -> bool:
         try:
-            if self.authenticate(envelope):
+            if authenticate(envelope):
                 return True
             detail = "its signature does not verify"
         except Exception as error:
@@ -140,7 +156,7 @@ class Pipeline:
 
     def go_live(self, since: float) -> None:
         """From ``since`` on, every message reaches :meth:`handle` live: coverage grows with each flush."""
-        self._flusher.go_live(since)
+        self._flusher.go_live(since, self.config.datagrepper_lag.total_seconds())
 
     def checkpoint(self, start: float, end: float, idents: Collection[str]) -> None:
         """Every message sent from ``start`` to ``end`` has been handed in for ``idents``.

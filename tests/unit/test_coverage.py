@@ -116,3 +116,30 @@ def test_a_rebuilt_plugin_starts_its_live_coverage_afresh(pipeline, envelopes):
     assert since < fresh.start <= dropped_at  # not since the hub started: that history is gone
     (kept,) = covered(pipeline, "volume-1d")
     assert kept.start == since
+
+
+def test_while_the_hub_is_behind_it_claims_no_more_than_a_lag_past_what_it_received(pipeline, envelopes):
+    since = time.time() - 600
+    pipeline.go_live(since)
+    # A burst the hub is five minutes behind on: what is still in the bus's buffers is not claimed.
+    behind = time.time() - 300
+    for i, envelope in enumerate(envelopes[:100]):
+        pipeline.handle(dict(envelope, timestamp=behind + i))
+    assert pipeline.flush()
+    (stretch,) = covered(pipeline, "volume-1h")
+    assert stretch == Interval(since, float(int(behind + 99)) + 60)  # the default lag: 60 s
+    assert pipeline.flush()  # nothing came since: the hub has caught up
+    (stretch,) = covered(pipeline, "volume-1h")
+    assert stretch.end >= time.time() - 5
+
+
+def test_history_is_not_held_to_the_bus_s_signatures(pipeline, envelopes):
+    pipeline.authenticate = lambda envelope: False  # a signed bus; datagrepper keeps no signatures
+    for envelope in envelopes[:50]:
+        pipeline.handle(envelope)
+        pipeline.handle_history(envelope)
+    assert pipeline.flush()
+    assert pipeline.metrics.value("statscache_rejected_messages", reason="bad-signature") == 50
+    assert pipeline.metrics.value("statscache_counted_messages", plugin="volume-1h") == len(
+        {e["msg_id"] for e in envelopes[:50]}
+    )
