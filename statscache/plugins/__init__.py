@@ -17,6 +17,9 @@ database session and the flush. The life of a message:
    wait for the next flush; if the transaction fails, every message goes back
    into the cache. Nothing is dropped.
 
+Messages fetched from datagrepper to fill a gap (backfill, :mod:`statscache.backfill`)
+take the same path, from a thread of their own: a plugin cannot tell them apart.
+
 Most plugins subclass :class:`CountingPlugin` (count per window and key),
 :class:`VolumePlugin` (count per window) or :class:`LatestEventPlugin` (latest
 event per category) and write one method of the message alone.
