@@ -28,7 +28,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from statscache.coverage import TICK
+from statscache.coverage import TICK, iso
 from statscache.gaps import Stretch
 from statscache.history import ROWS_PER_PAGE, History, HistoryUnavailable, Page
 
@@ -359,6 +359,4 @@ def _pieces(window: _Window) -> list[tuple[float, float]]:
 
 
 def _span(window: _Window) -> tuple[str, str]:
-    from statscache.coverage import iso
-
     return iso(window.start), iso(window.end)

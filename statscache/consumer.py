@@ -103,6 +103,7 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
 
 
 def _when_running(call: Any) -> None:
+    """Call ``call`` once the hub's reactor runs (moksha's reactor: importing it installs it)."""
     from moksha.hub.reactor import reactor
 
     reactor.callWhenRunning(call)
@@ -117,6 +118,4 @@ def _freeze_startup_objects() -> None:
     plugins). Those live as long as the process does; freezing them makes a
     full pass walk only what messages left behind.
     """
-    from moksha.hub.reactor import reactor
-
-    reactor.callWhenRunning(gc.freeze)
+    _when_running(gc.freeze)

@@ -15,16 +15,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import Float, Integer, String, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from statscache.models import Base
 
+if TYPE_CHECKING:
+    from statscache.config import Config
+    from statscache.plugins import BasePlugin
+
 #: The resolution of times: datagrepper keeps them to the microsecond.
 TICK = 1e-6
+#: Stretches closer than this touch (a tick apart, give or take float rounding).
+_TOUCHING = 1.5 * TICK
 
 
 class Interval(NamedTuple):
@@ -81,8 +87,8 @@ def add(session: Session, idents: Iterable[str], start: float, end: float) -> No
         touching = session.execute(
             select(CoveredStretch.start, CoveredStretch.end).where(
                 CoveredStretch.ident == ident,
-                CoveredStretch.start <= end + 1.5 * TICK,
-                CoveredStretch.end >= start - 1.5 * TICK,
+                CoveredStretch.start <= end + _TOUCHING,
+                CoveredStretch.end >= start - _TOUCHING,
             )
         ).all()
         merged = Interval(min([start, *(row.start for row in touching)]), max([end, *(row.end for row in touching)]))
@@ -147,17 +153,17 @@ def missing(stretches: Sequence[Interval], since: float, until: float) -> list[I
             continue
         if start > until:
             break
-        if start > cursor + 1.5 * TICK:
+        if start > cursor + _TOUCHING:
             gaps.append(Interval(cursor, min(start, until)))
         cursor = max(cursor, end)
-    if cursor + 1.5 * TICK < until:
+    if cursor + _TOUCHING < until:
         gaps.append(Interval(cursor, until))
     return gaps
 
 
-def wanted_since(backlog_delta: timedelta | None, epoch: datetime, now: float) -> float:
-    """Where a plugin's statistics should begin: the epoch, or ``backlog_delta`` ago if that is later."""
-    since = epoch.timestamp()
-    if backlog_delta is not None:
-        since = max(since, now - backlog_delta.total_seconds())
+def wanted_since(plugin: BasePlugin, config: Config, now: float) -> float:
+    """Where a plugin's statistics should begin: the epoch, or its ``backlog_delta`` ago if that is later."""
+    since = config.consumer_epoch.timestamp()
+    if plugin.backlog_delta is not None:
+        since = max(since, now - plugin.backlog_delta.total_seconds())
     return since

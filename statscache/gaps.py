@@ -46,7 +46,7 @@ def missing_per_plugin(
     lag = config.datagrepper_lag.total_seconds()
     missing: dict[str, list[Interval]] = {}
     for plugin in plugins:
-        begin = since if since is not None else coverage.wanted_since(plugin.backlog_delta, config.consumer_epoch, now)
+        begin = since if since is not None else coverage.wanted_since(plugin, config, now)
         # Only recorded coverage counts: that a plugin has counted messages up to some time
         # says nothing of what it missed before (its first start, a crash); fetching a
         # stretch again costs pages, never exactness.

@@ -161,7 +161,7 @@ class Ledger:
         """
         changed = 0
         for set_id, text in session.execute(select(PluginSet.id, PluginSet.idents)).all():
-            idents = frozenset(text.split("\n")) if text else frozenset()
+            idents = _parse_set(text)
             if ident not in idents:
                 continue
             session.execute(
@@ -198,14 +198,18 @@ class Ledger:
     def _idents(self, session: Session, set_id: int) -> frozenset[str]:
         idents = self._set_of.get(set_id)
         if idents is None:
-            text = session.scalar(select(PluginSet.idents).where(PluginSet.id == set_id))
-            idents = frozenset(text.split("\n")) if text else frozenset()
+            idents = _parse_set(session.scalar(select(PluginSet.idents).where(PluginSet.id == set_id)))
             self._remember(set_id, idents)
         return idents
 
     def _remember(self, set_id: int, idents: frozenset[str]) -> None:
         self._id_of[idents] = set_id
         self._set_of[set_id] = idents
+
+
+def _parse_set(text: str | None) -> frozenset[str]:
+    """A plugin set's idents from its stored text (newline-separated)."""
+    return frozenset(text.split("\n")) if text else frozenset()
 
 
 def _hour(timestamp: float) -> int:

@@ -1,8 +1,9 @@
 """Who and what a message is about: its users and packages, as fedmsg.meta reads them.
 
 A datagrepper record carries them already (``users``, ``packages``, computed by
-datanommer with the same processors), unless it has none to tell; a live message is read by fedmsg.meta's
-processors for Fedora's topics (``fedmsg_meta_fedora_infrastructure``).
+datanommer with the same processors), unless it has none to tell; a live
+message is read by fedmsg.meta's processors for Fedora's topics
+(``fedmsg_meta_fedora_infrastructure``).
 Finding a message's processor means trying each one's topic pattern in turn,
 so the processor is remembered per topic: the patterns match topics alone.
 """

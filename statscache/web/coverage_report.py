@@ -27,10 +27,6 @@ from statscache.web.state import State
 clock: Callable[[], float] = time.time
 
 
-def wanted_since(plugin: BasePlugin, config: Config, now: float) -> float:
-    return coverage.wanted_since(plugin.backlog_delta, config.consumer_epoch, now)
-
-
 def gaps_in(complete: Sequence[Interval], since: float, now: float) -> list[Interval]:
     """What ``complete`` (sorted, merged) leaves out of ``since`` .. its last end, or .. ``now`` when empty."""
     until = complete[-1].end if complete else now
@@ -47,7 +43,7 @@ def report(
     plugin: BasePlugin, config: Config, complete: Sequence[Interval], failed: Sequence[FailedStretch], now: float
 ) -> dict[str, Any]:
     """The body of ``/api/<ident>/coverage``."""
-    since = wanted_since(plugin, config, now)
+    since = coverage.wanted_since(plugin, config, now)
     backlog = plugin.backlog_delta
     return {
         "ident": plugin.ident,
@@ -65,7 +61,7 @@ def summary(plugin: BasePlugin, config: Config, complete: Sequence[Interval], no
     return {
         "complete_since": None if last is None else iso(last.start),
         "complete_until": None if last is None else iso(last.end),
-        "gaps": len(gaps_in(complete, wanted_since(plugin, config, now), now)),
+        "gaps": len(gaps_in(complete, coverage.wanted_since(plugin, config, now), now)),
     }
 
 

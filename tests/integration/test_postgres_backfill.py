@@ -2,46 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import timedelta
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 
-from statscache import registry
-from statscache.config import Config
 from statscache.pipeline import Pipeline
 from tests.unit import test_backfill, test_coverage
-from tests.unit.test_backfill import EPOCH
 
 pytestmark = pytest.mark.integration
 
+# The backfill tests' own fixture: pytest builds it on this module's database_url.
+make_pipeline = test_backfill.make_pipeline
+
 
 @pytest.fixture
-def make_pipeline(postgres_url: str) -> Iterator[Callable[..., Pipeline]]:
-    made: list[Pipeline] = []
-
-    def make(endpoint: str = "http://127.0.0.1:9/", **settings: Any) -> Pipeline:
-        config = Config(
-            sqlalchemy_uri=postgres_url,
-            consumer_epoch=EPOCH,
-            datagrepper_endpoint=endpoint,
-            datagrepper_lag=timedelta(seconds=5),
-            **settings,
-        )
-        pipeline = Pipeline(config, registry.load(config))
-        assert pipeline.engine.dialect.name == "postgresql"
-        made.append(pipeline)
-        return pipeline
-
-    yield make
-    for pipeline in made:
-        pipeline.engine.dispose()
+def database_url(postgres_url: str) -> str:
+    """The backfill tests' pipelines write here instead of a SQLite file."""
+    return postgres_url
 
 
 @pytest.fixture
 def pipeline(make_pipeline: Callable[..., Pipeline]) -> Pipeline:
-    return make_pipeline(plugins_enabled=("volume", "volume-by-category"))
+    pipeline = make_pipeline(plugins_enabled=("volume", "volume-by-category"))
+    assert pipeline.engine.dialect.name == "postgresql"
+    return pipeline
 
 
 # pytest gives these this module's fixtures.

@@ -24,12 +24,18 @@ UNTIL = datetime(2015, 11, 1, tzinfo=UTC).timestamp()
 
 
 @pytest.fixture
-def make_pipeline(tmp_path):
+def database_url(tmp_path):
+    """Where the pipelines write: a SQLite file here (tests/integration/test_postgres_backfill.py: PostgreSQL)."""
+    return f"sqlite:///{tmp_path / 'stats.sqlite'}"
+
+
+@pytest.fixture
+def make_pipeline(database_url):
     made = []
 
     def make(endpoint="http://127.0.0.1:9/", **settings):
         config = Config(
-            sqlalchemy_uri=f"sqlite:///{tmp_path / 'stats.sqlite'}",
+            sqlalchemy_uri=database_url,
             consumer_epoch=EPOCH,
             datagrepper_endpoint=endpoint,
             datagrepper_lag=timedelta(seconds=5),
