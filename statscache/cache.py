@@ -54,7 +54,13 @@ class MessageCache:
         self._restricted.append((entry, audience))
 
     def drain(self) -> tuple[dict[str, Entry], Audiences]:
-        """Take every cached entry, one per ``msg_id`` (the first copy wins), leaving the cache empty.
+        """Take every cached entry, one per ``msg_id``, leaving the cache empty.
+
+        Of copies of one message, the one with the earliest event time is
+        kept (the first to arrive, among equal times): what counts does not
+        depend on the order copies reach one flush. A copy arriving after
+        its message was written is a duplicate, whatever its time (see
+        :mod:`statscache.ledger`).
 
         Also returns the audiences of the entries not every plugin may count:
         copies of one message widen its audience, and a copy for every plugin
@@ -72,10 +78,14 @@ class MessageCache:
                 break
             popped += 1
             msg_id = entry[0]
-            if msg_id not in entries:
+            kept = entries.get(msg_id)
+            if kept is None:
                 entries[msg_id] = entry
                 audiences[msg_id] = audience
-            elif msg_id in audiences:
+                continue
+            if entry[1] < kept[1]:
+                entries[msg_id] = entry
+            if msg_id in audiences:
                 audiences[msg_id] |= audience
             # else: a copy for every plugin is there already
         arrivals = self._arrivals
@@ -85,7 +95,9 @@ class MessageCache:
             except IndexError:
                 break
             popped += 1
-            entries.setdefault(entry[0], entry)
+            kept = entries.setdefault(entry[0], entry)
+            if kept is not entry and entry[1] < kept[1]:
+                entries[entry[0]] = entry
             if audiences:
                 audiences.pop(entry[0], None)  # a copy for every plugin lifts any restriction
         self._drained += popped

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, Table, create_engine, event
@@ -39,6 +42,38 @@ def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
+
+
+@dataclass(frozen=True)
+class DatabaseFile:
+    """A SQLite database file as it was opened: noticing when it is deleted or replaced under the daemon.
+
+    SQLite keeps writing to a file deleted under it (its inode lives on while
+    open), so flushes would succeed into a file nobody will read again.
+    """
+
+    path: Path
+    identity: tuple[int, int] | None
+
+    @classmethod
+    def of(cls, engine: Engine) -> DatabaseFile | None:
+        """The file behind a SQLite engine (None for other databases, and in-memory ones)."""
+        if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+            return None
+        path = Path(engine.url.database).resolve()
+        return cls(path, _identity(path))
+
+    def replaced(self) -> bool:
+        """Whether the path now holds no file, or another one, than when this was made."""
+        return _identity(self.path) != self.identity
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

@@ -23,3 +23,7 @@ class MalformedMessage(StatscacheError):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+
+
+class DatabaseOutage(StatscacheError):
+    """The database lost a flush's transaction (full disk, I/O error, lost connection): nothing of it is kept."""

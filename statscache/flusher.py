@@ -6,13 +6,15 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import NamedTuple
 
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from statscache import coverage
+from statscache import coverage, quarantine
 from statscache.cache import Audiences, Entry, MessageCache
+from statscache.exceptions import DatabaseOutage
 from statscache.ledger import Ledger
 from statscache.metrics import Metrics
 from statscache.plugins import BasePlugin, Batch
@@ -20,6 +22,13 @@ from statscache.plugins import BasePlugin, Batch
 log = logging.getLogger(__name__)
 
 Entries = dict[str, Entry]
+
+#: Messages failing alone, with none written, after which a plugin is taken to fail whatever it is given.
+_FAILING_ALONE = 4
+
+
+class _PluginFails(Exception):
+    """The plugin's ``update`` fails on any message: keep its batch for the next flush, quarantine nothing."""
 
 
 class Checkpoint(NamedTuple):
@@ -34,10 +43,14 @@ class Flusher:
     """Drains the cache, drops what the ledger says each plugin has counted, writes the rest, commits.
 
     ``families[i]`` is the index, in each cache entry's contributions, of
-    plugin ``plugins[i]``. A plugin whose ``update`` fails is rolled back to its
-    savepoint and keeps its messages for the next flush, without holding back
-    the others; if the transaction itself fails, every entry goes back into
-    the cache.
+    plugin ``plugins[i]``. A plugin whose ``update`` fails is rolled back to
+    its savepoint and its batch is written again in halves: a message that
+    fails alone while others are written is quarantined for that plugin (see
+    :mod:`statscache.quarantine`); a plugin that fails whatever it is given
+    (its table is gone, the database refuses it) keeps its messages for the
+    next flush, without holding back the others. If the transaction itself
+    fails or is lost (a full disk makes SQLite roll it back), every entry
+    goes back into the cache and nothing of the flush is committed.
     """
 
     def __init__(
@@ -64,6 +77,10 @@ class Flusher:
         self._lag = 60.0
         #: Live messages cached as of the last successful flush.
         self._live_seen = 0
+        #: The claim of the last successful flush: where live coverage resumes if the database starts anew.
+        self._last_claim: float | None = None
+        #: Whether the last flush failed as a whole (the database is out: one traceback, then a line a flush).
+        self._failing = False
 
     def go_live(self, since: float, lag: float = 60.0) -> None:
         """Messages sent from ``since`` on arrive live: each successful flush extends the coverage.
@@ -104,15 +121,19 @@ class Flusher:
                 return True
             try:
                 self._retry, written = self._write(drained, audiences, retry, checkpoints, claim)
-            except Exception:
-                log.exception("statscache flush failed; %d messages kept for the next flush", len(drained))
+            except Exception as error:
+                self._note_failure(error, len(drained) + sum(len(entries) for entries in retry.values()))
                 self._metrics.flushes.labels("failed").inc()
                 self._ledger.forget_uncommitted()
                 self._cache.restore(drained, audiences)
                 self._retry = retry
                 self._requeue(checkpoints)
                 return False
+            if self._failing:
+                log.warning("statscache flushes work again: every message kept meanwhile is written")
+                self._failing = False
             self._live_seen = live_added
+            self._last_claim = claim
             for ident in written:
                 since = self._live_since.get(ident)
                 if since is not None:
@@ -121,6 +142,26 @@ class Flusher:
             self._requeue([c._replace(idents=c.idents & failed) for c in checkpoints if c.idents & failed])
             self._metrics.flushes.labels("failed" if self._retry else "ok").inc()
             return not self._retry
+
+    def restart(self) -> None:
+        """The database was made anew (its file deleted under the daemon): forget what the old one held.
+
+        What was written to the old database is gone with it; live coverage
+        in the new one starts where the last successful flush left off, and
+        what was cached since is written there.
+        """
+        with self._lock:
+            self._ledger.forget_uncommitted()
+            resume = self._last_claim
+            for ident, since in self._live_since.items():
+                self._live_since[ident] = since if resume is None else max(since, resume)
+
+    def _note_failure(self, error: Exception, kept: int) -> None:
+        if not self._failing:
+            log.exception("statscache flush failed; %d messages kept in memory for the next flush", kept)
+            self._failing = True
+        else:
+            log.error("statscache flush failed again (%s); %d messages kept in memory", error, kept)
 
     def _requeue(self, checkpoints: list[Checkpoint]) -> None:
         with self._checkpoints_lock:
@@ -143,8 +184,8 @@ class Flusher:
                 self._record_coverage(session, written, checkpoints, claim)
             return failed, written
         with self._session_factory() as session, session.begin():
-            times = {msg_id: entry[1] for entries in (drained, *retry.values()) for msg_id, entry in entries.items()}
-            before = self._ledger.counted_by(session, times)
+            alive = _transaction_probe(session)
+            before = self._ledger.counted_by(session, [*drained, *(m for e in retry.values() for m in e)])
             # Entries nobody has counted yet: what most plugins get, one list per family.
             if before:
                 unseen = [entry for msg_id, entry in drained.items() if msg_id not in before]
@@ -159,6 +200,7 @@ class Flusher:
                 if not excluded and plugin not in retry and all(plugin.ident in idents for idents in claims):
                     offered = drained
                     duplicates = claims.total()
+                    entries = unseen
                     if family not in shared:
                         shared[family] = Batch(unseen, family)
                     batch = shared[family]
@@ -166,19 +208,27 @@ class Flusher:
                     offered = {**drained, **retry.get(plugin, {})}
                     for msg_id in excluded:  # history fetched for other plugins only
                         offered.pop(msg_id, None)
-                    fresh = [entry for msg_id, entry in offered.items() if plugin.ident not in before.get(msg_id, ())]
-                    duplicates = len(offered) - len(fresh)
-                    batch = Batch(fresh, family)
+                    entries = [entry for msg_id, entry in offered.items() if plugin.ident not in before.get(msg_id, ())]
+                    duplicates = len(offered) - len(entries)
+                    batch = Batch(entries, family)
                 try:
                     with session.begin_nested():
                         plugin.update(session, batch)
-                except Exception:
-                    log.exception("plugin %s failed to write a batch; kept for the next flush", plugin.ident)
-                    self._metrics.plugin_errors.labels(plugin.ident, "update").inc()
-                    failed[plugin] = offered
-                    continue
-                counted[plugin.ident] = offered
-                counts.append((plugin, len(offered) - duplicates, duplicates))
+                except Exception as error:
+                    _check_transaction(alive, error)
+                    try:
+                        poisoned = self._isolate(session, alive, plugin, family, entries, error)
+                    except _PluginFails:
+                        log.exception("plugin %s failed to write a batch; kept for the next flush", plugin.ident)
+                        self._metrics.plugin_errors.labels(plugin.ident, "update").inc()
+                        failed[plugin] = offered
+                        continue
+                else:
+                    poisoned = []
+                counted[plugin.ident] = offered  # quarantined messages too: they are not tried again
+                counts.append((plugin, len(offered) - duplicates - len(poisoned), duplicates))
+            # Statements after a lost transaction would each commit on their own (SQLite): never a ledger row alone.
+            _check_transaction(alive, None)
             self._ledger.record(session, before, counted)
             written = set(counted)
             self._record_coverage(session, written, checkpoints, claim)
@@ -187,6 +237,67 @@ class Flusher:
             if duplicates:
                 self._metrics.duplicates.labels(plugin.ident).inc(duplicates)
         return failed, written
+
+    def _isolate(
+        self,
+        session: Session,
+        alive: Callable[[], bool],
+        plugin: BasePlugin,
+        family: int,
+        entries: list[Entry],
+        error: Exception,
+    ) -> list[Entry]:
+        """Write ``entries`` (whose batch just failed) in halves, down to the messages that fail alone.
+
+        Returns those, quarantined. Raises :class:`_PluginFails` when the
+        failure is the database's (it would refuse any message) or the plugin
+        fails on every message it is tried with: then none is quarantined.
+        """
+        if isinstance(error, OperationalError | _PluginFails):
+            raise _PluginFails from error
+        contributing = [entry for entry in entries if entry[2][family] is not None]
+        poisoned: list[tuple[Entry, Exception]] = []
+        written = 0
+
+        def attempt(part: list[Entry]) -> Exception | None:
+            try:
+                with session.begin_nested():
+                    plugin.update(session, Batch(part, family))
+            except Exception as failure:
+                _check_transaction(alive, failure)
+                if isinstance(failure, OperationalError):
+                    raise _PluginFails from failure
+                return failure
+            return None
+
+        def split(part: list[Entry], failure: Exception) -> None:
+            nonlocal written
+            if len(part) == 1:
+                poisoned.append((part[0], failure))
+                if not written and len(poisoned) >= _FAILING_ALONE:
+                    raise _PluginFails from failure
+                return
+            middle = len(part) // 2
+            for half in (part[:middle], part[middle:]):
+                found = attempt(half)
+                if found is None:
+                    written += len(half)
+                else:
+                    split(half, found)
+
+        split(contributing, error)
+        if not written:  # a batch of one that fails: it may be the plugin, not the message; tried again later
+            raise _PluginFails from error
+        for (msg_id, timestamp, _), failure in poisoned:
+            log.error(
+                "plugin %s cannot write message %s (%r); quarantined: it is not counted there",
+                plugin.ident,
+                msg_id,
+                failure,
+            )
+            quarantine.add(session, plugin.ident, [(msg_id, timestamp)], repr(failure))
+            self._metrics.quarantined.labels(plugin.ident).inc()
+        return [entry for entry, _ in poisoned]
 
     def _record_coverage(
         self, session: Session, written: set[str], checkpoints: list[Checkpoint], claim: float
@@ -203,3 +314,25 @@ class Flusher:
             idents = checkpoint.idents & written
             if idents:
                 coverage.add(session, sorted(idents), checkpoint.start, checkpoint.end)
+
+
+def _transaction_probe(session: Session) -> Callable[[], bool]:
+    """A check of whether the session's database transaction is still open (cheap: no round trip)."""
+    connection = session.connection()
+    raw = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite":
+        # SQLite ends the whole transaction on its own after some errors (a full disk, an I/O error).
+        return lambda: bool(raw.in_transaction)
+    if connection.dialect.name == "postgresql":
+        from psycopg.pq import TransactionStatus
+
+        return lambda: raw.info.transaction_status == TransactionStatus.INTRANS
+    return lambda: True
+
+
+def _check_transaction(alive: Callable[[], bool], error: Exception | None) -> None:
+    """Raise :class:`DatabaseOutage` when the transaction is gone, or ``error`` means the connection is."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        raise DatabaseOutage(f"the database connection was lost: {error}") from error
+    if not alive():
+        raise DatabaseOutage(f"the database ended the flush's transaction: {error!r}") from error

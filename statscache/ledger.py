@@ -6,12 +6,16 @@ row stays small however many plugins run. A message arriving again is a
 duplicate for every plugin in its set and new for any other, so a plugin
 installed later can still count old messages (through backfill) exactly once.
 
-Rows are keyed by the hour of the message's event time, then ``msg_id``.
-msg_ids are random, so keyed by ``msg_id`` alone each flush would write into
-pages all over the table (every page, once the table is large); clustered by
-hour, a flush touches the pages of the hours it covers. Copies of a message
-carry the same event time, give or take a rounding (datagrepper serves whole
-seconds), so a lookup searches the message's hour and the two next to it.
+A ``msg_id`` names one message whatever its copies' event times say (a copy
+re-sent hours later, an archive that rounds or shifts times): the ledger is
+keyed by ``msg_id`` alone, so a copy is found wherever its time falls. The
+copy that counts is the first one written; its event time is the one kept
+here (see :meth:`statscache.cache.MessageCache.drain` for copies that reach
+the same flush).
+
+Databases made before this rule keyed the ledger by (event-time hour,
+``msg_id``); :func:`prepare` gives them an index on ``msg_id`` so that every
+lookup below works on either layout.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Float, Integer, String, delete, select, update
+from sqlalchemy import Connection, Engine, Float, Integer, String, delete, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from statscache.cache import Entry
@@ -42,15 +46,16 @@ class PluginSet(Base):
 
 
 class LedgerEntry(Base):
-    """One counted message (by event-time hour and ``msg_id``) and the set of plugins that counted it."""
+    """One counted message (by ``msg_id``), the event time of the copy that counted, and who counted it."""
 
     __tablename__ = "statscache_ledger"
     # One B-tree keyed by msg_id instead of a rowid table plus a primary-key index:
     # this table takes a row per message, so each insert should touch one tree.
     __table_args__ = {"sqlite_with_rowid": False}
 
-    hour: Mapped[int] = mapped_column(Integer, primary_key=True)
     msg_id: Mapped[str] = mapped_column(String(), primary_key=True)
+    #: The hour of ``timestamp`` (hours since the epoch): older databases' clustering key, kept in every layout.
+    hour: Mapped[int] = mapped_column(Integer, nullable=False)
     timestamp: Mapped[float] = mapped_column(Float, nullable=False)
     plugin_set_id: Mapped[int] = mapped_column(Integer, nullable=False)
 
@@ -68,6 +73,19 @@ LEDGER_TABLES = [PluginSet.__table__, LedgerEntry.__table__, PluginState.__table
 
 Claims = Mapping[str, frozenset[str]]
 
+#: The index that lets a ledger of the older layout (keyed by hour, then msg_id) be searched by msg_id alone.
+_MSG_ID_INDEX = "ix_statscache_ledger_msg_id"
+
+
+def prepare(engine: Engine) -> None:
+    """Make an existing ledger searchable by ``msg_id`` alone (older layouts get an index, once)."""
+    key = inspect(engine).get_pk_constraint(LedgerEntry.__tablename__)["constrained_columns"]
+    if key != ["msg_id"]:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                f"CREATE INDEX IF NOT EXISTS {_MSG_ID_INDEX} ON {LedgerEntry.__tablename__} (msg_id)"
+            )
+
 
 class Ledger:
     """Reads and writes the ledger; caches the (immutable) plugin sets it has seen committed."""
@@ -81,21 +99,19 @@ class Ledger:
         self._id_of.clear()
         self._set_of.clear()
 
-    def counted_by(self, session: Session, times: Mapping[str, float]) -> Claims:
-        """For each already-recorded message among ``times`` (``msg_id -> event time``), the plugins that counted it."""
-        # In time order, so that each chunk spans few hours.
-        wanted = sorted(times, key=times.__getitem__)
+    def counted_by(self, session: Session, msg_ids: Iterable[str]) -> Claims:
+        """For each already-recorded message among ``msg_ids``, the plugins that counted it."""
+        wanted = sorted(msg_ids)  # in key order: each chunk walks the tree once, left to right
         connection = session.connection()
         mark = _placeholder(connection)
         found: dict[str, frozenset[str]] = {}
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
-            hours = _hours_around(times[msg_id] for msg_id in chunk)
             query = (
                 "SELECT msg_id, plugin_set_id FROM statscache_ledger "
-                f"WHERE hour IN ({', '.join([mark] * len(hours))}) AND msg_id IN ({', '.join([mark] * len(chunk))})"
+                f"WHERE msg_id IN ({', '.join([mark] * len(chunk))})"
             )
-            for msg_id, set_id in connection.exec_driver_sql(query, (*hours, *chunk)):
+            for msg_id, set_id in connection.exec_driver_sql(query, tuple(chunk)):
                 found[msg_id] = self._idents(session, set_id)
         return found
 
@@ -132,7 +148,7 @@ class Ledger:
                 if already is None:
                     inserts += (_hour(timestamp), msg_id, timestamp, self._id(session, idents))
                 elif not idents <= already:
-                    updates.append((self._id(session, already | idents), *_nearby_hours(timestamp), msg_id))
+                    updates.append((self._id(session, already | idents), msg_id))
         connection = session.connection()
         mark = _placeholder(connection)
         # Many rows per statement: the driver releases the GIL once per statement
@@ -148,9 +164,7 @@ class Ledger:
             )
         if updates:  # rare: a message counted again by a plugin that had not counted it
             connection.exec_driver_sql(
-                f"UPDATE statscache_ledger SET plugin_set_id = {mark} "
-                f"WHERE hour IN ({mark}, {mark}, {mark}) AND msg_id = {mark}",
-                updates,
+                f"UPDATE statscache_ledger SET plugin_set_id = {mark} WHERE msg_id = {mark}", updates
             )
 
     def forget(self, session: Session, ident: str) -> int:
@@ -213,22 +227,8 @@ def _parse_set(text: str | None) -> frozenset[str]:
 
 
 def _hour(timestamp: float) -> int:
-    """The ledger's clustering unit: the hour of an event time, in hours since the epoch."""
+    """The hour of an event time, in hours since the epoch (older layouts' clustering key)."""
     return int(timestamp // 3600)
-
-
-def _hours_around(timestamps: Iterable[float]) -> list[int]:
-    """Every hour where a copy of one of these messages may have been recorded (they come in time order)."""
-    hours = [_hour(timestamp) for timestamp in timestamps]
-    if hours[-1] - hours[0] <= 2 * len(hours):  # the usual, dense case: one range, no set of every hour
-        return list(range(hours[0] - 1, hours[-1] + 2))
-    return sorted({near for hour in hours for near in (hour - 1, hour, hour + 1)})
-
-
-def _nearby_hours(timestamp: float) -> tuple[int, int, int]:
-    """The hours where a copy of a message with this event time may have been recorded."""
-    hour = _hour(timestamp)
-    return hour - 1, hour, hour + 1
 
 
 def _placeholder(connection: Connection) -> str:

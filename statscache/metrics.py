@@ -70,6 +70,17 @@ class Metrics:
             ["plugin"],
             registry=self.registry,
         )
+        self.quarantined = Counter(
+            "statscache_quarantined_messages",
+            "Messages a plugin's update failed on alone, while it wrote the others: recorded, not counted",
+            ["plugin"],
+            registry=self.registry,
+        )
+        self.database_resets = Counter(
+            "statscache_database_resets",
+            "Times the database was found deleted or emptied under the running daemon and made anew",
+            registry=self.registry,
+        )
         self.flushes = Counter(
             "statscache_flushes",
             "Flushes of the caches to the database, by result (ok, failed)",

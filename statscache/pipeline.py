@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from statscache import coverage, tally
+from sqlalchemy import inspect
+
+from statscache import coverage, ledger, tally
 from statscache.cache import Entry, MessageCache
 from statscache.config import Config
 from statscache.coverage import COVERAGE_TABLES
-from statscache.database import create_tables, make_engine, make_session_factory
+from statscache.database import DatabaseFile, create_tables, make_engine, make_session_factory
 from statscache.exceptions import MalformedMessage
 from statscache.flusher import Flusher
 from statscache.ledger import LEDGER_TABLES
 from statscache.message import Message, parse_envelope
 from statscache.metrics import Metrics
 from statscache.plugins import BasePlugin
+from statscache.quarantine import QUARANTINE_TABLES
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +47,11 @@ class Pipeline:
         self.metrics = metrics or Metrics()
         self.metrics.watch(self.cache)
         self.engine = make_engine(config.sqlalchemy_uri)
-        create_tables(
-            self.engine, [*LEDGER_TABLES, *COVERAGE_TABLES, *(plugin.model.__table__ for plugin in self.plugins)]
-        )
-        tally.install(self.engine, self.plugins)
+        self._prepare_database()
+        self._database_file = DatabaseFile.of(self.engine)
+        self._database_lock = threading.Lock()
+        #: Called after the database was found deleted and made anew (the hub backfills it again).
+        self.on_database_reset: Callable[[], None] | None = None
         self.session_factory = make_session_factory(self.engine)
         family_of = [classes.index(type(plugin)) for plugin in self.plugins]
         self._flusher = Flusher(self.session_factory, self.cache, self.plugins, family_of, self.metrics)
@@ -175,9 +180,54 @@ class Pipeline:
         except Exception:
             log.exception("could not record a failed stretch of history")
 
+    def _prepare_database(self) -> None:
+        """Create what is missing of statscache's tables (and their triggers); upgrade older layouts."""
+        tables = [*LEDGER_TABLES, *COVERAGE_TABLES, *QUARANTINE_TABLES, *(p.model.__table__ for p in self.plugins)]
+        create_tables(self.engine, tables)
+        ledger.prepare(self.engine)
+        tally.install(self.engine, self.plugins)
+
     def flush(self) -> bool:
         """Write what is cached now; True when nothing is left waiting because of an error."""
-        return self._flusher.flush()
+        with self._database_lock:
+            if self._database_file is not None and self._database_file.replaced():
+                log.error(
+                    "the database file %s was deleted or replaced under the running hub: "
+                    "statscache makes it anew and counts on there; what the old file held is gone",
+                    self._database_file.path,
+                )
+                self._start_database_anew()
+        if self._flusher.flush():
+            return True
+        self._after_failed_flush()
+        return False
+
+    def _after_failed_flush(self) -> None:
+        """Reconnect on the next flush (a connection opened read-only stays so), and notice a database emptied."""
+        self.engine.dispose()
+        try:
+            found = inspect(self.engine).get_table_names()
+        except Exception:  # the database is out of reach: the next flush tries again
+            return
+        # Every one of statscache's own tables gone (not one moved aside): a database dropped and made anew.
+        emptied = not any(table.name in found for table in (*LEDGER_TABLES, *COVERAGE_TABLES))
+        if emptied:
+            log.error("statscache's tables are gone from the database: it makes them anew and counts on there")
+            with self._database_lock:
+                self._start_database_anew()
+
+    def _start_database_anew(self) -> None:
+        self.metrics.database_resets.inc()
+        self.engine.dispose()
+        try:
+            self._prepare_database()
+        except Exception:
+            log.exception("statscache could not make its tables anew; trying again at the next flush")
+            return
+        self._database_file = DatabaseFile.of(self.engine)
+        self._flusher.restart()
+        if self.on_database_reset is not None:
+            self.on_database_reset()
 
     def pending(self) -> int:
         return self._flusher.pending()

@@ -1,0 +1,238 @@
+"""The database under faults: a lost transaction, copies hours apart, a poison message, a deleted or read-only file.
+
+Each test ends by comparing the tables with a recount of what was fed.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from statscache import quarantine, registry
+from statscache.config import Config
+from statscache.pipeline import Pipeline
+from statscache.plugins import Batch, VolumePlugin
+from statscache.plugins.volume import Volume, VolumeByCategory
+from tests.support import BUILTIN_IDENTS, recount, stored
+
+EPOCH = datetime(2015, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def make_pipeline(tmp_path):
+    made = []
+
+    def make(plugins=None, path=None):
+        database = path or tmp_path / "stats.sqlite"
+        config = Config(sqlalchemy_uri=f"sqlite:///{database}", consumer_epoch=EPOCH)
+        pipeline = Pipeline(config, registry.load(config) if plugins is None else plugins)
+        made.append(pipeline)
+        return pipeline
+
+    yield make
+    for pipeline in made:
+        pipeline.engine.dispose()
+
+
+def feed(pipeline, envelopes):
+    for envelope in envelopes:
+        pipeline.handle(envelope)
+
+
+def assert_exact(pipeline, envelopes, idents=BUILTIN_IDENTS):
+    for ident in idents:
+        assert stored(pipeline.engine, ident) == recount(envelopes, ident), ident
+
+
+def stored_by_category(engine, ident):
+    """What a per-category plugin's table holds, in the shape :func:`recount` returns."""
+    counts = Counter()
+    with engine.connect() as connection:
+        for moment, key, volume in connection.exec_driver_sql(
+            f"SELECT timestamp, category, volume FROM {ident.replace('-', '_')}"
+        ):
+            counts[(int(datetime.fromisoformat(moment).replace(tzinfo=UTC).timestamp()), key)] = volume
+    return counts
+
+
+def ledger_size(pipeline):
+    with pipeline.engine.connect() as connection:
+        return connection.exec_driver_sql("SELECT count(*) FROM statscache_ledger").scalar()
+
+
+# -- a transaction the database ends behind the flusher's back -------------------------------
+
+
+class EndsTheTransaction(VolumePlugin):
+    """Does what SQLite does on a full disk: rolls the whole transaction back, then raises."""
+
+    name = "Ends the transaction"
+    summary = description = "fails like a full disk"
+
+    def __init__(self, interval):
+        super().__init__(interval)
+        self.failures = 1
+
+    def update(self, session, batch):
+        if self.failures:
+            self.failures -= 1
+            session.connection().exec_driver_sql("ROLLBACK")
+            raise sqlite3.OperationalError("database or disk is full")
+        super().update(session, batch)
+
+
+def test_a_transaction_the_database_ended_commits_nothing_and_is_retried_whole(make_pipeline, envelopes):
+    # The failing plugin comes first: the others' writes after it would each commit on their own.
+    builtins = [p for p in registry.load(Config()) if p.ident in BUILTIN_IDENTS]
+    plugins = [EndsTheTransaction(timedelta(days=1)), *builtins]
+    pipeline = make_pipeline(plugins=plugins)
+    feed(pipeline, envelopes[:700])
+    assert pipeline.flush() is False
+    assert ledger_size(pipeline) == 0  # no ledger row without its counts
+    for ident in BUILTIN_IDENTS:
+        assert stored(pipeline.engine, ident) == {}, ident
+    feed(pipeline, envelopes[500:])
+    assert pipeline.flush()
+    assert_exact(pipeline, envelopes)
+    assert stored(pipeline.engine, "ends-the-transaction-1d") == recount(envelopes, "volume-1d")
+    assert ledger_size(pipeline) == 1300
+
+
+# -- copies of one message with different times ---------------------------------------------------
+
+
+@pytest.mark.parametrize("shift", [timedelta(minutes=59), timedelta(hours=2), timedelta(days=3), timedelta(days=400)])
+@pytest.mark.parametrize("when", ["same flush", "next flush", "after a restart"])
+def test_a_msg_id_counts_once_wherever_its_copies_times_fall(make_pipeline, envelopes, shift, when):
+    originals = envelopes[:300]
+    shifted = [{**e, "timestamp": e["timestamp"] + shift.total_seconds()} for e in originals[::3]]
+    pipeline = make_pipeline()
+    feed(pipeline, originals)
+    if when != "same flush":
+        assert pipeline.flush()
+    if when == "after a restart":
+        pipeline.close()
+        pipeline = make_pipeline()
+    feed(pipeline, shifted)
+    assert pipeline.flush()
+    assert_exact(pipeline, originals)  # each copy counts where the first one counted
+    assert ledger_size(pipeline) == len({e["msg_id"] for e in originals})
+
+
+def test_of_copies_reaching_one_flush_the_earliest_counts_whatever_their_order(make_pipeline, envelopes):
+    originals = envelopes[:200]
+    earlier = [{**e, "timestamp": e["timestamp"] - 7200} for e in originals]
+    pipeline = make_pipeline()
+    feed(pipeline, originals[:100] + earlier + originals[100:])
+    assert pipeline.flush()
+    assert_exact(pipeline, earlier)
+
+
+def test_a_ledger_of_the_older_layout_finds_shifted_copies_too(make_pipeline, envelopes, tmp_path):
+    database = tmp_path / "old.sqlite"
+    with sqlite3.connect(database) as old:  # the layout before: keyed by (hour, msg_id)
+        old.execute(
+            "CREATE TABLE statscache_ledger (hour INTEGER NOT NULL, msg_id VARCHAR NOT NULL, "
+            "timestamp FLOAT NOT NULL, plugin_set_id INTEGER NOT NULL, PRIMARY KEY (hour, msg_id)) WITHOUT ROWID"
+        )
+    pipeline = make_pipeline(path=database)
+    feed(pipeline, envelopes[:100])
+    assert pipeline.flush()
+    feed(pipeline, [{**e, "timestamp": e["timestamp"] + 86400} for e in envelopes[:100]])
+    assert pipeline.flush()
+    assert_exact(pipeline, envelopes[:100])
+    with sqlite3.connect(database) as check:
+        indexes = [row[1] for row in check.execute("PRAGMA index_list(statscache_ledger)")]
+    assert "ix_statscache_ledger_msg_id" in indexes
+
+
+# -- a plugin whose update raises on one message ------------------------------------------------
+
+
+class Poisoned(VolumeByCategory):
+    """Counts per category, but its update raises on any batch holding a message of a poisoned category."""
+
+    name = "Poisoned"
+
+    def __init__(self, interval, poison=("poison",), always=False):
+        super().__init__(interval)
+        self.poison = set(poison)
+        self.always = always
+        self.calls = 0
+
+    def update(self, session, batch: Batch):
+        self.calls += 1
+        if self.always or any(key in self.poison for _, keys in batch for key in keys):
+            raise ValueError("cannot store this")
+        super().update(session, batch)
+
+
+def poisoned_copy(envelope, number):
+    topic = envelope["topic"].split(".")
+    topic[3] = "poison"
+    return {**envelope, "topic": ".".join(topic), "msg_id": f"poison-{number}"}
+
+
+def test_a_poison_message_is_quarantined_and_the_plugin_counts_on(make_pipeline, envelopes, caplog):
+    plugin = Poisoned(timedelta(days=1))
+    pipeline = make_pipeline(plugins=[plugin, VolumeByCategory(timedelta(days=1))])
+    poison = [poisoned_copy(envelopes[i], i) for i in (10, 400)]
+    stream = envelopes[:10] + poison[:1] + envelopes[10:400] + poison[1:] + envelopes[400:800]
+    with caplog.at_level(logging.ERROR, logger="statscache.flusher"):
+        feed(pipeline, stream)
+        assert pipeline.flush()
+    feed(pipeline, envelopes[800:] + poison)  # the poison comes again: not tried again
+    calls = plugin.calls
+    assert pipeline.flush()
+    assert plugin.calls == calls + 1  # one batch, no bisection
+    assert stored_by_category(pipeline.engine, "poisoned-1d") == recount(envelopes, "volume-by-category-1d")
+    assert stored(pipeline.engine, "volume-by-category-1d") == recount(envelopes + poison, "volume-by-category-1d")
+    assert pipeline.metrics.value("statscache_quarantined_messages", plugin="poisoned-1d") == 2
+    with pipeline.session_factory() as session:
+        assert quarantine.counts(session) == {"poisoned-1d": 2}
+        held = session.scalars(select(quarantine.QuarantinedMessage.msg_id)).all()
+    assert sorted(held) == ["poison-10", "poison-400"]
+    lines = [r.getMessage() for r in caplog.records if "quarantined" in r.getMessage()]
+    assert len(lines) == 2 and all("cannot store this" in line for line in lines)
+
+
+def test_a_plugin_that_fails_on_everything_keeps_its_messages_and_quarantines_none(make_pipeline, envelopes):
+    plugin = Poisoned(timedelta(days=1), always=True)
+    pipeline = make_pipeline(plugins=[plugin, Volume(timedelta(days=1))])
+    feed(pipeline, envelopes[:600])
+    assert not pipeline.flush()
+    assert plugin.calls < 100  # it gave up bisecting soon
+    plugin.always = False
+    feed(pipeline, envelopes[600:])
+    assert pipeline.flush()
+    assert stored_by_category(pipeline.engine, "poisoned-1d") == recount(envelopes, "volume-by-category-1d")
+    assert_exact(pipeline, envelopes, ["volume-1d"])
+    assert pipeline.metrics.value("statscache_quarantined_messages", plugin="poisoned-1d") == 0
+
+
+# -- the database file deleted under the daemon -------------------------------------------------
+
+
+def test_a_database_deleted_under_the_daemon_is_made_anew_and_counted_on(make_pipeline, envelopes, tmp_path):
+    database = tmp_path / "stats.sqlite"
+    pipeline = make_pipeline()
+    pipeline.go_live(envelopes[0]["timestamp"])
+    feed(pipeline, envelopes[:500])
+    assert pipeline.flush()
+    resets = []
+    pipeline.on_database_reset = lambda: resets.append(True)
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"stats.sqlite{suffix}").unlink(missing_ok=True)
+    feed(pipeline, envelopes[500:])
+    assert pipeline.flush()
+    assert database.exists() and resets == [True]
+    assert pipeline.metrics.value("statscache_database_resets") == 1
+    pipeline.close()
+    again = make_pipeline()  # after a restart, the new file holds what came after the deletion
+    assert_exact(again, envelopes[500:])
+    assert ledger_size(again) == len({e["msg_id"] for e in envelopes[500:]})
