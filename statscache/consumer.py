@@ -13,7 +13,7 @@ import fedmsg.crypto
 from statscache import config as config_module
 from statscache import meta, registry, shutdown
 from statscache.catchup import CatchUp
-from statscache.exceptions import ConfigError, PluginLoadError
+from statscache.exceptions import ConfigError, DatabaseUnavailable, PluginLoadError
 from statscache.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,11 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
             super().__init__(hub)  # logs "disabled by config" and returns
             return
         meta.configure(hub.config)  # fedmsg.meta reads users and packages with the hub's settings
-        self.pipeline = Pipeline(settings, plugins)
+        try:
+            self.pipeline = Pipeline(settings, plugins)
+        except DatabaseUnavailable as e:
+            log.critical("statscache cannot start: %s", e)
+            raise SystemExit(f"statscache cannot start: {e}") from e
         if settings.metrics_port is not None:
             self.pipeline.metrics.serve(settings.metrics_port)
         super().__init__(hub)

@@ -27,3 +27,7 @@ class MalformedMessage(StatscacheError):
 
 class DatabaseOutage(StatscacheError):
     """The database lost a flush's transaction (full disk, I/O error, lost connection): nothing of it is kept."""
+
+
+class DatabaseUnavailable(StatscacheError):
+    """The database cannot be opened or written at start-up (a missing directory, no driver, read-only)."""

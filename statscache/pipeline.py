@@ -9,13 +9,14 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
 
 from statscache import coverage, ledger, tally
 from statscache.cache import Entry, MessageCache
 from statscache.config import Config
 from statscache.coverage import COVERAGE_TABLES
 from statscache.database import DatabaseFile, create_tables, make_engine, make_session_factory
-from statscache.exceptions import MalformedMessage
+from statscache.exceptions import DatabaseUnavailable, MalformedMessage
 from statscache.flusher import Flusher
 from statscache.ledger import LEDGER_TABLES
 from statscache.message import Message, parse_envelope
@@ -183,9 +184,17 @@ class Pipeline:
     def _prepare_database(self) -> None:
         """Create what is missing of statscache's tables (and their triggers); upgrade older layouts."""
         tables = [*LEDGER_TABLES, *COVERAGE_TABLES, *QUARANTINE_TABLES, *(p.model.__table__ for p in self.plugins)]
-        create_tables(self.engine, tables)
-        ledger.prepare(self.engine)
-        tally.install(self.engine, self.plugins)
+        try:
+            create_tables(self.engine, tables)
+            ledger.prepare(self.engine)
+            tally.install(self.engine, self.plugins)
+            with self.engine.begin() as connection:
+                # A statement that writes nothing, but needs write access: a database that can
+                # only be read must fail here, not at every flush after "ready".
+                connection.exec_driver_sql(f"DELETE FROM {ledger.PluginState.__tablename__} WHERE 1 = 0")
+        except SQLAlchemyError as error:
+            cause = getattr(error, "orig", None) or error
+            raise DatabaseUnavailable(f"cannot write the database {self.engine.url!r}: {cause}") from error
 
     def flush(self) -> bool:
         """Write what is cached now; True when nothing is left waiting because of an error."""
