@@ -56,7 +56,9 @@ def stored_by_category(engine, ident):
         for moment, key, volume in connection.exec_driver_sql(
             f"SELECT timestamp, category, volume FROM {ident.replace('-', '_')}"
         ):
-            counts[(int(datetime.fromisoformat(moment).replace(tzinfo=UTC).timestamp()), key)] = volume
+            if isinstance(moment, str):
+                moment = datetime.fromisoformat(moment)
+            counts[(int(moment.replace(tzinfo=UTC).timestamp()), key)] = volume
     return counts
 
 
