@@ -14,15 +14,18 @@ from sqlalchemy.orm import sessionmaker
 from statscache.models import Base
 
 
-def make_engine(uri: str, **kwargs: Any) -> Engine:
-    """Create the engine for ``uri``; SQLite gets WAL, a busy timeout and working SAVEPOINTs."""
+def make_engine(uri: str, page_cache_mib: int | None = None, **kwargs: Any) -> Engine:
+    """Create the engine for ``uri``; SQLite gets WAL, a busy timeout and working SAVEPOINTs.
+
+    ``page_cache_mib``: SQLite's page cache per connection (its default is 2 MiB).
+    """
     engine = create_engine(uri, **kwargs)
     if engine.dialect.name == "sqlite":
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, page_cache_mib)
     return engine
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, page_cache_mib: int | None) -> None:
     # pysqlite opens transactions lazily on its own terms, which breaks SAVEPOINT;
     # take transaction control away from it and begin explicitly instead.
     @event.listens_for(engine, "connect")
@@ -37,6 +40,8 @@ def _tune_sqlite(engine: Engine) -> None:
             # (not double-counted) when those messages come again.
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
+        if page_cache_mib is not None:
+            cursor.execute(f"PRAGMA cache_size={-1024 * page_cache_mib}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

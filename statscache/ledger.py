@@ -132,7 +132,7 @@ class Ledger:
             # The usual flush: every plugin counted the same, all-new messages.
             messages, idents = groups[0]
             set_id = self._id(session, idents)
-            for msg_id, timestamp, _ in messages.values():
+            for msg_id, timestamp, _ in sorted(messages.values()):  # in key order: each insert lands near the last
                 inserts += (_hour(timestamp), msg_id, timestamp, set_id)
         else:
             claimed: dict[str, frozenset[str]] = {}
