@@ -34,7 +34,7 @@ config = {
     "statscache.app.base_url": None,
     # statscache-web: worker threads, connections open at once, and how long a connection may
     # stay idle or take none of its response before it is closed.
-    "statscache.app.threads": 8,
+    "statscache.app.worker_threads": 8,
     "statscache.app.connection_limit": 1000,
     "statscache.app.channel_timeout": datetime.timedelta(seconds=60),
     # The most stream=1 exports served at once per process (below threads).

@@ -30,7 +30,7 @@ that names the key.
     The public URL of the web app's root (``https://stats.example.org/statscache/``):
     the links the API serves (``Link`` headers, ``url`` fields) start with it.
     ``None``: they are relative (``/api/...``); the request's ``Host`` is never used.
-``statscache.app.threads`` (int, default 8)
+``statscache.app.worker_threads`` (int, default 8)
     ``statscache-web``: worker threads answering requests.
 ``statscache.app.connection_limit`` (int, default 1000)
     ``statscache-web``: the most connections open at once; more wait to be accepted.
@@ -40,7 +40,7 @@ that names the key.
     being written to it).
 ``statscache.app.stream_limit`` (int, default 4)
     The most ``stream=1`` exports served at once by one process; another gets a 503
-    to retry later. Under ``statscache-web`` it must be below ``threads``, so
+    to retry later. Under ``statscache-web`` it must be below ``worker_threads``, so
     that slow exports never take every thread.
 ``statscache.datagrepper.endpoint`` (str or ``None``, default ``None``)
     Base URL of a datagrepper (``https://apps.fedoraproject.org/datagrepper/`` for
@@ -162,7 +162,7 @@ class Config:
     app_default_rows_per_page: int = 100
     app_maximum_rows_per_page: int = 100
     app_base_url: str | None = None
-    app_threads: int = 8
+    app_worker_threads: int = 8
     app_connection_limit: int = 1000
     app_channel_timeout: timedelta = timedelta(seconds=60)
     app_stream_limit: int = 4
@@ -186,7 +186,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "app_default_rows_per_page": _positive_int,
     "app_maximum_rows_per_page": _positive_int,
     "app_base_url": _url_or_none,
-    "app_threads": _positive_int,
+    "app_worker_threads": _positive_int,
     "app_connection_limit": _positive_int,
     "app_channel_timeout": _duration,
     "app_stream_limit": _positive_int,
@@ -229,9 +229,10 @@ def load(raw: Mapping[str, Any]) -> Config:
             f"configuration key 'statscache.app.default_rows_per_page' ({config.app_default_rows_per_page}) "
             f"must not exceed 'statscache.app.maximum_rows_per_page' ({config.app_maximum_rows_per_page})"
         )
-    if config.app_stream_limit >= config.app_threads:
+    if config.app_stream_limit >= config.app_worker_threads:
         raise ConfigError(
             f"configuration key 'statscache.app.stream_limit' ({config.app_stream_limit}) "
-            f"must be below 'statscache.app.threads' ({config.app_threads}): exports must leave a thread free"
+            f"must be below 'statscache.app.worker_threads' ({config.app_worker_threads}): "
+            "exports must leave a thread free"
         )
     return config
