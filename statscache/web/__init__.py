@@ -17,7 +17,7 @@ from statscache import config as config_module
 from statscache import registry
 from statscache.database import make_engine
 from statscache.plugins import BasePlugin
-from statscache.web import errors
+from statscache.web import errors, headers
 from statscache.web.api import api
 from statscache.web.state import State
 
@@ -60,4 +60,5 @@ def create_app(
             response.headers["Access-Control-Max-Age"] = "86400"
         return response
 
+    app.after_request(headers.secure)
     return app

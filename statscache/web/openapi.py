@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from statscache.web.formats import MEDIA_TYPES
-from statscache.web.params import params_for
+from statscache.web.params import MAX_REPEATED, params_for
 from statscache.web.state import State
 
 _COLUMN_TYPES = {"timestamp": "number", "int": "integer", "float": "number", "str": "string", "bool": "boolean"}
@@ -135,7 +135,7 @@ def _ident_parameter(state: State) -> dict[str, Any]:
 
 def _query_parameter(name: str, schema: dict[str, Any], description: str, repeatable: bool) -> dict[str, Any]:
     if repeatable:
-        schema = {"type": "array", "items": schema}
+        schema = {"type": "array", "items": schema, "maxItems": MAX_REPEATED}
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
