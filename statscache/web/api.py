@@ -20,6 +20,12 @@ from statscache.web.state import State
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
+#: The most bytes of ``Link`` header a page carries. Proxies refuse responses whose headers outgrow
+#: a buffer of 4 or 8 KiB (nginx's ``proxy_buffer_size``): links that do not fit are left out.
+LINK_LIMIT = 2048
+#: Which links to keep first when not all fit.
+_LINK_PRIORITY = ("next", "prev", "first", "last")
+
 
 def state() -> State:
     return current_app.extensions["statscache"]
@@ -85,7 +91,9 @@ def statistics(ident: str) -> Response:
     else:
         response = _respond(formats.json_bytes(formats.records(rows.names, values)), "json")
     response.headers["X-Total-Count"] = str(total)
-    response.headers["Link"] = _links(query, total)
+    links = _links(query, total)
+    if links:
+        response.headers["Link"] = links
     return response
 
 
@@ -136,7 +144,7 @@ def _describe(plugin: BasePlugin, latest: Any, complete: list[Interval], now: fl
         "interval": None if plugin.interval is None else int(plugin.interval.total_seconds()),
         "columns": plugin.model.columns(),
         "latest": None if latest is None else epoch_seconds(latest),
-        "url": url_for("api.statistics", ident=plugin.ident, _external=True),
+        "url": _public(url_for("api.statistics", ident=plugin.ident)),
         "coverage": coverage_report.summary(plugin, state().config, complete, now),
     }
 
@@ -149,8 +157,22 @@ def _flat(described: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
+def _public(path: str) -> str:
+    """A link to ``path`` (as routed, with the app's script root): under the configured base URL, else relative.
+
+    Never from the request's ``Host``: a client chooses that, and could plant its own host in the links.
+    """
+    base = state().config.app_base_url
+    if base is None:
+        return path
+    return base + path.removeprefix(request.script_root).lstrip("/")
+
+
 def _links(query: Query, total: int) -> str:
-    """RFC 8288 links to the first, previous, next and last pages, keeping every other parameter."""
+    """RFC 8288 links to the first, previous, next and last pages, keeping every other parameter.
+
+    At most :data:`LINK_LIMIT` bytes: next, prev, first and last are kept in that order while they fit.
+    """
     last = max(1, math.ceil(total / query.rows_per_page))
     pages = {"first": 1, "last": last}
     if query.page > 1:
@@ -158,9 +180,14 @@ def _links(query: Query, total: int) -> str:
     if query.page < last:
         pages["next"] = query.page + 1
     kept = [(name, value) for name, value in query.given.items(multi=True) if name != "page"]
-    return ", ".join(
-        f'<{request.base_url}?{urlencode([*kept, ("page", page)])}>; rel="{rel}"' for rel, page in pages.items()
-    )
+    target = _public(request.script_root + request.path)
+    links = {rel: f'<{target}?{urlencode([*kept, ("page", page)])}>; rel="{rel}"' for rel, page in pages.items()}
+    chosen, size = set(), 0
+    for rel in _LINK_PRIORITY:
+        if rel in links and size + len(links[rel]) + 2 <= LINK_LIMIT:
+            chosen.add(rel)
+            size += len(links[rel]) + 2
+    return ", ".join(link for rel, link in links.items() if rel in chosen)
 
 
 def _stream(rows: Rows, fmt: str) -> Response:

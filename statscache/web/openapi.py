@@ -77,7 +77,11 @@ def document(state: State) -> dict[str, Any]:
                         **_formats({"type": "array", "items": _row_schema(columns)}),
                         "headers": {
                             "X-Total-Count": {"description": "Rows in the whole result", "schema": {"type": "integer"}},
-                            "Link": {"description": "First, previous, next and last pages", "schema": _TEXT},
+                            "Link": {
+                                "description": "First, previous, next and last pages (relative unless a base URL "
+                                "is configured; links that would take the header past 2 KiB are left out)",
+                                "schema": _TEXT,
+                            },
                         },
                     },
                     "400": _error("A parameter that cannot be used; the detail names it and what it accepts"),
@@ -176,7 +180,8 @@ def _plugin_schema() -> dict[str, Any]:
                 "nullable": True,
                 "description": "Event time of the newest message counted (UTC epoch seconds)",
             },
-            "url": {"type": "string", "format": "uri"},
+            # Relative (/api/...) unless statscache.app.base_url is set.
+            "url": {"type": "string", "format": "uri-reference"},
             "coverage": {
                 "type": "object",
                 "required": ["complete_since", "complete_until", "gaps"],
