@@ -23,3 +23,7 @@ class MalformedMessage(StatscacheError):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+
+
+class DatabaseMissing(StatscacheError):
+    """The database the web app reads does not exist yet: the daemon creates it."""

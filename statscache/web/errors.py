@@ -7,6 +7,7 @@ import logging
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
+from statscache.exceptions import DatabaseMissing
 from statscache.web.formats import json_bytes
 from statscache.web.params import BadParameter
 
@@ -35,6 +36,13 @@ def install(app: Flask) -> None:
     @app.errorhandler(BadParameter)
     def bad_parameter(error: BadParameter) -> Response:
         return error_response(400, "bad parameter", str(error))
+
+    @app.errorhandler(DatabaseMissing)
+    def database_missing(error: DatabaseMissing) -> Response:
+        # Gone after it was there (once there, a table is not looked for again): the daemon will make it anew.
+        response = error_response(503, "no data yet", "the statscache daemon has not created its database yet")
+        response.headers["Retry-After"] = "10"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
