@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 
 from statscache.coverage import Interval
 from statscache.models import epoch_seconds
@@ -191,20 +192,53 @@ def _links(query: Query, total: int) -> str:
 
 
 def _stream(rows: Rows, fmt: str) -> Response:
+    """Every selected row, written as it is read; at most ``statscache.app.stream_limit`` such at once.
+
+    The generator needs no request context: it holds all it uses.
+    """
     table = rows.model.__tablename__
     exists = state().has_table(table)
     engine = state().engine
+    slot = _StreamSlot(state().streams)
+    if not slot.taken:
+        limit = state().config.app_stream_limit
+        detail = f"{limit} exports are running, the most this server runs at once; try again shortly"
+        raise ApiError(503, "busy", detail, {"Retry-After": "5"})
 
     def generate() -> Iterator[bytes]:
-        if not exists:  # the daemon has not created the table yet: the header alone (CSV) or nothing
-            yield from _chunks(rows.names, iter(()), fmt)
-            return
-        with engine.connect() as connection:
-            yield from _chunks(rows.names, rows.stream(connection), fmt)
+        try:
+            if not exists:  # the daemon has not created the table yet: the header alone (CSV) or nothing
+                yield from _chunks(rows.names, iter(()), fmt)
+                return
+            with engine.connect() as connection:
+                yield from _chunks(rows.names, rows.stream(connection), fmt)
+        finally:
+            slot.release()
 
-    response = Response(stream_with_context(generate()), mimetype=formats.MEDIA_TYPES[fmt])
+    try:
+        response = Response(generate(), mimetype=formats.MEDIA_TYPES[fmt])
+    except BaseException:
+        slot.release()
+        raise
+    # A server closes the response however it ends, even when the generator never started (so never reached finally).
+    response.call_on_close(slot.release)
     response.headers["Content-Disposition"] = f'attachment; filename="{table}.{fmt}"'
     return response
+
+
+class _StreamSlot:
+    """One of the export slots, taken if free; released once, by whichever of the ways a response ends comes first."""
+
+    def __init__(self, slots: threading.BoundedSemaphore) -> None:
+        self._slots = slots
+        self._lock = threading.Lock()
+        self.taken = slots.acquire(blocking=False)
+
+    def release(self) -> None:
+        with self._lock:
+            if self.taken:
+                self.taken = False
+                self._slots.release()
 
 
 def _chunks(names: list[str], selected: Iterator[list[Any]], fmt: str) -> Iterator[bytes]:

@@ -17,11 +17,12 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """An error answer: HTTP status, a short error, and a detail that says what to do."""
 
-    def __init__(self, status: int, error: str, detail: str) -> None:
+    def __init__(self, status: int, error: str, detail: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.error = error
         self.detail = detail
+        self.headers = headers or {}
 
 
 def error_response(status: int, error: str, detail: str) -> Response:
@@ -31,7 +32,9 @@ def error_response(status: int, error: str, detail: str) -> Response:
 def install(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(error: ApiError) -> Response:
-        return error_response(error.status, error.error, error.detail)
+        response = error_response(error.status, error.error, error.detail)
+        response.headers.update(error.headers)
+        return response
 
     @app.errorhandler(BadParameter)
     def bad_parameter(error: BadParameter) -> Response:

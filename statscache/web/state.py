@@ -26,6 +26,8 @@ class State:
         self._tables: set[str] = set()
         self._tallies: set[str] = set()
         self._lock = threading.Lock()
+        #: Exports (stream=1) running in this process: each may hold a thread as long as its client reads slowly.
+        self.streams = threading.BoundedSemaphore(config.app_stream_limit)
 
     def has_table(self, name: str) -> bool:
         """Whether the daemon has created this table yet (remembered once true); not before its database."""

@@ -229,3 +229,24 @@ def test_every_response_forbids_sniffing_and_loading_from_anywhere(client, url):
         assert policy == "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'", url
     else:
         assert policy == "default-src 'none'; frame-ancestors 'none'", url
+
+
+# -- exports at once -------------------------------------------------------------------------------
+
+
+def test_exports_beyond_the_stream_limit_get_a_503_and_every_slot_comes_back(app, client):
+    limit = app.extensions["statscache"].config.app_stream_limit
+    url = "/api/volume-by-category-1d?format=csv&stream=1"
+    held = [client.get(url) for _ in range(limit)]  # started, not read: each holds its slot
+    assert all(response.status_code == 200 for response in held)
+    refused = client.get(url)
+    assert refused.status_code == 503 and refused.get_json()["error"] == "busy"
+    assert refused.headers["Retry-After"] == "5"
+    assert client.get("/api/volume-by-category-1d").status_code == 200  # pages are not exports
+    held[0].close()  # closed unread (the generator never ran): its slot is free again
+    assert client.get(url).get_data(as_text=True).startswith("timestamp,category,volume")
+    for response in held[1:]:
+        response.get_data()
+        response.close()
+    for _ in range(3 * limit):  # read to the end, one after another: none keeps a slot
+        assert client.get(url).status_code == 200
