@@ -119,7 +119,8 @@ def _plugin(ident: str) -> BasePlugin:
     found = state().plugins.get(ident)
     if found is None:
         known = ", ".join(state().plugins) or "none"
-        raise ApiError(404, "unknown plugin", f"no plugin has the ident {ident!r}; known: {known}")
+        shown = ident if len(ident) <= 64 else ident[:64] + "…"  # the path is the client's: do not echo all of it
+        raise ApiError(404, "unknown plugin", f"no plugin has the ident {shown!r}; known: {known}")
     return found
 
 

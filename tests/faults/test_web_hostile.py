@@ -188,6 +188,12 @@ def test_error_bodies_do_not_echo_huge_input(client, query, parameter):
     assert response.get_json()["detail"].startswith(f"parameter {parameter!r}"[:-1])
 
 
+def test_an_unknown_ident_is_not_echoed_whole(client):
+    response = client.get("/api/" + "v" * 100_000)
+    assert response.status_code == 404 and len(response.get_data()) < 1000
+    assert "volume-1d" in response.get_json()["detail"]
+
+
 def test_the_largest_page_number_is_an_empty_page_with_links_back(client):
     response = client.get("/api/volume-by-category-1d?page=2147483647&rows_per_page=100")
     assert response.status_code == 200 and response.get_json() == []
