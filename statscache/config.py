@@ -68,6 +68,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from statscache.exceptions import ConfigError
 from statscache.windows import interval_seconds
@@ -135,6 +136,15 @@ def _url_or_none(value: Any) -> str | None:
     return value if value.endswith("/") else value + "/"
 
 
+def _base_url_or_none(value: Any) -> str | None:
+    url = _url_or_none(value)
+    if url is not None:
+        parts = urlsplit(url)
+        if not parts.hostname or parts.query or parts.fragment or "\\" in url:
+            raise ValueError("None or an http(s) URL with a host and no query or fragment")
+    return url
+
+
 def _count(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ValueError("a whole number of at least 0")
@@ -185,7 +195,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "metrics_port": _port_or_none,
     "app_default_rows_per_page": _positive_int,
     "app_maximum_rows_per_page": _positive_int,
-    "app_base_url": _url_or_none,
+    "app_base_url": _base_url_or_none,
     "app_worker_threads": _positive_int,
     "app_connection_limit": _positive_int,
     "app_channel_timeout": _duration,
