@@ -7,7 +7,6 @@ configuration (``statscache.app.*``); the flags override it.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
@@ -90,9 +89,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _described(config: config_module.Config) -> str:
-    fields = ("app_worker_threads", "app_connection_limit", "app_channel_timeout", "app_stream_limit")
-    values = dataclasses.asdict(config)
-    return ", ".join(f"{name.removeprefix('app_')}={values[name]}" for name in fields)
+    timeout = config.app_channel_timeout.total_seconds()
+    return (
+        f"{config.app_worker_threads} threads, at most {config.app_connection_limit} connections "
+        f"and {config.app_stream_limit} exports at once, channel timeout {timeout:g} s"
+    )
 
 
 if __name__ == "__main__":
