@@ -86,6 +86,10 @@ def document(state: State) -> dict[str, Any]:
                     },
                     "400": _error("A parameter that cannot be used; the detail names it and what it accepts"),
                     "406": _error("None of the formats the client accepts"),
+                    "503": _error(
+                        "stream=1 while the most exports this server runs at once are running (Retry-After says "
+                        "when to try again); or the database has gone"
+                    ),
                 },
             }
         }
