@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from statscache.exceptions import DatabaseMissing
@@ -44,6 +45,17 @@ def install(app: Flask) -> None:
     def database_missing(error: DatabaseMissing) -> Response:
         # Gone after it was there (once there, a table is not looked for again): the daemon will make it anew.
         response = error_response(503, "no data yet", "the statscache daemon has not created its database yet")
+        response.headers["Retry-After"] = "10"
+        return response
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError) -> Response:
+        # The database cannot be reached or read just now (down, locked past the busy timeout, unreadable):
+        # the client may try again; the operator gets one line, not a traceback per request.
+        log.warning(
+            "statscache web: database unavailable: %s", str(error.orig).splitlines()[0] if error.orig else error
+        )
+        response = error_response(503, "database unavailable", "statscache cannot read its database just now")
         response.headers["Retry-After"] = "10"
         return response
 

@@ -100,3 +100,14 @@ def test_the_app_cannot_write_to_the_database(database_url, tmp_path, statement)
     finally:
         engine.dispose()
         pipeline.engine.dispose()
+
+
+def test_a_database_that_cannot_be_opened_gets_a_json_503(tmp_path):
+    (tmp_path / "stats.sqlite").mkdir()  # there, but not a database: sqlite cannot open it
+    app = create_app(Config(sqlalchemy_uri=f"sqlite:///{tmp_path / 'stats.sqlite'}"), plugins=plugins())
+    client = app.test_client()
+    for url in ("/api/", f"/api/{IDENT}", f"/api/{IDENT}/coverage"):
+        response = client.get(url)
+        assert response.status_code == 503, url
+        assert response.get_json()["error"] == "database unavailable" and response.headers["Retry-After"] == "10"
+    app.extensions["statscache"].engine.dispose()
