@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 #: Bytes of a response waitress holds for a connection before the writing thread waits (waitress: 16 MiB).
 OUTBUF_HIGH_WATERMARK = 1 << 20
+#: The largest request body taken (waitress: 1 GiB, spooled to disk). The API only answers GET: none is needed.
+MAX_REQUEST_BODY = 1 << 16
 
 
 def create_server(
@@ -40,6 +42,7 @@ def create_server(
         # How often stalled connections are looked for: a stalled one is closed within 1.5 timeouts.
         cleanup_interval=max(1, min(30, timeout // 2)),
         outbuf_high_watermark=OUTBUF_HIGH_WATERMARK,
+        max_request_body_size=MAX_REQUEST_BODY,
         # select() fails past 1024 file descriptors; poll() has no such limit.
         asyncore_use_poll=True,
         ident="statscache",

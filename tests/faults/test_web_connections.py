@@ -203,6 +203,20 @@ def test_idle_connections_at_a_configured_limit_are_closed_after_the_channel_tim
         server.stop()
 
 
+def test_a_huge_request_body_is_refused_before_it_is_read(workdir):
+    server = web(workdir)
+    client = server.connect()
+    try:
+        head = f"POST /api/{IDENT} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {1 << 29}\r\n\r\n"
+        client.sendall(head.encode())  # the body would follow: the server refuses it unseen
+        answer = read_all(client, timeout=30)
+        assert answer.startswith(b"HTTP/1.1 413")
+        assert_answers_promptly(server, requests=3)
+    finally:
+        client.close()
+        server.stop()
+
+
 @pytest.mark.skipif(GUNICORN is None, reason="gunicorn is not installed (pip install 'statscache[production]')")
 def test_the_readme_gunicorn_command_serves(workdir):
     server = Server(
