@@ -25,7 +25,9 @@ setup(
         "twisted>=23.8",
         "prometheus_client>=0.20",
         "orjson>=3.9",
-        "waitress>=3.0",
+        # statscache-web extends waitress's connection maintenance (statscache/web/server.py):
+        # a new major release may change what it relies on.
+        "waitress>=3.0,<4",
         "pyzmq>=25",  # fedmsg's transport; the demo publishes through it too
         "tenacity>=8.2",  # backfill: retries with backoff of datagrepper pages
         "tqdm>=4.66",  # the statscache command's progress bars
@@ -33,6 +35,8 @@ setup(
         "fedmsg_meta_fedora_infrastructure==0.31.0",
     ],
     extras_require={
+        # The README's production recipe: gunicorn workers behind a reverse proxy.
+        "production": ["gunicorn>=23"],
         "test": [
             "pytest>=8",
             "hypothesis>=6.100",

@@ -30,6 +30,15 @@ config = {
     # and the most a request may ask for.
     "statscache.app.default_rows_per_page": 100,
     "statscache.app.maximum_rows_per_page": 100,
+    # Public URL of the web app's root, which the links it serves start with; None: relative links.
+    "statscache.app.base_url": None,
+    # statscache-web: worker threads, connections open at once, and how long a connection may
+    # stay idle or take none of its response before it is closed.
+    "statscache.app.worker_threads": 8,
+    "statscache.app.connection_limit": 1000,
+    "statscache.app.channel_timeout": datetime.timedelta(seconds=60),
+    # The most stream=1 exports served at once per process (below threads).
+    "statscache.app.stream_limit": 4,
     # Backfill: at start-up the hub fetches from datagrepper's /raw what each plugin's
     # statistics miss since they were last complete. None: no backfill. Fedora's:
     # "https://apps.fedoraproject.org/datagrepper/"

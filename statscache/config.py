@@ -26,6 +26,22 @@ that names the key.
     Rows in a page of ``/api/<ident>`` when the request does not say.
 ``statscache.app.maximum_rows_per_page`` (int, default 100)
     The most rows a request may ask for in one page (``rows_per_page``).
+``statscache.app.base_url`` (str or ``None``, default ``None``)
+    The public URL of the web app's root (``https://stats.example.org/statscache/``):
+    the links the API serves (``Link`` headers, ``url`` fields) start with it.
+    ``None``: they are relative (``/api/...``); the request's ``Host`` is never used.
+``statscache.app.worker_threads`` (int, default 8)
+    ``statscache-web``: worker threads answering requests.
+``statscache.app.connection_limit`` (int, default 1000)
+    ``statscache-web``: the most connections open at once; more wait to be accepted.
+``statscache.app.channel_timeout`` (``timedelta`` or seconds, default 60 s)
+    ``statscache-web``: a connection that sends no request, or that takes none of
+    its response, for this long is closed (freeing its thread, if a response was
+    being written to it).
+``statscache.app.stream_limit`` (int, default 4)
+    The most ``stream=1`` exports served at once by one process; another gets a 503
+    to retry later. Under ``statscache-web`` it must be below ``worker_threads``, so
+    that slow exports never take every thread.
 ``statscache.datagrepper.endpoint`` (str or ``None``, default ``None``)
     Base URL of a datagrepper (``https://apps.fedoraproject.org/datagrepper/`` for
     Fedora's bus); at start-up the hub fetches from its ``/raw`` what each plugin's
@@ -52,6 +68,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from statscache.exceptions import ConfigError
 from statscache.windows import interval_seconds
@@ -119,6 +136,15 @@ def _url_or_none(value: Any) -> str | None:
     return value if value.endswith("/") else value + "/"
 
 
+def _base_url_or_none(value: Any) -> str | None:
+    url = _url_or_none(value)
+    if url is not None:
+        parts = urlsplit(url)
+        if not parts.hostname or parts.query or parts.fragment or "\\" in url:
+            raise ValueError("None or an http(s) URL with a host and no query or fragment")
+    return url
+
+
 def _count(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ValueError("a whole number of at least 0")
@@ -145,6 +171,11 @@ class Config:
     metrics_port: int | None = None
     app_default_rows_per_page: int = 100
     app_maximum_rows_per_page: int = 100
+    app_base_url: str | None = None
+    app_worker_threads: int = 8
+    app_connection_limit: int = 1000
+    app_channel_timeout: timedelta = timedelta(seconds=60)
+    app_stream_limit: int = 4
     datagrepper_endpoint: str | None = None
     datagrepper_concurrency: int = 4
     datagrepper_timeout: timedelta = timedelta(seconds=30)
@@ -164,6 +195,11 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "metrics_port": _port_or_none,
     "app_default_rows_per_page": _positive_int,
     "app_maximum_rows_per_page": _positive_int,
+    "app_base_url": _base_url_or_none,
+    "app_worker_threads": _positive_int,
+    "app_connection_limit": _positive_int,
+    "app_channel_timeout": _duration,
+    "app_stream_limit": _positive_int,
     "datagrepper_endpoint": _url_or_none,
     "datagrepper_concurrency": _positive_int,
     "datagrepper_timeout": _duration,
@@ -202,5 +238,11 @@ def load(raw: Mapping[str, Any]) -> Config:
         raise ConfigError(
             f"configuration key 'statscache.app.default_rows_per_page' ({config.app_default_rows_per_page}) "
             f"must not exceed 'statscache.app.maximum_rows_per_page' ({config.app_maximum_rows_per_page})"
+        )
+    if config.app_stream_limit >= config.app_worker_threads:
+        raise ConfigError(
+            f"configuration key 'statscache.app.stream_limit' ({config.app_stream_limit}) "
+            f"must be below 'statscache.app.worker_threads' ({config.app_worker_threads}): "
+            "exports must leave a thread free"
         )
     return config

@@ -7,10 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import URL, Engine, Table, create_engine, event, make_url
 from sqlalchemy.orm import sessionmaker
 
+from statscache.exceptions import DatabaseMissing
 from statscache.models import Base
 
 
@@ -88,3 +90,54 @@ def make_session_factory(engine: Engine) -> sessionmaker:
 def create_tables(engine: Engine, tables: Iterable[Table]) -> None:
     """Create the given tables if they do not exist yet (new plugins get theirs at start)."""
     Base.metadata.create_all(engine, tables=list(tables), checkfirst=True)
+
+
+def make_reader_engine(uri: str, **kwargs: Any) -> Engine:
+    """An engine that can only read (the web app's): it never creates the database, and every write fails.
+
+    SQLite opens the file with ``mode=ro``; a missing file raises
+    :class:`~statscache.exceptions.DatabaseMissing` at connect, tried again on the
+    next connect, so the daemon may create it later. PostgreSQL runs every
+    transaction READ ONLY.
+    """
+    url = make_url(uri)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return _sqlite_reader(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _read_only(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            cursor.close()
+            dbapi_connection.commit()  # the SET is transactional: keep it past this first transaction
+
+    return engine
+
+
+def _sqlite_reader(url: URL, **kwargs: Any) -> Engine:
+    path = os.path.abspath(url.database or "")
+    # An SQLite URI filename: mode=ro opens an existing file read-only, and never creates one.
+    reader = url.set(database="file:" + quote(path), query={**url.query, "mode": "ro", "uri": "true"})
+    engine = create_engine(reader, **kwargs)
+
+    @event.listens_for(engine, "do_connect")
+    def _exists(*_: Any) -> None:
+        # sqlite3 says "unable to open database file" for a missing file and for a forbidden one alike.
+        if not os.path.exists(path):
+            raise DatabaseMissing(f"no database at {path} yet: the statscache daemon creates it")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # as in make_engine: BEGIN explicitly
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA query_only=1")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine

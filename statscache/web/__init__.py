@@ -1,8 +1,11 @@
 """statscache's web app: the API (and pages for people) over the daemon's database.
 
 ``create_app()`` reads the same fedmsg configuration as the daemon; the app
-only reads the database, so it runs in its own process (``statscache-web``,
-or any WSGI server with ``statscache.app:app``) beside ``fedmsg-hub``.
+only reads the database (through an engine that cannot write, and never creates
+it), so it runs in its own process (``statscache-web``, or any WSGI server with
+``statscache.app:app``) beside ``fedmsg-hub``. Before the daemon has created its
+database, the API answers as for one without statistics: the plugins with
+``latest: null``, empty pages, everything a gap.
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ from sqlalchemy import Engine
 
 from statscache import config as config_module
 from statscache import registry
-from statscache.database import make_engine
+from statscache.database import make_reader_engine
 from statscache.plugins import BasePlugin
-from statscache.web import errors
+from statscache.web import errors, headers
 from statscache.web.api import api
 from statscache.web.state import State
 
@@ -42,7 +45,7 @@ def create_app(
         plugins = registry.load(settings)
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["statscache"] = State(settings, engine or make_engine(settings.sqlalchemy_uri), plugins)
+    app.extensions["statscache"] = State(settings, engine or make_reader_engine(settings.sqlalchemy_uri), plugins)
     app.register_blueprint(api)
     errors.install(app)
 
@@ -60,4 +63,5 @@ def create_app(
             response.headers["Access-Control-Max-Age"] = "86400"
         return response
 
+    app.after_request(headers.secure)
     return app

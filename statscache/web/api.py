@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 
 from statscache.coverage import Interval
 from statscache.models import epoch_seconds
@@ -19,6 +20,12 @@ from statscache.web.rows import Rows
 from statscache.web.state import State
 
 api = Blueprint("api", __name__, url_prefix="/api")
+
+#: The most bytes of ``Link`` header a page carries. Proxies refuse responses whose headers outgrow
+#: a buffer of 4 or 8 KiB (nginx's ``proxy_buffer_size``): links that do not fit are left out.
+LINK_LIMIT = 2048
+#: Which links to keep first when not all fit.
+_LINK_PRIORITY = ("next", "prev", "first", "last")
 
 
 def state() -> State:
@@ -85,7 +92,9 @@ def statistics(ident: str) -> Response:
     else:
         response = _respond(formats.json_bytes(formats.records(rows.names, values)), "json")
     response.headers["X-Total-Count"] = str(total)
-    response.headers["Link"] = _links(query, total)
+    links = _links(query, total)
+    if links:
+        response.headers["Link"] = links
     return response
 
 
@@ -110,7 +119,8 @@ def _plugin(ident: str) -> BasePlugin:
     found = state().plugins.get(ident)
     if found is None:
         known = ", ".join(state().plugins) or "none"
-        raise ApiError(404, "unknown plugin", f"no plugin has the ident {ident!r}; known: {known}")
+        shown = ident if len(ident) <= 64 else ident[:64] + "…"  # the path is the client's: do not echo all of it
+        raise ApiError(404, "unknown plugin", f"no plugin has the ident {shown!r}; known: {known}")
     return found
 
 
@@ -136,7 +146,7 @@ def _describe(plugin: BasePlugin, latest: Any, complete: list[Interval], now: fl
         "interval": None if plugin.interval is None else int(plugin.interval.total_seconds()),
         "columns": plugin.model.columns(),
         "latest": None if latest is None else epoch_seconds(latest),
-        "url": url_for("api.statistics", ident=plugin.ident, _external=True),
+        "url": _public(url_for("api.statistics", ident=plugin.ident)),
         "coverage": coverage_report.summary(plugin, state().config, complete, now),
     }
 
@@ -149,8 +159,22 @@ def _flat(described: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
+def _public(path: str) -> str:
+    """A link to ``path`` (as routed, with the app's script root): under the configured base URL, else relative.
+
+    Never from the request's ``Host``: a client chooses that, and could plant its own host in the links.
+    """
+    base = state().config.app_base_url
+    if base is None:
+        return path
+    return base + path.removeprefix(request.script_root).lstrip("/")
+
+
 def _links(query: Query, total: int) -> str:
-    """RFC 8288 links to the first, previous, next and last pages, keeping every other parameter."""
+    """RFC 8288 links to the first, previous, next and last pages, keeping every other parameter.
+
+    At most :data:`LINK_LIMIT` bytes: next, prev, first and last are kept in that order while they fit.
+    """
     last = max(1, math.ceil(total / query.rows_per_page))
     pages = {"first": 1, "last": last}
     if query.page > 1:
@@ -158,26 +182,64 @@ def _links(query: Query, total: int) -> str:
     if query.page < last:
         pages["next"] = query.page + 1
     kept = [(name, value) for name, value in query.given.items(multi=True) if name != "page"]
-    return ", ".join(
-        f'<{request.base_url}?{urlencode([*kept, ("page", page)])}>; rel="{rel}"' for rel, page in pages.items()
-    )
+    target = _public(request.script_root + request.path)
+    links = {rel: f'<{target}?{urlencode([*kept, ("page", page)])}>; rel="{rel}"' for rel, page in pages.items()}
+    chosen, size = set(), 0
+    for rel in _LINK_PRIORITY:
+        if rel in links and size + len(links[rel]) + 2 <= LINK_LIMIT:
+            chosen.add(rel)
+            size += len(links[rel]) + 2
+    return ", ".join(link for rel, link in links.items() if rel in chosen)
 
 
 def _stream(rows: Rows, fmt: str) -> Response:
+    """Every selected row, written as it is read; at most ``statscache.app.stream_limit`` such at once.
+
+    The generator needs no request context: it holds all it uses.
+    """
     table = rows.model.__tablename__
     exists = state().has_table(table)
     engine = state().engine
+    slot = _StreamSlot(state().streams)
+    if not slot.taken:
+        limit = state().config.app_stream_limit
+        detail = f"{limit} exports are running, the most this server runs at once; try again shortly"
+        raise ApiError(503, "busy", detail, {"Retry-After": "5"})
 
     def generate() -> Iterator[bytes]:
-        if not exists:  # the daemon has not created the table yet: the header alone (CSV) or nothing
-            yield from _chunks(rows.names, iter(()), fmt)
-            return
-        with engine.connect() as connection:
-            yield from _chunks(rows.names, rows.stream(connection), fmt)
+        try:
+            if not exists:  # the daemon has not created the table yet: the header alone (CSV) or nothing
+                yield from _chunks(rows.names, iter(()), fmt)
+                return
+            with engine.connect() as connection:
+                yield from _chunks(rows.names, rows.stream(connection), fmt)
+        finally:
+            slot.release()
 
-    response = Response(stream_with_context(generate()), mimetype=formats.MEDIA_TYPES[fmt])
+    try:
+        response = Response(generate(), mimetype=formats.MEDIA_TYPES[fmt])
+    except BaseException:
+        slot.release()
+        raise
+    # A server closes the response however it ends, even when the generator never started (so never reached finally).
+    response.call_on_close(slot.release)
     response.headers["Content-Disposition"] = f'attachment; filename="{table}.{fmt}"'
     return response
+
+
+class _StreamSlot:
+    """One of the export slots, taken if free; released once, by whichever of the ways a response ends comes first."""
+
+    def __init__(self, slots: threading.BoundedSemaphore) -> None:
+        self._slots = slots
+        self._lock = threading.Lock()
+        self.taken = slots.acquire(blocking=False)
+
+    def release(self) -> None:
+        with self._lock:
+            if self.taken:
+                self.taken = False
+                self._slots.release()
 
 
 def _chunks(names: list[str], selected: Iterator[list[Any]], fmt: str) -> Iterator[bytes]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from statscache.exceptions import DatabaseMissing
 from statscache.web.formats import json_bytes
 from statscache.web.params import BadParameter
 
@@ -16,11 +18,12 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """An error answer: HTTP status, a short error, and a detail that says what to do."""
 
-    def __init__(self, status: int, error: str, detail: str) -> None:
+    def __init__(self, status: int, error: str, detail: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.error = error
         self.detail = detail
+        self.headers = headers or {}
 
 
 def error_response(status: int, error: str, detail: str) -> Response:
@@ -30,11 +33,31 @@ def error_response(status: int, error: str, detail: str) -> Response:
 def install(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(error: ApiError) -> Response:
-        return error_response(error.status, error.error, error.detail)
+        response = error_response(error.status, error.error, error.detail)
+        response.headers.update(error.headers)
+        return response
 
     @app.errorhandler(BadParameter)
     def bad_parameter(error: BadParameter) -> Response:
         return error_response(400, "bad parameter", str(error))
+
+    @app.errorhandler(DatabaseMissing)
+    def database_missing(error: DatabaseMissing) -> Response:
+        # Gone after it was there (once there, a table is not looked for again): the daemon will make it anew.
+        response = error_response(503, "no data yet", "the statscache daemon has not created its database yet")
+        response.headers["Retry-After"] = "10"
+        return response
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError) -> Response:
+        # The database cannot be reached or read just now (down, locked past the busy timeout, unreadable):
+        # the client may try again; the operator gets one line, not a traceback per request.
+        log.warning(
+            "statscache web: database unavailable: %s", str(error.orig).splitlines()[0] if error.orig else error
+        )
+        response = error_response(503, "database unavailable", "statscache cannot read its database just now")
+        response.headers["Retry-After"] = "10"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

@@ -1,4 +1,11 @@
-"""Response formats of the API: which one a request gets, and how rows are written in each."""
+"""Response formats of the API: which one a request gets, and how rows are written in each.
+
+Every CSV cell that is text and begins with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return gets a leading single quote (OWASP's advice against CSV
+injection): categories, users and projects come from the bus, and a spreadsheet
+would run ``=cmd|' /C calc'!A0`` as a formula. Numbers, negative ones included,
+are written as they are; JSON and NDJSON carry every string unchanged.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +27,8 @@ MEDIA_TYPES = {
 _ALIASES = {"application/ndjson": "ndjson", "application/jsonl": "ndjson"}
 #: Rows written per chunk of a streamed response.
 CHUNK_ROWS = 1000
+#: What a spreadsheet reads as the start of a formula (or, for tab and CR, skips to find one).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class NotAcceptable(Exception):
@@ -55,12 +64,23 @@ def records(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[dict[st
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
+def inert_cell(value: Any) -> Any:
+    """The value as a CSV cell no spreadsheet runs: text that could start a formula gets a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _inert(row: Sequence[Any]) -> list[Any]:
+    return [inert_cell(value) for value in row]
+
+
 def csv_text(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """A header and one RFC 4180 record per row."""
+    """A header and one RFC 4180 record per row, every cell inert."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(names)
-    writer.writerows(rows)
+    writer.writerow(_inert(names))
+    writer.writerows(map(_inert, rows))
     return out.getvalue()
 
 
@@ -75,12 +95,12 @@ def ndjson_objects(objects: Iterable[Any]) -> bytes:
 
 
 def csv_chunks(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
-    """The CSV document, a chunk of rows at a time (constant memory)."""
+    """The CSV document, a chunk of rows at a time (constant memory), every cell inert."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(names)
+    writer.writerow(_inert(names))
     for chunk in _chunked(rows):
-        writer.writerows(chunk)
+        writer.writerows(map(_inert, chunk))
         yield out.getvalue().encode("utf-8")
         out.seek(0)
         out.truncate()

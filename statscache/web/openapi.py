@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from statscache.web.formats import MEDIA_TYPES
-from statscache.web.params import params_for
+from statscache.web.params import MAX_REPEATED, params_for
 from statscache.web.state import State
 
 _COLUMN_TYPES = {"timestamp": "number", "int": "integer", "float": "number", "str": "string", "bool": "boolean"}
@@ -77,11 +77,19 @@ def document(state: State) -> dict[str, Any]:
                         **_formats({"type": "array", "items": _row_schema(columns)}),
                         "headers": {
                             "X-Total-Count": {"description": "Rows in the whole result", "schema": {"type": "integer"}},
-                            "Link": {"description": "First, previous, next and last pages", "schema": _TEXT},
+                            "Link": {
+                                "description": "First, previous, next and last pages (relative unless a base URL "
+                                "is configured; links that would take the header past 2 KiB are left out)",
+                                "schema": _TEXT,
+                            },
                         },
                     },
                     "400": _error("A parameter that cannot be used; the detail names it and what it accepts"),
                     "406": _error("None of the formats the client accepts"),
+                    "503": _error(
+                        "stream=1 while the most exports this server runs at once are running (Retry-After says "
+                        "when to try again); or the database has gone"
+                    ),
                 },
             }
         }
@@ -135,7 +143,7 @@ def _ident_parameter(state: State) -> dict[str, Any]:
 
 def _query_parameter(name: str, schema: dict[str, Any], description: str, repeatable: bool) -> dict[str, Any]:
     if repeatable:
-        schema = {"type": "array", "items": schema}
+        schema = {"type": "array", "items": schema, "maxItems": MAX_REPEATED}
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
@@ -176,7 +184,8 @@ def _plugin_schema() -> dict[str, Any]:
                 "nullable": True,
                 "description": "Event time of the newest message counted (UTC epoch seconds)",
             },
-            "url": {"type": "string", "format": "uri"},
+            # Relative (/api/...) unless statscache.app.base_url is set.
+            "url": {"type": "string", "format": "uri-reference"},
             "coverage": {
                 "type": "object",
                 "required": ["complete_since", "complete_until", "gaps"],

@@ -23,6 +23,12 @@ MAX_PAGE = 2**31 - 1
 _CALLBACK = re.compile(r"[A-Za-z_$][\w$]{0,63}(\.[A-Za-z_$][\w$]{0,63}){0,7}", re.ASCII)
 #: Parameters that clients add on their own and that change nothing (jQuery's cache buster).
 IGNORED = frozenset({"_"})
+#: The most values a repeatable parameter may have: each one lengthens the SQL and every Link.
+MAX_REPEATED = 100
+#: The longest time a parameter may spell (an ISO 8601 date/time with nanoseconds and offset is 35).
+_MAX_TIME_LENGTH = 64
+#: How much of a bad name or value an error quotes back: enough to recognise, never the whole of a huge one.
+_QUOTED = 40
 
 
 class BadParameter(StatscacheError):
@@ -32,8 +38,13 @@ class BadParameter(StatscacheError):
         self.name = name
         self.accepts = accepts
         self.value = value
-        got = "" if value is None else f", not {value!r}"
-        super().__init__(f"parameter {name!r} must be {accepts}{got}")
+        got = "" if value is None else f", not {_quoted(value)!r}"
+        super().__init__(f"parameter {_quoted(name)!r} must be {accepts}{got}")
+
+
+def _quoted(text: str) -> str:
+    """``text``, cut short if long: error bodies must not grow with what a client sends."""
+    return text if len(text) <= _QUOTED else text[:_QUOTED] + "…"
 
 
 @dataclass(frozen=True)
@@ -47,7 +58,7 @@ class Param:
 
 
 def _time_schema() -> dict[str, Any]:
-    return {"oneOf": [{"type": "number"}, {"type": "string", "format": "date-time"}]}
+    return {"oneOf": [{"type": "number"}, {"type": "string", "format": "date-time", "maxLength": _MAX_TIME_LENGTH}]}
 
 
 def params_for(maximum_rows: int, default_rows: int) -> list[Param]:
@@ -64,8 +75,9 @@ def params_for(maximum_rows: int, default_rows: int) -> list[Param]:
         ),
         Param(
             "category",
-            {"type": "string", "minLength": 1},
-            "Only rows of these categories (repeat the parameter for several); for statistics with a category.",
+            {"type": "string", "minLength": 1, "maxLength": 255},
+            "Only rows of these categories (repeat the parameter for several, at most "
+            f"{MAX_REPEATED} times); for statistics with a category.",
             repeatable=True,
         ),
         Param(
@@ -106,6 +118,8 @@ class Query:
 def parse_time(name: str, raw: str) -> datetime:
     """UTC epoch seconds or ISO 8601 (naive means UTC) to an aware UTC datetime."""
     accepts = "UTC epoch seconds or an ISO 8601 date/time"
+    if len(raw) > _MAX_TIME_LENGTH:
+        raise BadParameter(name, f"{accepts} of at most {_MAX_TIME_LENGTH} characters", raw)
     try:
         seconds = float(raw)
     except ValueError:
@@ -145,8 +159,11 @@ def parse_query(args: MultiDict[str, str], *, has_category: bool, maximum_rows: 
             continue
         if name not in known:
             raise BadParameter(name, f"one of the known parameters: {', '.join(known)}")
-        if not known[name].repeatable and len(args.getlist(name)) > 1:
+        given = len(args.getlist(name))
+        if not known[name].repeatable and given > 1:
             raise BadParameter(name, "given once")
+        if given > MAX_REPEATED:
+            raise BadParameter(name, f"given at most {MAX_REPEATED} times, not {given}")
 
     def single(name: str, parse: Callable[[str], Any], default: Any = None) -> Any:
         raw = args.get(name)

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, inspect, select
 
 from statscache import tally
 from statscache.config import Config
+from statscache.exceptions import DatabaseMissing
 from statscache.ledger import PluginState
 from statscache.plugins import BasePlugin
 
@@ -25,10 +26,18 @@ class State:
         self._tables: set[str] = set()
         self._tallies: set[str] = set()
         self._lock = threading.Lock()
+        #: Exports (stream=1) running in this process: each may hold a thread as long as its client reads slowly.
+        self.streams = threading.BoundedSemaphore(config.app_stream_limit)
 
     def has_table(self, name: str) -> bool:
-        """Whether the daemon has created this table yet (remembered once true)."""
-        return self._once_true(self._tables, name, lambda: inspect(self.engine).has_table(name))
+        """Whether the daemon has created this table yet (remembered once true); not before its database."""
+        return self._once_true(self._tables, name, lambda: self._database_has(name))
+
+    def _database_has(self, table: str) -> bool:
+        try:
+            return inspect(self.engine).has_table(table)
+        except DatabaseMissing:  # no data yet: answered as a database without that table
+            return False
 
     def has_tally(self, plugin: BasePlugin, connection: Connection) -> bool:
         """Whether the plugin's table has its row tally (remembered once true)."""

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from statscache import coverage
 from statscache.config import Config
-from statscache.database import create_tables
+from statscache.database import create_tables, make_engine
 from statscache.pipeline import Pipeline
 from statscache.plugins.volume import Volume
 from statscache.web import coverage_report, create_app
@@ -165,9 +165,10 @@ def test_before_the_daemon_has_created_the_coverage_tables(tmp_path):
     assert body["gaps"] == [{"start": "2015-01-01T00:00:00+00:00", "end": iso(30), "reason": None, "noted_at": None}]
     assert get_json(client, "/api/")[0]["coverage"] == {"complete_since": None, "complete_until": None, "gaps": 1}
     # Once the daemon creates them, the app reads them: a missing table is not remembered.
-    engine = app.extensions["statscache"].engine
+    engine = make_engine(config.sqlalchemy_uri)  # the daemon's: the app's own cannot write
     create_tables(engine, coverage.COVERAGE_TABLES)
     pipeline = SimpleNamespace(session_factory=lambda: Session(engine))
     record(pipeline, "volume-1h", complete=[(at(1), at(2))])
     assert get_json(client, "/api/volume-1h/coverage")["complete_until"] == iso(2)
     engine.dispose()
+    app.extensions["statscache"].engine.dispose()
