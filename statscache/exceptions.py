@@ -32,5 +32,6 @@ class DatabaseOutage(StatscacheError):
 class DatabaseUnavailable(StatscacheError):
     """The database cannot be opened or written at start-up (a missing directory, no driver, read-only)."""
 
+
 class DatabaseMissing(StatscacheError):
     """The database the web app reads does not exist yet: the daemon creates it."""
