@@ -111,7 +111,8 @@ def coverage(ident: str) -> Response:
     """Where the plugin's statistics are complete, and the gaps between (JSON only, as for layout)."""
     plugin = _plugin(ident)
     complete, failed = coverage_report.read(state(), ident)
-    body = coverage_report.report(plugin, state().config, complete, failed, coverage_report.clock())
+    quarantined = coverage_report.read_quarantined(state(), ident)
+    body = coverage_report.report(plugin, state().config, complete, failed, coverage_report.clock(), quarantined)
     return _respond(formats.json_bytes(body), "json")
 
 

@@ -12,17 +12,20 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from statscache import coverage
 from statscache.config import Config
 from statscache.coverage import CoveredStretch, FailedStretch, Interval, iso
 from statscache.plugins import BasePlugin
+from statscache.quarantine import QuarantinedMessage
 from statscache.web.state import State
 
+#: Quarantined messages listed by ``/api/<ident>/coverage`` (the newest); all are counted.
+RECENT_QUARANTINED = 100
 #: The time the gaps of a plugin with nothing complete run up to (tests replace it).
 clock: Callable[[], float] = time.time
 
@@ -39,8 +42,23 @@ def latest_failure(gap: Interval, failed: Sequence[FailedStretch]) -> FailedStre
     return max(overlapping, key=lambda f: f.noted_at, default=None)
 
 
+class Quarantined(NamedTuple):
+    """How many messages a plugin quarantined, and the newest of them."""
+
+    count: int
+    recent: list[QuarantinedMessage]
+
+
+NOTHING_QUARANTINED = Quarantined(0, [])
+
+
 def report(
-    plugin: BasePlugin, config: Config, complete: Sequence[Interval], failed: Sequence[FailedStretch], now: float
+    plugin: BasePlugin,
+    config: Config,
+    complete: Sequence[Interval],
+    failed: Sequence[FailedStretch],
+    now: float,
+    quarantined: Quarantined = NOTHING_QUARANTINED,
 ) -> dict[str, Any]:
     """The body of ``/api/<ident>/coverage``."""
     since = coverage.wanted_since(plugin, config, now)
@@ -52,6 +70,11 @@ def report(
         "complete_until": iso(complete[-1].end) if complete else None,
         "gaps": [_gap_json(gap, latest_failure(gap, failed)) for gap in gaps_in(complete, since, now)],
         "backlog_delta_seconds": None if backlog is None else int(backlog.total_seconds()),
+        "quarantined": quarantined.count,
+        "quarantined_recent": [
+            {"msg_id": q.msg_id, "timestamp": iso(q.timestamp), "reason": q.reason, "noted_at": iso(q.noted_at)}
+            for q in quarantined.recent
+        ],
     }
 
 
@@ -86,6 +109,22 @@ def read(state: State, ident: str) -> tuple[list[Interval], list[FailedStretch]]
         complete = coverage.covered(session, ident) if has_covered else []
         failed = coverage.failures(session, ident) if has_failed else []
     return complete, failed
+
+
+def read_quarantined(state: State, ident: str) -> Quarantined:
+    """The messages quarantined for a plugin: their number, and the newest few (none before the table exists)."""
+    if not state.has_table(QuarantinedMessage.__tablename__):
+        return NOTHING_QUARANTINED
+    held = QuarantinedMessage.ident == ident
+    with state.snapshot() as connection, Session(bind=connection) as session:
+        count = session.scalar(select(func.count()).select_from(QuarantinedMessage).where(held)) or 0
+        recent = session.scalars(
+            select(QuarantinedMessage)
+            .where(held)
+            .order_by(QuarantinedMessage.noted_at.desc(), QuarantinedMessage.msg_id)
+            .limit(RECENT_QUARANTINED)
+        ).all()
+    return Quarantined(count, list(recent))
 
 
 def read_all(state: State) -> dict[str, list[Interval]]:

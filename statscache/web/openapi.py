@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from statscache.web.coverage_report import RECENT_QUARANTINED
 from statscache.web.formats import MEDIA_TYPES
 from statscache.web.params import MAX_REPEATED, params_for
 from statscache.web.state import State
@@ -214,9 +215,24 @@ def _coverage_schema() -> dict[str, Any]:
         "reason": {"type": "string", "nullable": True, "description": "Why the last fetch of it failed (null: none)"},
         "noted_at": _moment("When that failure was noted"),
     }
+    quarantined = {
+        "msg_id": _TEXT,
+        "timestamp": _moment("The message's event time", nullable=False),
+        "reason": {"type": "string", "description": "The error the plugin's update raised on it"},
+        "noted_at": _moment("When it was quarantined", nullable=False),
+    }
     return {
         "type": "object",
-        "required": ["ident", "wanted_since", "complete", "complete_until", "gaps", "backlog_delta_seconds"],
+        "required": [
+            "ident",
+            "wanted_since",
+            "complete",
+            "complete_until",
+            "gaps",
+            "backlog_delta_seconds",
+            "quarantined",
+            "quarantined_recent",
+        ],
         "additionalProperties": False,
         "properties": {
             "ident": _TEXT,
@@ -225,6 +241,16 @@ def _coverage_schema() -> dict[str, Any]:
             "complete_until": _moment("End of the last complete stretch"),
             "gaps": {"type": "array", "items": _object(gap), "description": "Missing stretches, oldest first"},
             "backlog_delta_seconds": {"type": "integer", "nullable": True, "description": "History worth having"},
+            "quarantined": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Messages the plugin could not write (poison messages), left out of its statistics",
+            },
+            "quarantined_recent": {
+                "type": "array",
+                "items": _object(quarantined),
+                "description": f"The latest of them, newest first (at most {RECENT_QUARANTINED})",
+            },
         },
     }
 

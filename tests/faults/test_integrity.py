@@ -238,3 +238,19 @@ def test_a_database_deleted_under_the_daemon_is_made_anew_and_counted_on(make_pi
     again = make_pipeline()  # after a restart, the new file holds what came after the deletion
     assert_exact(again, envelopes[500:])
     assert ledger_size(again) == len({e["msg_id"] for e in envelopes[500:]})
+
+
+def test_the_api_says_which_messages_a_plugin_quarantined_and_why(make_pipeline, envelopes):
+    from statscache.web import create_app
+
+    plugin = Poisoned(timedelta(days=1))
+    pipeline = make_pipeline(plugins=[plugin])
+    poison = [poisoned_copy(envelopes[i], i) for i in (5, 50, 500)]
+    feed(pipeline, envelopes[:300] + poison + envelopes[300:])
+    assert pipeline.flush()
+    client = create_app(pipeline.config, plugins=[plugin]).test_client()
+    body = client.get("/api/poisoned-1d/coverage").get_json()
+    assert body["quarantined"] == 3
+    assert sorted(q["msg_id"] for q in body["quarantined_recent"]) == ["poison-5", "poison-50", "poison-500"]
+    assert all("cannot store this" in q["reason"] for q in body["quarantined_recent"])
+    assert stored_by_category(pipeline.engine, "poisoned-1d") == recount(envelopes, "volume-by-category-1d")

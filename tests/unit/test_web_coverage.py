@@ -93,6 +93,8 @@ def test_gaps_between_complete_stretches_carry_the_latest_failure_there(pipeline
             {"start": iso(12), "end": iso(20), "reason": "datagrepper answered 500", "noted_at": iso(27)},
         ],
         "backlog_delta_seconds": None,
+        "quarantined": 0,
+        "quarantined_recent": [],
     }
 
 
