@@ -156,6 +156,25 @@ class Flusher:
             for ident, since in self._live_since.items():
                 self._live_since[ident] = since if resume is None else max(since, resume)
 
+    def let_go(self) -> tuple[int, float, float]:
+        """Drop everything waiting (cached, kept for failing plugins, checkpoints); live coverage restarts now.
+
+        Returns how many messages were dropped, and the stretch whose
+        completeness is no longer claimed: from the last successful flush's
+        claim (or the start of live coverage) to now.
+        """
+        with self._lock:
+            dropped = len(self._cache) + sum(len(entries) for entries in self._retry.values())
+            self._cache.drain()
+            self._retry = {}
+            with self._checkpoints_lock:
+                self._checkpoints = []
+            now = time.time()
+            since = self._last_claim if self._last_claim is not None else min(self._live_since.values(), default=now)
+            self._live_since = dict.fromkeys(self._live_since, now)
+            self._live_seen = self._cache.live_added
+            return dropped, since, now
+
     def _note_failure(self, error: Exception, kept: int) -> None:
         if not self._failing:
             log.exception("statscache flush failed; %d messages kept in memory for the next flush", kept)

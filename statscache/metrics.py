@@ -76,6 +76,11 @@ class Metrics:
             ["plugin"],
             registry=self.registry,
         )
+        self.let_go = Counter(
+            "statscache_let_go_messages",
+            "Messages held in memory while the database failed, let go to bound memory (backfill fetches them again)",
+            registry=self.registry,
+        )
         self.database_resets = Counter(
             "statscache_database_resets",
             "Times the database was found deleted or emptied under the running daemon and made anew",

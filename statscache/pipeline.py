@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 #: Cached messages beyond which the consumer's thread flushes them itself (about a second at full speed).
 MAX_CACHED = 50_000
+#: Messages kept in memory while the database fails, beyond which they are let go (backfill brings them back):
+#: a few hundred bytes each, so at most about a gigabyte, and a day of Fedora's bus at its busiest.
+MAX_HELD = 2_000_000
 #: Topics whose routes are remembered at most (Fedora's bus has a few thousand).
 MAX_ROUTES = 100_000
 
@@ -55,6 +58,10 @@ class Pipeline:
         self._database_lock = threading.Lock()
         #: Called after the database was found deleted and made anew (the hub backfills it again).
         self.on_database_reset: Callable[[], None] | None = None
+        #: Messages held while the database fails beyond which :meth:`let_go` is called.
+        self.max_held = MAX_HELD
+        #: Called instead of :meth:`let_go` when too many are held (the hub stops its backfill around it).
+        self.on_overflow: Callable[[], None] | None = None
         self.session_factory = make_session_factory(self.engine)
         family_of = [classes.index(type(plugin)) for plugin in self.plugins]
         self._flusher = Flusher(self.session_factory, self.cache, self.plugins, family_of, self.metrics)
@@ -211,7 +218,36 @@ class Pipeline:
         if self._flusher.flush():
             return True
         self._after_failed_flush()
+        if self._flusher.pending() > self.max_held:
+            (self.on_overflow or self.let_go)()
         return False
+
+    def let_go(self) -> int:
+        """Drop every message held for a failing database, so that memory stays bounded; returns how many.
+
+        Nothing is claimed of them: live coverage starts again from now, so
+        the time they were sent in is a gap of every plugin's coverage, which
+        backfill fetches once the database is back (or shows, without a
+        datagrepper). Fetched history is dropped with them, and its pending
+        checkpoints: whoever calls this must stop any backfill first.
+        """
+        dropped, since, until = self._flusher.let_go()
+        if not dropped:
+            return 0
+        self.metrics.let_go.inc(dropped)
+        log.error(
+            "the database has failed for too long: %d messages held in memory were let go; "
+            "the statistics are not claimed complete from %s on, and backfill fetches them again",
+            dropped,
+            coverage.iso(since),
+        )
+        try:  # so that the gap says why it is there (the database may well refuse: it is failing)
+            with self.session_factory() as session, session.begin():
+                reason = f"{dropped} messages let go while the database failed"
+                coverage.note_failure(session, [p.ident for p in self.plugins], since, until, reason)
+        except Exception as error:
+            log.warning("could not record why the statistics are incomplete from %s on: %s", coverage.iso(since), error)
+        return dropped
 
     def _after_failed_flush(self) -> None:
         """Reconnect on the next flush (a connection opened read-only stays so), and notice a database emptied."""

@@ -254,3 +254,42 @@ def test_the_api_says_which_messages_a_plugin_quarantined_and_why(make_pipeline,
     assert sorted(q["msg_id"] for q in body["quarantined_recent"]) == ["poison-5", "poison-50", "poison-500"]
     assert all("cannot store this" in q["reason"] for q in body["quarantined_recent"])
     assert stored_by_category(pipeline.engine, "poisoned-1d") == recount(envelopes, "volume-by-category-1d")
+
+
+# -- a database that fails for long: memory stays bounded ------------------------------------
+
+
+def test_a_database_failing_for_long_lets_messages_go_uncovered_and_backfill_brings_them_back(
+    make_pipeline, envelopes, tmp_path
+):
+    from statscache import coverage
+    from tests.unit.test_pipeline import table_away
+
+    live_since = envelopes[0]["timestamp"]
+    pipeline = make_pipeline()
+    pipeline.go_live(live_since)
+    feed(pipeline, envelopes[:300])
+    assert pipeline.flush()
+    pipeline.max_held = 500
+    with table_away(tmp_path / "stats.sqlite", "statscache_ledger"):
+        feed(pipeline, envelopes[300:700])
+        assert not pipeline.flush()  # 400 held: kept
+        assert pipeline.pending() == 400
+        feed(pipeline, envelopes[700:1000])
+        assert not pipeline.flush()  # 700 held: let go
+        assert pipeline.pending() == 0
+    assert pipeline.metrics.value("statscache_let_go_messages") == 700
+    feed(pipeline, envelopes[1000:])
+    assert pipeline.flush()
+    with pipeline.session_factory() as session:
+        complete = coverage.covered(session, "volume-1m")
+        failed = coverage.failures(session, "volume-1m")
+    assert len(complete) == 2  # before and after the messages let go: a gap between
+    assert failed and "let go while the database failed" in failed[0].reason
+    counted = envelopes[:300] + envelopes[1000:]
+    assert_exact(pipeline, counted)
+    for envelope in envelopes[300:1000]:  # what backfill fetches for the gap
+        pipeline.handle_history(envelope)
+    pipeline.checkpoint(complete[0].end, complete[1].start, [p.ident for p in pipeline.plugins])
+    assert pipeline.flush()
+    assert_exact(pipeline, envelopes)
