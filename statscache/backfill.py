@@ -284,15 +284,13 @@ class Backfill:
             todo.extend((window, n) for n in range(2, window.pages + 1))
         elif page.total != window.total and window.problem is None:
             window.problem = f"the total changed from {window.total} to {page.total} while paging"
-        if len(page.messages) != page.expected and window.problem is None:
-            window.problem = f"page {number} held {len(page.messages)} rows where its total says {page.expected}"
-        for envelope in page.messages:
-            msg_id, timestamp = envelope["msg_id"], envelope["timestamp"]
-            window.seen.add((msg_id, timestamp))
-            window.times.append(timestamp)
+        if len(page.keys) != page.expected and window.problem is None:
+            window.problem = f"page {number} held {len(page.keys)} rows where its total says {page.expected}"
+        window.seen.update(page.keys)
+        window.times.extend(timestamp for _, timestamp in page.keys)
         self._hold(window, page)
-        window.rows += len(page.messages)
-        progress.messages += len(page.messages)
+        window.rows += len(page.keys)
+        progress.messages += len(page.keys)
         window.pages_left -= 1
         if window.pages_left == 0:
             self._finish(window, todo)

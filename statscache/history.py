@@ -55,14 +55,15 @@ class _BadPage(Exception):
 
 @dataclass(frozen=True)
 class Page:
-    """One page of ``/raw``: its envelopes, in ascending time, and what datagrepper says of the whole query."""
+    """One page of ``/raw``: its rows, in ascending time, and what datagrepper says of the whole query."""
 
-    messages: list[dict[str, Any]]
+    #: The (msg_id, time) of each row; the envelopes themselves stay in :attr:`content` (far smaller than parsed).
+    keys: list[tuple[str, float]]
     #: Messages the query matches in all (as datagrepper counted them for this request).
     total: int
     #: Pages the query has at this page size.
     pages: int
-    #: The body as it came (to hold compactly, and parse again, while the rest of its window comes).
+    #: The body as it came, checked: parse it again with :func:`rows_of` to hand the envelopes in.
     content: bytes = b""
     #: Rows this page should hold by its number and its own total (a late-archived message may upset it).
     expected: int = 0
@@ -204,7 +205,8 @@ def _as_page(body: Any, content: bytes, params: dict[str, Any]) -> Page:
     for row in messages:
         _check_row(row, start, end)
     expected = max(0, min(per_page, total - (number - 1) * per_page))
-    return Page(messages, total, pages, content, expected)
+    keys = [(row["msg_id"], row["timestamp"]) for row in messages]
+    return Page(keys, total, pages, content, expected)
 
 
 def _is_count(value: Any) -> bool:

@@ -9,9 +9,12 @@ genuine messages of the stretches it claims as covered (none of the junk).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import threading
+import tracemalloc
+import zlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -254,12 +257,31 @@ def declared_page(params, n):
     return Answer([b"{}"], headers={"Content-Type": "application/json", "Content-Length": str(400 * 10**6)})
 
 
-@pytest.mark.parametrize("behave", [endless_page, declared_page], ids=["streamed", "declared"])
+@functools.cache
+def bomb() -> bytes:
+    """256 MiB of spaces, gzipped (a few hundred kB)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    return b"".join([*(packer.compress(b" " * MiB) for _ in range(256)), packer.flush()])
+
+
+def compressed_page(params, n):
+    """A small body that inflates to 256 MiB."""
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    return Answer([b"".join([bomb()])], headers={**headers, "Content-Length": str(len(bomb()))})
+
+
+@pytest.mark.parametrize("behave", [endless_page, declared_page, compressed_page], ids=["streamed", "declared", "gzip"])
 def test_a_huge_page_is_cut_off_at_the_cap(pipeline, envelopes, behave):
     hostile = Hostile(behave)
     with FakeDatagrepper(RawArchive(envelopes), fault=hostile) as server:
         history = history_for(server.url, pipeline, max_page_bytes=MiB)
-        runner, ended = run_backfill(pipeline, history)
+        tracemalloc.start()
+        try:
+            runner, ended = run_backfill(pipeline, history)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert peak <= 32 * MiB  # the cap, a chunk, and the genuine month's pages
     assert ended and server.requests <= HONEST_REQUESTS
     assert hostile.answered == 1  # refused, not asked again
     # What the server got to send: the cap, and what the sockets' buffers hold.
