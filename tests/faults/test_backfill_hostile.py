@@ -176,6 +176,8 @@ def test_a_total_that_keeps_growing_is_refused(pipeline, envelopes):
     # A window's pages once, then its pieces' first pages once: bounded by the pages a window may have.
     assert server.requests <= HONEST_REQUESTS + 2 * MAX_WINDOW_PAGES
     assert hostile.answered < HOSTILE_ANSWERS
+    # Rows held at once, waiting for their windows: a few windows' worth, not the flood.
+    assert runner.progress.held_peak <= 3 * runner.max_window_bytes
     assert refused(pipeline) >= 1
     assert_honest(pipeline, envelopes, "total")
 
@@ -296,6 +298,7 @@ def test_a_huge_page_is_cut_off_at_the_cap(pipeline, envelopes, behave):
         pytest.param("elsewhere", id="another-host"),
         pytest.param("/other/raw", id="another-path"),
         pytest.param("https", id="another-scheme"),
+        pytest.param("loop", id="round-in-circles"),
     ],
 )
 def test_a_redirect_off_the_endpoint_is_refused(pipeline, envelopes, target):
@@ -309,12 +312,14 @@ def test_a_redirect_off_the_endpoint_is_refused(pipeline, envelopes, target):
                 location = f"{base}/raw?{query}"
             elif target == "https":
                 location = f"https://{base.removeprefix('http://')}/raw?{query}"
+            elif target == "loop":
+                location = f"/raw?{query}"  # within the endpoint, for ever
             else:
                 location = f"{target}?{query}"
             return Answer([b""], status=302, headers={"Location": location, "Content-Length": "0"})
 
         with FakeDatagrepper(RawArchive(envelopes), fault=Hostile(redirect)) as server:
-            url = server.url + "datagrepper/" if target != "elsewhere" else server.url
+            url = server.url + "datagrepper/" if target in ("/other/raw", "https") else server.url
             if url != server.url:  # the endpoint has a path: serve it there (and /other/raw is outside it)
                 server.prefix = "/datagrepper"
             runner, ended = run_backfill(pipeline, history_for(url, pipeline))
