@@ -35,7 +35,7 @@ MAX_PAGE_BYTES = 16 * 1024 * 1024
 #: Messages per second no bus sends: a ``total`` above this rate, over at least RATE_SPAN seconds, is refused.
 PLAUSIBLE_RATE = 1000
 RATE_SPAN = 60.0
-#: How far a row's time may lie outside the window asked for (datagrepper keeps microseconds; floats round).
+#: How far a row's time may lie outside the window asked for (beyond the whole second datagrepper cuts it to).
 TIME_SLACK = 1e-3
 #: Longest msg_id taken (real ones are "<year>-<uuid>": 41 characters).
 MAX_MSG_ID = 256
@@ -222,5 +222,6 @@ def _check_row(row: Any, start: float, end: float) -> None:
         raise _Implausible(f"rows must have a msg_id, not {msg_id!r:.60}")
     if not isinstance(moment, (int, float)) or isinstance(moment, bool) or not math.isfinite(moment):
         raise _Implausible(f"row {msg_id!r:.60} has no time: {moment!r:.40}")
-    if not start - TIME_SLACK <= moment <= end + TIME_SLACK:
+    # datagrepper serves times cut to the whole second: a message sent just after ``start`` shows its second.
+    if not math.floor(start) - TIME_SLACK <= moment <= end + TIME_SLACK:
         raise _Implausible(f"row {msg_id!r:.60} at {moment} lies outside the rows asked for ({start}..{end})")

@@ -28,11 +28,15 @@ MAX_ROWS_PER_PAGE = 100
 class RawArchive:
     """The messages, sorted by timestamp, and the ``/raw`` query over them."""
 
-    def __init__(self, envelopes: Iterable[Mapping[str, Any]], shuffle_ties: bool = False) -> None:
+    def __init__(
+        self, envelopes: Iterable[Mapping[str, Any]], shuffle_ties: bool = False, whole_seconds: bool = False
+    ) -> None:
         self.messages = sorted(envelopes, key=lambda e: e["timestamp"])
         self.timestamps = [m["timestamp"] for m in self.messages]
         #: Order equal timestamps differently on each request (PostgreSQL may: no tie-breaker).
         self.shuffle_ties = shuffle_ties
+        #: Show times cut to the whole second, as datagrepper 1.1.0 does (it selects by the exact time).
+        self.whole_seconds = whole_seconds
         self._lock = threading.Lock()
 
     def add(self, envelope: Mapping[str, Any]) -> None:
@@ -58,6 +62,8 @@ class RawArchive:
         if params.get("order", "desc") == "desc":
             selected = selected[::-1]
         chosen = selected[(page - 1) * rows : page * rows]
+        if self.whole_seconds:
+            chosen = [{**m, "timestamp": float(math.floor(m["timestamp"]))} for m in chosen]
         return {
             "raw_messages": chosen,
             "count": len(chosen),

@@ -53,6 +53,30 @@ def test_a_bulky_window_is_fetched_again_a_page_at_a_time(tmp_path, envelopes, m
     pipeline.engine.dispose()
 
 
+def test_times_cut_to_the_second_are_history_of_the_window_they_begin(tmp_path):
+    # A window starting at .1 s gets a message sent at .25 s, shown at .0 s: it is that window's, not junk.
+    base = EPOCH.timestamp() + 86400
+    messages = [
+        {
+            "msg_id": f"2015-{i}",
+            "topic": "org.fedoraproject.prod.bodhi.update.comment",
+            "timestamp": base + i + 0.25,
+            "msg": {},
+        }
+        for i in range(300)
+    ]
+    pipeline = make_pipeline(tmp_path)
+    with FakeDatagrepper(RawArchive(messages, whole_seconds=True)) as server:
+        history = History(server.url, timedelta(seconds=5), retries=1, backoff=0.01)
+        runner = Backfill(history, pipeline, frozenset(p.ident for p in pipeline.plugins), concurrency=4, lag=0)
+        assert runner.run(catchup.plan(pipeline, UNTIL, since=base + 0.1))
+    assert pipeline.flush()
+    shown = [dict(m, timestamp=float(int(m["timestamp"]))) for m in messages]
+    assert stored(pipeline.engine, "volume-1m") == recount(shown, "volume-1m")
+    assert pipeline.metrics.value("statscache_history_requests", result="refused") == 0
+    pipeline.engine.dispose()
+
+
 def test_the_page_cap_is_configured(tmp_path):
     pipeline = make_pipeline(tmp_path, datagrepper_max_page_bytes=PAGE)
     assert catchup.history_of(pipeline).max_page_bytes == PAGE
