@@ -39,7 +39,7 @@ config = {
     "statscache.datagrepper.timeout": datetime.timedelta(seconds=30),
     "statscache.datagrepper.retries": 5,
     # The largest page body taken; a larger one is refused (a gap, with its reason).
-    "statscache.datagrepper.max_page_bytes": 16 * 1024 * 1024,
+    "statscache.datagrepper.max_page_bytes": 8 * 1024 * 1024,
     # How long datagrepper may take to archive a message.
     "statscache.datagrepper.lag": datetime.timedelta(minutes=1),
     # How often stretches of history that could not be fetched are tried again.

@@ -35,7 +35,7 @@ that names the key.
 ``statscache.datagrepper.timeout`` (``timedelta`` or seconds, default 30 s)
     How long one page request may take, all of it (connecting, redirects, the
     head and the whole body), before it is abandoned and retried.
-``statscache.datagrepper.max_page_bytes`` (int, default 16 MiB, at least 64 KiB)
+``statscache.datagrepper.max_page_bytes`` (int, default 8 MiB, at least 64 KiB)
     The largest page body taken (after decompression); a larger one is refused,
     and its stretch of history recorded as a gap with the reason.
 ``statscache.datagrepper.retries`` (int, default 5)
@@ -158,7 +158,7 @@ class Config:
     datagrepper_endpoint: str | None = None
     datagrepper_concurrency: int = 4
     datagrepper_timeout: timedelta = timedelta(seconds=30)
-    datagrepper_max_page_bytes: int = 16 * 1024 * 1024
+    datagrepper_max_page_bytes: int = 8 * 1024 * 1024
     datagrepper_retries: int = 5
     datagrepper_lag: timedelta = timedelta(minutes=1)
     datagrepper_retry_interval: timedelta = timedelta(minutes=10)

@@ -23,7 +23,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 
 from statscache.exceptions import StatscacheError
 
-__all__ = ["DeadlineExceeded", "Endpoint", "OffEndpoint", "TooLarge", "bounded_session", "get"]
+__all__ = ["DeadlineExceeded", "Endpoint", "OffEndpoint", "Refused", "TooLarge", "bounded_session", "get"]
 
 #: Redirects followed within the endpoint, at most, for one request.
 MAX_REDIRECTS = 5
