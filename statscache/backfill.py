@@ -55,7 +55,7 @@ SHORTEST_WINDOW, LONGEST_WINDOW = 1.0, 90 * 86400.0
 #: Times a window that comes back inconsistent is fetched again before it is reported.
 WINDOW_ATTEMPTS = 3
 #: Bytes of rows a window holds at most until it checks out (or the page cap, if larger).
-MAX_WINDOW_BYTES = 64 * 1024 * 1024
+MAX_WINDOW_BYTES = 32 * 1024 * 1024
 #: Parts a window far denser than expected is cut in at most, at once (a part still too dense is cut again).
 MAX_SPLIT_PARTS = 64
 

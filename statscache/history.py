@@ -28,10 +28,14 @@ from statscache.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
+# One page parsed and checked at a time: hostile JSON (``[{},{},...]``) takes some 25 times its size once
+# parsed, and every fetcher parsing at once would multiply that by the concurrency.
+_parsing = threading.Lock()
+
 #: The most rows datagrepper serves in one page.
 ROWS_PER_PAGE = 100
-#: Bytes a page's body may have, unless configured otherwise (100 rows of 160 KB each).
-MAX_PAGE_BYTES = 16 * 1024 * 1024
+#: Bytes a page's body may have, unless configured otherwise (100 rows of 80 kB each).
+MAX_PAGE_BYTES = 8 * 1024 * 1024
 #: Messages per second no bus sends: a ``total`` above this rate, over at least RATE_SPAN seconds, is refused.
 PLAUSIBLE_RATE = 1000
 RATE_SPAN = 60.0
@@ -170,11 +174,12 @@ class History:
             # 4xx: the request itself is wrong; asking again will not help.
             text = content[:200].decode("utf-8", "replace")
             raise HistoryUnavailable(f"{self.url} ({params}): HTTP {status}: {text}")
-        try:
-            body = orjson.loads(content)
-        except orjson.JSONDecodeError as error:
-            raise _BadPage(f"malformed JSON ({len(content)} bytes): {error}") from error
-        return _as_page(body, content, params)
+        with _parsing:
+            try:
+                body = orjson.loads(content)
+            except orjson.JSONDecodeError as error:
+                raise _BadPage(f"malformed JSON ({len(content)} bytes): {error}") from error
+            return _as_page(body, content, params)
 
 
 class _Implausible(Exception):
