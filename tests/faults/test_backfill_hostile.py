@@ -26,6 +26,7 @@ from statscache.backfill import MAX_WINDOW_PAGES, Backfill
 from statscache.config import Config
 from statscache.history import History
 from statscache.pipeline import Pipeline
+from statscache.web import create_app
 from tests.fakegrepper import Answer, FakeDatagrepper, RawArchive
 from tests.support import BUILTIN_IDENTS, recount, stored
 
@@ -33,6 +34,8 @@ EPOCH = datetime(2015, 10, 1, tzinfo=UTC).timestamp()
 UNTIL = datetime(2015, 11, 1, tzinfo=UTC).timestamp()
 # The recorded month runs from the 9th to the 28th: the windows before the poisoned day hold most of it.
 POISON = (datetime(2015, 10, 26, tzinfo=UTC).timestamp(), datetime(2015, 10, 27, tzinfo=UTC).timestamp())
+#: A poisoned day with complete history after it (the API shows gaps up to the last complete stretch).
+EARLY_POISON = (datetime(2015, 10, 15, tzinfo=UTC).timestamp(), datetime(2015, 10, 16, tzinfo=UTC).timestamp())
 #: Hostile answers a test's server gives at most, then 500s: the code before the fix would otherwise never stop.
 HOSTILE_ANSWERS = 3000
 #: Requests a backfill of the recorded month makes when all is well (about 25), with room to spare.
@@ -54,8 +57,8 @@ def pipeline(tmp_path):
     made.engine.dispose()
 
 
-def touches_poison(params: dict[str, str]) -> bool:
-    return float(params["start"]) <= POISON[1] and float(params["end"]) >= POISON[0]
+def touches(params: dict[str, str], poison: tuple[float, float]) -> bool:
+    return float(params["start"]) <= poison[1] and float(params["end"]) >= poison[0]
 
 
 def junk(params: dict[str, str], count: int, tag: str) -> list[dict[str, Any]]:
@@ -85,13 +88,14 @@ def raw_page(params: dict[str, str], serving: int, tag: str, **override: Any) ->
 class Hostile:
     """A ``fault`` for FakeDatagrepper: ``behave(params, n)`` answers the n-th request that touches the poison."""
 
-    def __init__(self, behave) -> None:
+    def __init__(self, behave, poison: tuple[float, float] = POISON) -> None:
         self.behave = behave
+        self.poison = poison
         self.answered = 0
         self._lock = threading.Lock()
 
     def __call__(self, params: dict[str, str]):
-        if not touches_poison(params):
+        if not touches(params, self.poison):
             return None
         with self._lock:
             self.answered += 1
@@ -121,7 +125,11 @@ def history_for(url: str, pipeline: Pipeline, **settings: Any) -> History:
 
 
 def assert_honest(
-    pipeline: Pipeline, envelopes: list[dict[str, Any]], *reason_words: str, partial: bool = True
+    pipeline: Pipeline,
+    envelopes: list[dict[str, Any]],
+    *reason_words: str,
+    partial: bool = True,
+    poison: tuple[float, float] = POISON,
 ) -> None:
     """The poisoned day is a gap with its reason; what is claimed as covered is counted exactly, junk never.
 
@@ -131,7 +139,7 @@ def assert_honest(
         for ident in BUILTIN_IDENTS:
             covered = coverage.covered(session, ident)
             failed = coverage.failures(session, ident)
-            middle = sum(POISON) / 2
+            middle = sum(poison) / 2
             assert not any(start <= middle <= end for start, end in covered), ident
             assert any(f.start <= middle <= f.end for f in failed), ident
             reasons = " ".join(f.reason for f in failed)
@@ -189,11 +197,15 @@ def test_junk_rows_of_a_window_refused_later_are_never_counted(pipeline, envelop
             return raw_page(params, 250, f"first{n}")
         return raw_page(params, 250, f"second{n}", raw_messages=junk(params, 150, f"second{n}"), count=150)
 
-    with FakeDatagrepper(RawArchive(envelopes), fault=Hostile(behave)) as server:
+    with FakeDatagrepper(RawArchive(envelopes), fault=Hostile(behave, EARLY_POISON)) as server:
         runner, ended = run_backfill(pipeline, history_for(server.url, pipeline))
     assert ended and server.requests <= HONEST_REQUESTS
     assert refused(pipeline) >= 1
-    assert_honest(pipeline, envelopes, "refused", "rows")
+    assert_honest(pipeline, envelopes, "refused", "rows", poison=EARLY_POISON)
+    # The gap and its reason are what the API shows.
+    client = create_app(pipeline.config, plugins=pipeline.plugins, engine=pipeline.engine).test_client()
+    gaps = client.get("/api/volume-1h/coverage").get_json()["gaps"]
+    assert any("150 rows on a page of 100" in (gap["reason"] or "") for gap in gaps), gaps
 
 
 @pytest.mark.parametrize(
