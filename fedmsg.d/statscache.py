@@ -43,10 +43,12 @@ config = {
     # statistics miss since they were last complete. None: no backfill. Fedora's:
     # "https://apps.fedoraproject.org/datagrepper/"
     "statscache.datagrepper.endpoint": None,
-    # Pages fetched at once; how long a page may take; retries (with backoff) per page.
+    # Pages fetched at once; how long a page may take, all of it; retries (with backoff) per page.
     "statscache.datagrepper.concurrency": 4,
     "statscache.datagrepper.timeout": datetime.timedelta(seconds=30),
     "statscache.datagrepper.retries": 5,
+    # The largest page body taken; a larger one is refused (a gap, with its reason).
+    "statscache.datagrepper.max_page_bytes": 8 * 1024 * 1024,
     # How long datagrepper may take to archive a message.
     "statscache.datagrepper.lag": datetime.timedelta(minutes=1),
     # How often stretches of history that could not be fetched are tried again.

@@ -13,6 +13,16 @@ twice and another never). A window that fails the check is fetched again;
 one that cannot be had is reported, never skipped in silence. Only a
 complete window's stretch becomes coverage, and only once the pipeline has
 written its messages.
+
+A window's rows are held (as the bytes they came in) until the window checks
+out whole, and only then handed to the pipeline: rows of a window that turns
+out inconsistent or impossible are never counted. What is held is bounded:
+a window has at most MAX_WINDOW_PAGES pages (a denser one is cut in parts, at
+most MAX_SPLIT_PARTS at a time) and MAX_WINDOW_BYTES of rows (a bulkier one is
+fetched again a page at a time). A window whose answers are impossible (see
+:mod:`statscache.history`), or whose parts and second attempts claim more
+messages than the whole did plus what late archiving explains, is refused: a
+gap with its reason, tried again on the next catch-up.
 """
 
 from __future__ import annotations
@@ -30,7 +40,7 @@ from typing import Any, Protocol
 
 from statscache.coverage import TICK, iso
 from statscache.gaps import Stretch
-from statscache.history import ROWS_PER_PAGE, History, HistoryUnavailable, Page
+from statscache.history import ROWS_PER_PAGE, History, HistoryRefused, HistoryUnavailable, Page, rows_of
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +54,10 @@ FIRST_WINDOW = 3600.0
 SHORTEST_WINDOW, LONGEST_WINDOW = 1.0, 90 * 86400.0
 #: Times a window that comes back inconsistent is fetched again before it is reported.
 WINDOW_ATTEMPTS = 3
+#: Bytes of rows a window holds at most until it checks out (or the page cap, if larger).
+MAX_WINDOW_BYTES = 32 * 1024 * 1024
+#: Parts a window far denser than expected is cut in at most, at once (a part still too dense is cut again).
+MAX_SPLIT_PARTS = 64
 
 
 class Sink(Protocol):
@@ -70,6 +84,8 @@ class Progress:
     failed: list[tuple[float, float, str]] = field(default_factory=list)
     #: Messages datagrepper counted in all the stretches, when it was asked (see :meth:`Backfill.survey`).
     messages_expected: int | None = None
+    #: Most bytes of rows held at once, waiting for their windows to check out.
+    held_peak: int = 0
 
     @property
     def pages_estimated(self) -> int:
@@ -84,11 +100,25 @@ class Progress:
 
 
 @dataclass
+class _Budget:
+    """Messages the parts of a window (cut for density, or fetched again) may claim between them."""
+
+    left: int
+
+
+def _allowance(total: int) -> int:
+    """Messages that late archiving may add to a window while it is fetched again: a tenth, one page at least."""
+    return max(ROWS_PER_PAGE, total // 10)
+
+
+@dataclass
 class _Window:
     stretch: Stretch
     start: float
     end: float
     attempt: int = 1
+    #: Shared with its sibling parts, when this window is part of a larger one.
+    budget: _Budget | None = None
     total: int | None = None
     pages: int = 0
     pages_left: int = 0
@@ -99,6 +129,11 @@ class _Window:
     problem: str | None = None
     #: Whether sizing this window cuts the next one (the newest cut of its stretch does).
     opens_next: bool = False
+    #: The bodies of its pages taken so far, until the window checks out, and their size.
+    held: list[bytes] = field(default_factory=list)
+    held_bytes: int = 0
+    #: Refused: the rest of its pages are not fetched, and those that come are dropped.
+    closed: bool = False
 
 
 class _Stopped(Exception):
@@ -124,6 +159,8 @@ class Backfill:
         self.lag = lag
         self.on_progress = on_progress
         self.progress = Progress()
+        self.max_window_bytes = max(MAX_WINDOW_BYTES, history.max_page_bytes)
+        self._held = 0
         self._stop = threading.Event()
         #: Set when the current run ends or is stopped: wakes fetchers waiting for the lag.
         self._halt = threading.Event()
@@ -140,7 +177,7 @@ class Backfill:
         """
         try:
             return sum(self.history.page(s.start, s.end, 1, rows_per_page=1).total for s in stretches)
-        except HistoryUnavailable as error:
+        except (HistoryUnavailable, HistoryRefused) as error:
             log.warning("could not count the history to fetch: %s", error)
             return None
 
@@ -152,6 +189,7 @@ class Backfill:
         ``expected``: what :meth:`survey` said, for the progress estimate.
         """
         self.progress = Progress(seconds_total=sum(s.seconds for s in stretches), messages_expected=expected)
+        self._held = 0
         self._halt = threading.Event()
         if self._stop.is_set():
             self._halt.set()
@@ -165,16 +203,25 @@ class Backfill:
             while (todo or inflight) and not self._stop.is_set():
                 while todo and len(inflight) < 2 * self.concurrency:
                     window, number = todo.popleft()
-                    inflight.append((window, number, executor.submit(self._fetch, window, number)))
+                    if not window.closed:
+                        inflight.append((window, number, executor.submit(self._fetch, window, number)))
+                if not inflight:
+                    continue
                 window, number, future = inflight.popleft()
                 try:
                     page = self._wait(future)
                 except _Stopped:
                     return False
                 except HistoryUnavailable as error:
-                    self._give_up(window, pending, str(error))
+                    unfinished = [window, *(w for w, _ in todo), *(w for w, _, _ in inflight)]
+                    self._give_up(unfinished, pending, cursors, str(error))
                     return False
-                self._take(window, number, page, pending, cursors, todo)
+                except HistoryRefused as error:
+                    if not window.closed:
+                        self._refuse(window, str(error), pending, cursors, todo)
+                    continue
+                if not window.closed:
+                    self._take(window, number, page, pending, cursors, todo)
             return not self.progress.failed and not self._stop.is_set()
         finally:
             self._halt.set()
@@ -223,7 +270,11 @@ class Backfill:
         progress = self.progress
         progress.pages_done += 1
         if number == 1:
-            if page.pages > MAX_WINDOW_PAGES and window.end - window.start > 2 * SHORTEST_WINDOW:
+            refusal = self._implausible(window, page)
+            if refusal is not None:
+                self._refuse(window, str(self.history.refuse(refusal)), pending, cursors, todo)
+                return
+            if page.pages > MAX_WINDOW_PAGES:
                 self._split(window, page, todo)
                 return
             window.total, window.pages, window.pages_left = page.total, max(page.pages, 1), max(page.pages, 1)
@@ -231,22 +282,74 @@ class Backfill:
             if window.opens_next:
                 self._next_window(pending, cursors, todo, self._adapted(window))
             todo.extend((window, n) for n in range(2, window.pages + 1))
-        elif page.total != window.total:
+        elif page.total != window.total and window.problem is None:
             window.problem = f"the total changed from {window.total} to {page.total} while paging"
-        audience = None if window.stretch.idents == self.all_idents else window.stretch.idents
-        for envelope in page.messages:
-            msg_id, timestamp = envelope.get("msg_id"), envelope.get("timestamp")
-            window.seen.add((msg_id, timestamp))
-            if isinstance(timestamp, (int, float)):
-                window.times.append(timestamp)
-            self.sink.handle_history(envelope, audience)
-        window.rows += len(page.messages)
-        progress.messages += len(page.messages)
+        if len(page.keys) != page.expected and window.problem is None:
+            window.problem = f"page {number} held {len(page.keys)} rows where its total says {page.expected}"
+        window.seen.update(page.keys)
+        window.times.extend(timestamp for _, timestamp in page.keys)
+        self._hold(window, page)
+        window.rows += len(page.keys)
+        progress.messages += len(page.keys)
         window.pages_left -= 1
         if window.pages_left == 0:
             self._finish(window, todo)
         if self.on_progress is not None:
             self.on_progress(progress)
+
+    def _implausible(self, window: _Window, page: Page) -> str | None:
+        """Why a window's first page is refused (None if it is not): its size, against what may be."""
+        seconds = window.end - window.start
+        if page.pages > MAX_WINDOW_PAGES and seconds <= 2 * SHORTEST_WINDOW:
+            return f"{page.pages} pages in {seconds:g} s of history, more than the {MAX_WINDOW_PAGES} a window may have"
+        if window.budget is not None:
+            if page.total > window.budget.left:
+                return (
+                    f"a total of {page.total} for {iso(window.start)}..{iso(window.end)}, more than the "
+                    f"{window.budget.left} left of what the window it is part of held (late archiving included)"
+                )
+            window.budget.left -= page.total
+        return None
+
+    def _hold(self, window: _Window, page: Page) -> None:
+        """Keep a page's rows until its window checks out; drop them all once it cannot."""
+        if window.problem is None and window.held_bytes + len(page.content) > self.max_window_bytes:
+            window.problem = f"more than {self.max_window_bytes} bytes of rows"
+        if window.problem is not None:
+            self._release(window)
+            return
+        window.held.append(page.content)
+        window.held_bytes += len(page.content)
+        self._held += len(page.content)
+        self.progress.held_peak = max(self.progress.held_peak, self._held)
+
+    def _release(self, window: _Window) -> None:
+        self._held -= window.held_bytes
+        window.held, window.held_bytes = [], 0
+
+    def _hand_in(self, window: _Window) -> None:
+        """The window checked out: its rows go to the pipeline."""
+        audience = None if window.stretch.idents == self.all_idents else window.stretch.idents
+        for content in window.held:
+            for envelope in rows_of(content):
+                self.sink.handle_history(envelope, audience)
+        self._release(window)
+
+    def _refuse(
+        self,
+        window: _Window,
+        reason: str,
+        pending: list[Stretch],
+        cursors: dict[Stretch, float],
+        todo: deque[tuple[_Window, int]],
+    ) -> None:
+        """An impossible answer: none of the window's rows count, and its stretch is a gap with the reason."""
+        window.closed = True
+        self._release(window)
+        if window.opens_next and window.total is None:  # refused before it was sized: cut the next one now
+            self._next_window(pending, cursors, todo, self._adapted(window))
+        self._fail(window.start, window.end, window.stretch.idents, reason)
+        self.progress.seconds_done += window.end - window.start
 
     def _adapted(self, window: _Window) -> float:
         """The next window's length: about TARGET_WINDOW_ROWS at the rate this one had."""
@@ -256,11 +359,20 @@ class Backfill:
         return min(LONGEST_WINDOW, max(SHORTEST_WINDOW, length * TARGET_WINDOW_ROWS / window.total))
 
     def _split(self, window: _Window, page: Page, todo: deque[tuple[_Window, int]]) -> None:
-        """A window far denser than expected: fetch it in parts sized for the rate it turned out to have."""
-        parts = max(2, -(-page.pages * ROWS_PER_PAGE // TARGET_WINDOW_ROWS))
-        step = (window.end - window.start) / parts
+        """A window far denser than expected: fetch it in parts sized for the rate it turned out to have.
+
+        The parts may claim between them what the window did, and what late archiving adds.
+        """
+        seconds = window.end - window.start
+        wanted = -(-page.pages * ROWS_PER_PAGE // TARGET_WINDOW_ROWS)
+        parts = max(2, min(wanted, MAX_SPLIT_PARTS, int(seconds / SHORTEST_WINDOW)))
+        step = seconds / parts
         edges = [window.start + i * step for i in range(parts)] + [window.end]
-        pieces = [_Window(window.stretch, start, end) for start, end in zip(edges, edges[1:], strict=False)]
+        budget = _Budget(page.total + _allowance(page.total))
+        pieces = [
+            _Window(window.stretch, start, end, attempt=window.attempt, budget=budget)
+            for start, end in zip(edges, edges[1:], strict=False)
+        ]
         pieces[-1].opens_next = window.opens_next
         todo.extendleft((piece, 1) for piece in reversed(pieces))
 
@@ -273,24 +385,40 @@ class Backfill:
             # Twins (one msg_id archived twice) differ in time; one row on two pages does not.
             problem = f"{window.rows - len(window.seen)} rows came on two pages (and as many never came)"
         if problem is None:
+            self._hand_in(window)
             self.sink.checkpoint(window.start, window.end, window.stretch.idents)
             self.progress.seconds_done += window.end - window.start
             return
+        self._release(window)
         if window.attempt < WINDOW_ATTEMPTS:
             log.warning("history %s..%s came back inconsistent (%s); fetching it again", *_span(window), problem)
+            claimed = max(window.total or 0, window.rows)
+            budget = _Budget(claimed + _allowance(claimed))
             for start, end in _pieces(window):
-                todo.append((_Window(window.stretch, start, end, attempt=window.attempt + 1), 1))
+                todo.append((_Window(window.stretch, start, end, attempt=window.attempt + 1, budget=budget), 1))
             return
         self._fail(window.start, window.end, window.stretch.idents, problem)
         self.progress.seconds_done += window.end - window.start
 
-    def _give_up(self, window: _Window, pending: list[Stretch], reason: str) -> None:
-        """datagrepper is out of reach: report the rest of the history as failed (to be tried again later)."""
+    def _give_up(
+        self, unfinished: list[_Window], pending: list[Stretch], cursors: dict[Stretch, float], reason: str
+    ) -> None:
+        """datagrepper is out of reach: report the rest of the history as failed (to be tried again later).
+
+        The rest: every window begun and not finished (their rows, held, are
+        dropped), and what is not yet cut in windows.
+        """
         log.error("backfill stopped: %s", reason)
-        self._fail(window.start, window.stretch.end, window.stretch.idents, reason)
+        spans: dict[Stretch, list[tuple[float, float]]] = {}
+        for window in unfinished:
+            if not window.closed:
+                self._release(window)
+                spans.setdefault(window.stretch, []).append((window.start, window.end))
         for stretch in pending:
-            if stretch is not window.stretch:
-                self._fail(stretch.start, stretch.end, stretch.idents, reason)
+            spans.setdefault(stretch, []).append((cursors[stretch], stretch.end))
+        for stretch, parts in spans.items():
+            for start, end in _merged(parts):
+                self._fail(start, end, stretch.idents, reason)
 
     def _fail(self, start: float, end: float, idents: frozenset[str], reason: str) -> None:
         self.progress.failed.append((start, end, reason))
@@ -356,6 +484,17 @@ def _pieces(window: _Window) -> list[tuple[float, float]]:
         size += count
     pieces.append((begin, window.end))
     return pieces
+
+
+def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Spans that overlap or touch, as one."""
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1] + TICK:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _span(window: _Window) -> tuple[str, str]:

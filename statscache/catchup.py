@@ -25,6 +25,7 @@ def history_of(pipeline: Pipeline) -> History:
         timeout=config.datagrepper_timeout,
         retries=config.datagrepper_retries,
         metrics=pipeline.metrics,
+        max_page_bytes=config.datagrepper_max_page_bytes,
     )
 
 

@@ -49,7 +49,11 @@ that names the key.
 ``statscache.datagrepper.concurrency`` (int, default 4)
     Pages of history fetched at once.
 ``statscache.datagrepper.timeout`` (``timedelta`` or seconds, default 30 s)
-    How long one page request may take before it is retried.
+    How long one page request may take, all of it (connecting, redirects, the
+    head and the whole body), before it is abandoned and retried.
+``statscache.datagrepper.max_page_bytes`` (int, default 8 MiB, at least 64 KiB)
+    The largest page body taken (after decompression); a larger one is refused,
+    and its stretch of history recorded as a gap with the reason.
 ``statscache.datagrepper.retries`` (int, default 5)
     Retries of a page (with exponential backoff) before its stretch of history is
     recorded as a gap, to be tried again later.
@@ -157,6 +161,12 @@ def _positive_int(value: Any) -> int:
     return value
 
 
+def _page_bytes(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 64 * 1024:
+        raise ValueError("a whole number of bytes, at least 65536")
+    return value
+
+
 @dataclass(frozen=True)
 class Config:
     """The validated settings; field ``a_b`` holds key ``statscache.a.b``."""
@@ -179,6 +189,7 @@ class Config:
     datagrepper_endpoint: str | None = None
     datagrepper_concurrency: int = 4
     datagrepper_timeout: timedelta = timedelta(seconds=30)
+    datagrepper_max_page_bytes: int = 8 * 1024 * 1024
     datagrepper_retries: int = 5
     datagrepper_lag: timedelta = timedelta(minutes=1)
     datagrepper_retry_interval: timedelta = timedelta(minutes=10)
@@ -203,6 +214,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "datagrepper_endpoint": _url_or_none,
     "datagrepper_concurrency": _positive_int,
     "datagrepper_timeout": _duration,
+    "datagrepper_max_page_bytes": _page_bytes,
     "datagrepper_retries": _count,
     "datagrepper_lag": _duration,
     "datagrepper_retry_interval": _duration,

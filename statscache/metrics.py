@@ -96,7 +96,8 @@ class Metrics:
         self.history_requests = Counter(
             "statscache_history_requests",
             "Pages asked of datagrepper, by result: ok; retried (timeout, connection error, 5xx, "
-            "malformed JSON); failed (out of retries)",
+            "malformed JSON); failed (out of retries); refused (impossible: too large, redirected off the "
+            "endpoint, not a page of the window asked for; its stretch is a gap)",
             ["result"],
             registry=self.registry,
         )

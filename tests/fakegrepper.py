@@ -15,6 +15,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -27,11 +28,15 @@ MAX_ROWS_PER_PAGE = 100
 class RawArchive:
     """The messages, sorted by timestamp, and the ``/raw`` query over them."""
 
-    def __init__(self, envelopes: Iterable[Mapping[str, Any]], shuffle_ties: bool = False) -> None:
+    def __init__(
+        self, envelopes: Iterable[Mapping[str, Any]], shuffle_ties: bool = False, whole_seconds: bool = False
+    ) -> None:
         self.messages = sorted(envelopes, key=lambda e: e["timestamp"])
         self.timestamps = [m["timestamp"] for m in self.messages]
         #: Order equal timestamps differently on each request (PostgreSQL may: no tie-breaker).
         self.shuffle_ties = shuffle_ties
+        #: Show times cut to the whole second, as datagrepper 1.1.0 does (it selects by the exact time).
+        self.whole_seconds = whole_seconds
         self._lock = threading.Lock()
 
     def add(self, envelope: Mapping[str, Any]) -> None:
@@ -57,6 +62,8 @@ class RawArchive:
         if params.get("order", "desc") == "desc":
             selected = selected[::-1]
         chosen = selected[(page - 1) * rows : page * rows]
+        if self.whole_seconds:
+            chosen = [{**m, "timestamp": float(math.floor(m["timestamp"]))} for m in chosen]
         return {
             "raw_messages": chosen,
             "count": len(chosen),
@@ -80,24 +87,44 @@ def _shuffle_ties(messages: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return shuffled
 
 
+@dataclass
+class Answer:
+    """A misbehaving answer, written as it comes: ``chunks`` one by one, ``drip`` seconds apart.
+
+    With ``raw``, the chunks are the whole response (status line and headers
+    included), so that even the head can trickle in. Otherwise the status and
+    ``headers`` go first, and the body has no length: it ends when the
+    connection closes.
+    """
+
+    chunks: Iterable[bytes]
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
+    drip: float = 0.0
+    raw: bool = False
+
+
+Fault = Callable[[Mapping[str, str]], "tuple[int, bytes] | Answer | None"]
+
+
 class FakeDatagrepper:
     """Serves a :class:`RawArchive` over HTTP on 127.0.0.1, from a thread per connection.
 
     ``latency``: seconds each answer takes, like the real one's database
     round trips. ``fault``: called with the query before answering; it may
-    return ``(status, body)`` to answer instead.
+    return ``(status, body)`` or an :class:`Answer` to answer instead.
     """
 
-    def __init__(
-        self,
-        archive: RawArchive,
-        latency: float = 0.0,
-        fault: Callable[[Mapping[str, str]], tuple[int, bytes] | None] | None = None,
-    ) -> None:
+    def __init__(self, archive: RawArchive, latency: float = 0.0, fault: Fault | None = None) -> None:
         self.archive = archive
         self.latency = latency
         self.fault = fault
         self.requests = 0
+        #: Bytes of :class:`Answer` bodies the client took (a closed connection stops the count).
+        self.streamed = 0
+        self._stopping = threading.Event()
+        #: The path under which ``/raw`` is served (a datagrepper behind a reverse proxy has one).
+        self.prefix = ""
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/"
@@ -110,15 +137,16 @@ class FakeDatagrepper:
         return self
 
     def __exit__(self, *_: object) -> None:
+        self._stopping.set()  # wakes handlers dripping an answer
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def answer(self, path: str, query: str) -> tuple[int, bytes]:
+    def answer(self, path: str, query: str) -> tuple[int, bytes] | Answer:
         self.requests += 1
         if self.latency:
             time.sleep(self.latency)
-        if path.rstrip("/") != "/raw":
+        if path.rstrip("/") != self.prefix + "/raw":
             return 404, b'{"error": "not found"}'
         params = {k: v[-1] for k, v in parse_qs(query).items()}
         answer = self.fault(params) if self.fault is not None else None
@@ -136,12 +164,36 @@ def _handler_for(server: FakeDatagrepper) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             path, _, query = self.path.partition("?")
-            status, body = server.answer(path, query)
+            answer = server.answer(path, query)
+            if isinstance(answer, Answer):
+                self._stream(answer)
+                return
+            status, body = answer
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def _stream(self, answer: Answer) -> None:
+            self.close_connection = True
+            try:
+                if not answer.raw:
+                    self.send_response(answer.status)
+                    for name, value in answer.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.wfile.flush()
+                for chunk in answer.chunks:
+                    if answer.drip and server._stopping.wait(answer.drip):
+                        return
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+                    if not answer.raw:
+                        server.streamed += len(chunk)
+            except OSError:
+                pass  # the client hung up: what a bounded client does
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet: tests make thousands of requests
