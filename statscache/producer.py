@@ -24,9 +24,11 @@ class StatscacheProducer(moksha.hub.api.producer.PollingProducer):
             self.hub = hub
             return
         self.pipeline = consumers[0].pipeline
-        self.frequency = self.pipeline.config.producer_frequency
+        # Seconds, as the polling loop below counts them.
+        self.frequency = self.pipeline.config.producer_frequency.total_seconds()
         self._stopping = threading.Event()
         super().__init__(hub)
+        consumers[0].producer = self  # the consumer stops the hub if no producer ever attaches
 
     def poll(self) -> None:
         # moksha stops polling for good when poll() raises: nothing may escape.

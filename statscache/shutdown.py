@@ -1,17 +1,26 @@
-"""Prompt, lossless shutdown of fedmsg-hub on SIGTERM and SIGINT.
+"""Prompt, lossless shutdown of fedmsg-hub on SIGTERM and SIGINT, or when statscache cannot go on.
 
 moksha handles only SIGINT/SIGHUP, stops the reactor from inside the signal
 handler (which can leave it asleep in epoll), and lets SIGTERM kill the process
 outright. Here both signals ask the reactor, through its waker, to stop the
-hub; the final flush runs after Twisted has joined its thread pool, i.e. after
-the consumer's workers have drained the incoming queue.
+hub: reading from the bus stops at once (what zeromq still buffers is never
+taken off it), and the final flush runs after Twisted has joined its thread
+pool, i.e. after the consumer's workers have stopped.
+
+The stop has a deadline: past :data:`DEADLINE` seconds (a database that stays
+locked, a fetch that will not end) the process exits at once with status 1.
+Nothing counted is lost that way: what was not committed is not claimed as
+covered either, so backfill fetches it again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import signal
+import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -19,24 +28,91 @@ from twisted.internet.error import ReactorNotRunning
 
 log = logging.getLogger(__name__)
 
+#: Seconds from the stop request to the end of the process, at most (statscache-run waits longer).
+DEADLINE = 20.0
 
-def install(hub: Any, final_flush: Callable[[], None]) -> None:
+
+class Stop:
+    """Stops the hub once, on a signal or on a fatal error, and ends the process with the right status."""
+
+    def __init__(
+        self,
+        hub: Any,
+        reactor: Any,
+        final_flush: Callable[[], None],
+        stop_receiving: Callable[[], None],
+        deadline: float = DEADLINE,
+    ) -> None:
+        self._hub = hub
+        self._reactor = reactor
+        self._final_flush = final_flush
+        self._stop_receiving = stop_receiving
+        self._deadline = deadline
+        self._stopping = False
+        #: The process's exit status: 1 once statscache has failed.
+        self.status = 0
+
+    def request(self) -> None:
+        """Ask for the stop; safe from a signal handler or any thread."""
+        self._reactor.callFromThread(self._stop_hub)
+
+    def fail(self, reason: str) -> None:
+        """statscache cannot go on: log why, stop the hub, and exit with status 1 after the final flush."""
+        log.critical("statscache cannot go on: %s", reason)
+        self.status = 1
+        self.request()
+
+    def _stop_hub(self) -> None:
+        if self._stopping:
+            return
+        self._stopping = True
+        _start_watchdog(self._deadline)
+        log.info("statscache: stopping the hub, then writing the final flush")
+        self._stop_receiving()
+        self._hub.stop()
+        with contextlib.suppress(ReactorNotRunning):
+            self._reactor.stop()
+
+    def _after_shutdown(self) -> None:
+        try:
+            self._final_flush()
+        except Exception:
+            self.status = 1
+            log.exception("statscache: the final flush failed")
+        if self.status:
+            # reactor.run() returns normally and fedmsg-hub would exit 0: end here, everything written.
+            _exit(self.status)
+
+
+def _start_watchdog(deadline: float) -> None:
+    def overdue() -> None:
+        log.critical(
+            "statscache: the hub did not stop within %.0f s; exiting now (what was not committed "
+            "is not claimed as covered: backfill fetches it again)",
+            deadline,
+        )
+        _exit(1)
+
+    timer = threading.Timer(deadline, overdue)
+    timer.daemon = True
+    timer.start()
+
+
+def _exit(status: int) -> None:
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
+def install(hub: Any, final_flush: Callable[[], None], stop_receiving: Callable[[], None]) -> Stop:
+    """Take over SIGTERM and SIGINT for the hub; ``final_flush`` runs once its threads have stopped."""
     from moksha.hub.reactor import reactor
 
-    stopping = False
-
-    def stop_hub() -> None:
-        nonlocal stopping
-        if stopping:
-            return
-        stopping = True
-        log.info("statscache: stopping the hub, then writing the final flush")
-        hub.stop()
-        with contextlib.suppress(ReactorNotRunning):
-            reactor.stop()
+    stop = Stop(hub, reactor, final_flush, stop_receiving)
 
     def on_signal(signum: int, _frame: Any) -> None:
-        reactor.callFromThread(stop_hub)
+        stop.request()
 
     def take_over_signals() -> None:
         # Again once the reactor runs: moksha installs its SIGINT handler after loading consumers.
@@ -45,4 +121,5 @@ def install(hub: Any, final_flush: Callable[[], None]) -> None:
 
     take_over_signals()  # SIGTERM during start-up, too
     reactor.callWhenRunning(take_over_signals)
-    reactor.addSystemEventTrigger("after", "shutdown", final_flush)
+    reactor.addSystemEventTrigger("after", "shutdown", stop._after_shutdown)
+    return stop
