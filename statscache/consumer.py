@@ -106,8 +106,8 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
             self.pipeline.metrics.received()
             self._next_on_bus = ZMQMessage("", body)
 
-    def _close(self) -> None:
-        """The final flush, once every thread that feeds the pipeline has stopped."""
+    def _close(self) -> bool:
+        """The final flush, once every thread that feeds the pipeline has stopped; False if some is not written."""
         if self.catch_up is not None:
             self.catch_up.stop()
             self.catch_up.join(timeout=CATCH_UP_JOIN)
@@ -121,6 +121,7 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
         if earliest is not None:
             self.consume(earliest)
         self.pipeline.close()
+        return self.pipeline.pending() == 0
 
     def validate(self, message: Any) -> None:
         """Nothing here: signatures are checked on the parsed envelope, see :meth:`_authenticate`."""

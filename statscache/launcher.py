@@ -24,11 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from statscache.demo import SAMPLE
+from statscache.shutdown import DEADLINE as HUB_DEADLINE
 
 log = logging.getLogger("statscache.run")
 
-#: How long the children get to stop after SIGTERM before they are killed.
-STOP_TIMEOUT = 30.0
+#: How long the children get to stop after SIGTERM before they are killed: longer than the
+#: hub's own deadline (past which it ends itself, status 1), so that no final flush is cut short here.
+STOP_TIMEOUT = HUB_DEADLINE + 10.0
 
 
 def _script(name: str) -> str:
@@ -141,13 +143,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     for child in children.values():
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT  # one deadline for all: they stop side by side
     for name, child in children.items():
         try:
-            child.wait(STOP_TIMEOUT)
+            child.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             log.error("%s did not stop in %.0f s; killed", name, STOP_TIMEOUT)
             child.kill()
+            child.wait()
             status = 1
+    if hub.returncode != 0 and status == 0:
+        log.error("fedmsg-hub stopped with exit status %s (see its log above)", hub.returncode)
+        status = 1
     if publisher is not None:
         publisher.close()
     sys.exit(status)

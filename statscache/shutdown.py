@@ -39,7 +39,7 @@ class Stop:
         self,
         hub: Any,
         reactor: Any,
-        final_flush: Callable[[], None],
+        final_flush: Callable[[], bool],
         stop_receiving: Callable[[], None],
         deadline: float = DEADLINE,
     ) -> None:
@@ -73,12 +73,15 @@ class Stop:
         with contextlib.suppress(ReactorNotRunning):
             self._reactor.stop()
 
-    def _after_shutdown(self) -> None:
+    def after_shutdown(self) -> None:
+        """Twisted's last step: the final flush; a flush that leaves messages unwritten ends with status 1."""
         try:
-            self._final_flush()
+            written = self._final_flush()
         except Exception:
-            self.status = 1
+            written = False
             log.exception("statscache: the final flush failed")
+        if not written:
+            self.status = 1
         if self.status:
             # reactor.run() returns normally and fedmsg-hub would exit 0: end here, everything written.
             _exit(self.status)
@@ -105,8 +108,13 @@ def _exit(status: int) -> None:
     os._exit(status)
 
 
-def install(hub: Any, final_flush: Callable[[], None], stop_receiving: Callable[[], None]) -> Stop:
-    """Take over SIGTERM and SIGINT for the hub; ``final_flush`` runs once its threads have stopped."""
+def install(hub: Any, final_flush: Callable[[], bool], stop_receiving: Callable[[], None]) -> Stop:
+    """Take over SIGTERM and SIGINT for the hub; ``final_flush`` runs once its threads have stopped.
+
+    ``final_flush`` returns False when it could not write everything: the
+    process then exits with status 1 (what it did not write is not claimed as
+    covered, and backfill fetches it again).
+    """
     from moksha.hub.reactor import reactor
 
     stop = Stop(hub, reactor, final_flush, stop_receiving)
@@ -121,5 +129,5 @@ def install(hub: Any, final_flush: Callable[[], None], stop_receiving: Callable[
 
     take_over_signals()  # SIGTERM during start-up, too
     reactor.callWhenRunning(take_over_signals)
-    reactor.addSystemEventTrigger("after", "shutdown", stop._after_shutdown)
+    reactor.addSystemEventTrigger("after", "shutdown", stop.after_shutdown)
     return stop
