@@ -72,7 +72,7 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
         """The hub consumes from now on: live coverage starts, and backfill fetches what came before."""
         if self.producer is None:
             # moksha logs a producer that fails to load or init, and runs on: nothing would ever be flushed.
-            self._stop.fail("the statscache producer is not running (see the errors above)")
+            self.fail("the statscache producer is not running (see the errors above)")
             return
         live_since = time.time()
         self.pipeline.go_live(live_since)
@@ -81,6 +81,10 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
             return
         self.catch_up = CatchUp(self.pipeline, live_since)
         self.catch_up.start()
+
+    def fail(self, reason: str) -> None:
+        """statscache cannot go on: stop the hub, write the final flush, exit with status 1."""
+        self._stop.fail(reason)
 
     def _reject_frames(self, error: MalformedMessage) -> None:
         """A message off the bus that never reached :meth:`_consume`: received, and rejected."""
