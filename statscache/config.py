@@ -52,6 +52,12 @@ overflow a timer, or count nothing at all is refused rather than run.
     where the statistics were complete. From 1 s to 1 day.
 ``statscache.datagrepper.retry_interval`` (``timedelta`` or seconds, default 10 min)
     How often the hub tries the gaps again. From 1 s to 1 day.
+
+Of fedmsg's own keys, the hub checks one that exactness depends on:
+
+``high_water_mark`` (int, default 0)
+    Must be 0 (no limit): past a finite one, zeromq drops messages without a
+    word, and the statistics would claim a stretch they miss messages of.
 """
 
 from __future__ import annotations
@@ -233,6 +239,16 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "datagrepper_lag": _between(timedelta(seconds=1), timedelta(days=1)),
     "datagrepper_retry_interval": _between(timedelta(seconds=1), timedelta(days=1)),
 }
+
+
+def check_hub(raw: Mapping[str, Any]) -> None:
+    """Refuse fedmsg settings under which the hub's statistics could not be exact."""
+    high_water_mark = raw.get("high_water_mark", 0)
+    if high_water_mark != 0:
+        raise ConfigError(
+            f"configuration key 'high_water_mark' must be 0 (no limit), not {high_water_mark!r}: "
+            "past a finite one, zeromq drops messages silently"
+        )
 
 
 def key_of(field_name: str) -> str:

@@ -39,6 +39,7 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
     def __init__(self, hub: Any) -> None:
         try:
             settings = config_module.load(hub.config)
+            config_module.check_hub(hub.config)
             plugins = registry.load(settings) if settings.consumer_enabled else []
         except (ConfigError, PluginLoadError) as e:
             _refuse_to_start(e)
@@ -74,13 +75,18 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
             # moksha logs a producer that fails to load or init, and runs on: nothing would ever be flushed.
             self.fail("the statscache producer is not running (see the errors above)")
             return
-        live_since = time.time()
-        self.pipeline.go_live(live_since)
-        if self.pipeline.config.datagrepper_endpoint is None:
-            log.info("no statscache.datagrepper.endpoint: statistics start now, without backfill")
-            return
-        self.catch_up = CatchUp(self.pipeline, live_since)
-        self.catch_up.start()
+        try:
+            live_since = time.time()
+            self.pipeline.go_live(live_since)
+            if self.pipeline.config.datagrepper_endpoint is None:
+                log.info("no statscache.datagrepper.endpoint: statistics start now, without backfill")
+                return
+            self.catch_up = CatchUp(self.pipeline, live_since)
+            self.catch_up.start()
+        except Exception as e:
+            # Twisted would log this and run on: a hub that never claims coverage nor backfills.
+            log.exception("statscache could not go live")
+            self.fail(f"going live failed: {e!r}")
 
     def fail(self, reason: str) -> None:
         """statscache cannot go on: stop the hub, write the final flush, exit with status 1."""

@@ -74,3 +74,14 @@ ACCEPTED = [
 @pytest.mark.parametrize(("key", "value", "expected"), ACCEPTED, ids=lambda v: repr(v)[:40])
 def test_the_bounds_themselves_are_accepted(key, value, expected):
     assert getattr(config.load({key: value}), config.KEYS[key]) == expected
+
+
+@pytest.mark.parametrize("high_water_mark", [1, 1000, "1000"])
+def test_a_finite_high_water_mark_is_refused(high_water_mark):
+    with pytest.raises(ConfigError, match="'high_water_mark' must be 0"):
+        config.check_hub({"high_water_mark": high_water_mark})
+
+
+def test_no_high_water_mark_or_zero_is_fine():
+    config.check_hub({})
+    config.check_hub({"high_water_mark": 0})

@@ -84,6 +84,11 @@ def test_other_extreme_values_stop_the_hub(tmp_path, bus, key, source, expected)
     assert_refused(hub, repr(key), expected)
 
 
+def test_a_finite_high_water_mark_stops_the_hub(tmp_path, bus):
+    hub = start_with(tmp_path, bus, {"high_water_mark": "1000"})
+    assert_refused(hub, "'high_water_mark' must be 0 (no limit), not 1000")
+
+
 def test_a_sqlite_file_in_a_missing_directory_stops_the_hub(tmp_path, bus):
     missing = tmp_path / "no" / "such" / "dir" / "stats.sqlite"
     hub = start_with(tmp_path, bus, {"statscache.sqlalchemy.uri": repr(f"sqlite:///{missing}")})

@@ -67,3 +67,15 @@ def test_a_flush_loop_that_dies_stops_the_hub(consumer):
     producer._work()
     assert len(stop.reasons) == 1
     assert stop.reasons[0].startswith("the periodic flush stopped: OverflowError")
+
+
+def test_a_hub_that_cannot_go_live_stops(consumer, monkeypatch):
+    made, stop = consumer
+    made.producer = object()
+
+    def refuse(since: float) -> None:
+        raise RuntimeError("no")
+
+    monkeypatch.setattr(made.pipeline, "go_live", refuse)
+    made._go_live()
+    assert stop.reasons == ["going live failed: RuntimeError('no')"]
