@@ -50,6 +50,16 @@ def _text(frame: bytes, name: str) -> str:
         raise MalformedMessage("not-utf8", f"its {name} frame is not UTF-8 ({e.reason} at byte {e.start})") from e
 
 
+def unsubscribed(hub: Any) -> list[str]:
+    """The zeromq endpoints moksha could not subscribe to (it only logs a warning, and runs on without them)."""
+    missing = []
+    for extension in getattr(hub, "extensions", ()):
+        subscribed = getattr(extension, "subscriber_factories", None)
+        if subscribed is not None:
+            missing += [endpoint.address for endpoint in extension.sub_endpoints if endpoint not in subscribed]
+    return missing
+
+
 class BusGate:
     """Reads moksha's zeromq subscriptions on the reactor thread, in turns of at most ``batch`` messages."""
 

@@ -12,8 +12,8 @@ import fedmsg.crypto
 from moksha.hub.zeromq.zeromq import ZMQMessage
 from sqlalchemy.engine import make_url
 
+from statscache import bus, meta, registry, shutdown
 from statscache import config as config_module
-from statscache import meta, registry, shutdown
 from statscache.bus import BusGate
 from statscache.catchup import CatchUp
 from statscache.exceptions import ConfigError, MalformedMessage, PluginLoadError
@@ -64,6 +64,16 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
 
         self.gate = BusGate(reactor, self._reject_frames)
         self.gate.install(hub)
+        missing = bus.unsubscribed(hub)
+        if missing:  # a hub that listens to nothing (or not to all of its bus) would count nothing
+            self.pipeline.engine.dispose()
+            _refuse_to_start(
+                ConfigError(
+                    f"cannot subscribe to {', '.join(map(repr, missing))}: 'endpoints' must list zeromq "
+                    "addresses such as tcp://127.0.0.1:9940 (see moksha's warning above)"
+                ),
+                "bus: ",
+            )
         self._stop = shutdown.install(hub, self._close, self._stop_receiving)
         _freeze_startup_objects()
         _when_running(self._go_live)

@@ -84,6 +84,18 @@ def test_other_extreme_values_stop_the_hub(tmp_path, bus, key, source, expected)
     assert_refused(hub, repr(key), expected)
 
 
+@pytest.mark.parametrize(
+    ("endpoints", "expected"),
+    [
+        ("{'local': ['garbage']}", "bus: ConfigError: cannot subscribe to 'garbage'"),
+        ("{}", "bus: ConfigError: cannot subscribe to ''"),
+    ],
+)
+def test_a_bus_that_cannot_be_subscribed_to_stops_the_hub(tmp_path, bus, endpoints, expected):
+    hub = start_with(tmp_path, bus, {"endpoints": endpoints})
+    assert_refused(hub, expected)
+
+
 def test_a_finite_high_water_mark_stops_the_hub(tmp_path, bus):
     hub = start_with(tmp_path, bus, {"high_water_mark": "1000"})
     assert_refused(hub, "'high_water_mark' must be 0 (no limit), not 1000")
