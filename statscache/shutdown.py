@@ -7,15 +7,18 @@ hub: reading from the bus stops at once (what zeromq still buffers is never
 taken off it), and the final flush runs after Twisted has joined its thread
 pool, i.e. after the consumer's workers have stopped.
 
-The stop has a deadline: past :data:`DEADLINE` seconds (a database that stays
-locked, a fetch that will not end) the process exits at once with status 1.
-Nothing counted is lost that way: what was not committed is not claimed as
-covered either, so backfill fetches it again.
+The stop has a deadline: past :data:`DEADLINE` seconds from the request (a
+database that stays locked, a fetch that will not end) the process exits at
+once with status 1. Nothing counted is lost that way: what was not committed is
+not claimed as covered either, so backfill fetches it again. A signal reaches
+Python code only between two of its instructions: one call that holds the
+interpreter (a runaway regular expression) delays the request by as long.
 """
 
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import logging
 import os
 import signal
@@ -48,12 +51,20 @@ class Stop:
         self._final_flush = final_flush
         self._stop_receiving = stop_receiving
         self._deadline = deadline
+        self._requested = False
         self._stopping = False
         #: The process's exit status: 1 once statscache has failed.
         self.status = 0
 
     def request(self) -> None:
-        """Ask for the stop; safe from a signal handler or any thread."""
+        """Ask for the stop; safe from a signal handler or any thread.
+
+        The deadline runs from here, not from when the reactor gets to the
+        stop: it may be busy with a flush for a while first.
+        """
+        if not self._requested:
+            self._requested = True
+            _start_watchdog(self._deadline)
         self._reactor.callFromThread(self._stop_hub)
 
     def fail(self, reason: str) -> None:
@@ -66,7 +77,6 @@ class Stop:
         if self._stopping:
             return
         self._stopping = True
-        _start_watchdog(self._deadline)
         log.info("statscache: stopping the hub, then writing the final flush")
         self._stop_receiving()
         self._hub.stop()
@@ -87,7 +97,16 @@ class Stop:
             _exit(self.status)
 
 
+#: Seconds past the deadline after which faulthandler ends the process if the watchdog thread could not.
+BACKSTOP = 5.0
+
+
 def _start_watchdog(deadline: float) -> None:
+    # faulthandler's timer is a C thread: it ends the process even while a call that never
+    # releases the interpreter lock (a runaway regular expression) keeps Python threads from
+    # running, and it prints where each thread is stuck.
+    faulthandler.dump_traceback_later(deadline + BACKSTOP, exit=True)
+
     def overdue() -> None:
         log.critical(
             "statscache: the hub did not stop within %.0f s; exiting now (what was not committed "

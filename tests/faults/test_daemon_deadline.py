@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from statscache import launcher
-from statscache.shutdown import DEADLINE
+from statscache.shutdown import BACKSTOP, DEADLINE
 from tests.integration.hub import Bus, Hub
 from tests.support import BUILTIN_IDENTS, recorded_lines, stored
 
 
 def test_statscache_run_waits_longer_than_the_hub_takes_at_most():
-    assert launcher.STOP_TIMEOUT > DEADLINE
+    assert launcher.STOP_TIMEOUT > DEADLINE + BACKSTOP
 
 
 @pytest.fixture

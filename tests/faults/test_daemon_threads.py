@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from statscache import consumer as consumer_module
+from statscache import shutdown
 from statscache.producer import StatscacheProducer
 
 
@@ -79,3 +80,55 @@ def test_a_hub_that_cannot_go_live_stops(consumer, monkeypatch):
     monkeypatch.setattr(made.pipeline, "go_live", refuse)
     made._go_live()
     assert stop.reasons == ["going live failed: RuntimeError('no')"]
+
+
+class StandInReactor:
+    def __init__(self) -> None:
+        self.calls: list[Any] = []
+
+    def callFromThread(self, call: Any) -> None:  # noqa: N802 - Twisted's name
+        self.calls.append(call)
+
+    def stop(self) -> None:
+        pass
+
+
+@pytest.fixture
+def stop_parts(monkeypatch):
+    armed: list[float] = []
+    exits: list[int] = []
+    monkeypatch.setattr(shutdown, "_start_watchdog", armed.append)
+    monkeypatch.setattr(shutdown, "_exit", exits.append)
+    return armed, exits
+
+
+def make_stop(final_flush: Any = lambda: True) -> tuple[shutdown.Stop, StandInReactor, list[str]]:
+    events: list[str] = []
+    hub = type("Hub", (), {"stop": lambda self: events.append("hub.stop")})()
+    reactor = StandInReactor()
+    stop = shutdown.Stop(hub, reactor, final_flush, lambda: events.append("stop receiving"), deadline=7.0)
+    return stop, reactor, events
+
+
+def test_a_stop_arms_its_deadline_at_the_request_and_stops_the_hub_once(stop_parts):
+    armed, _exits = stop_parts
+    stop, reactor, events = make_stop()
+    stop.request()
+    stop.request()  # a second signal
+    assert armed == [7.0]  # from the first request, before the reactor gets to it
+    for call in reactor.calls:
+        call()
+    assert events == ["stop receiving", "hub.stop"]
+
+
+@pytest.mark.parametrize(
+    ("written", "failed", "status"),
+    [(True, False, None), (False, False, 1), (True, True, 1)],
+)
+def test_the_exit_status_says_whether_everything_was_written(stop_parts, written, failed, status):
+    _armed, exits = stop_parts
+    stop, _reactor, _events = make_stop(lambda: written)
+    if failed:
+        stop.fail("something broke")
+    stop.after_shutdown()
+    assert exits == ([] if status is None else [status])
