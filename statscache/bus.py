@@ -28,6 +28,8 @@ BATCH = 1000
 
 #: Called with each message off the bus that cannot be handed to the consumer.
 Reject = Callable[[MalformedMessage], None]
+#: Called when handing a message to the consumer raised (a bug: the consumer counts and logs its own errors).
+Fault = Callable[[Exception], None]
 
 
 class Frames:
@@ -63,9 +65,10 @@ def unsubscribed(hub: Any) -> list[str]:
 class BusGate:
     """Reads moksha's zeromq subscriptions on the reactor thread, in turns of at most ``batch`` messages."""
 
-    def __init__(self, reactor: Any, reject: Reject, batch: int = BATCH) -> None:
+    def __init__(self, reactor: Any, reject: Reject, fault: Fault, batch: int = BATCH) -> None:
         self._reactor = reactor
         self._reject = reject
+        self._fault = fault
         self._batch = batch
         self._subscriptions: list[tuple[Any, Callable[[str, str], Any]]] = []
         self.closed = False
@@ -119,8 +122,7 @@ class BusGate:
             deliver(body, topic)
         except Exception as e:
             # Raised out of doRead, it would make Twisted drop the subscription for good.
-            log.exception("statscache: the hub failed on a message off the bus")
-            self._reject(MalformedMessage("hub-error", repr(e)))
+            self._fault(e)
 
     def close(self) -> str | None:
         """Stop reading; returns the body of the earliest message left waiting (now off the bus), or None.

@@ -62,7 +62,7 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
         self.catch_up: CatchUp | None = None
         from moksha.hub.reactor import reactor
 
-        self.gate = BusGate(reactor, self._reject_frames)
+        self.gate = BusGate(reactor, self._reject_frames, self._fault)
         self.gate.install(hub)
         missing = bus.unsubscribed(hub)
         if missing:  # a hub that listens to nothing (or not to all of its bus) would count nothing
@@ -107,6 +107,11 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
         self.pipeline.metrics.received()
         self.pipeline.metrics.rejected_envelope(error.reason)
         log.warning("rejected a message off the bus: %s", error)
+
+    def _fault(self, error: Exception) -> None:
+        """Handing a message over raised, past everything that counts and logs a message's errors."""
+        self.pipeline.metrics.rejected_envelope("hub-error")
+        log.error("statscache: the hub failed on a message off the bus", exc_info=error)
 
     def stop(self) -> None:
         """moksha's stop: what its queue still holds (threaded mode) is left, not worked through.
