@@ -32,17 +32,11 @@ Reject = Callable[[MalformedMessage], None]
 Fault = Callable[[Exception], None]
 
 
-class Frames:
-    """A message as its frames came off a socket: well-formed when it is a topic and a body, both UTF-8."""
-
-    def __init__(self, frames: list[bytes]) -> None:
-        self.frames = frames
-
-    def decode(self) -> tuple[str, str]:
-        """``(topic, body)``; raises :class:`MalformedMessage` naming what is wrong."""
-        if len(self.frames) != 2:
-            raise MalformedMessage("frame-count", f"{len(self.frames)} frames, not 2 (a topic and a body)")
-        return _text(self.frames[0], "topic"), _text(self.frames[1], "body")
+def decode(frames: list[bytes]) -> tuple[str, str]:
+    """A message's ``(topic, body)``: two frames, both UTF-8; raises :class:`MalformedMessage` naming what is wrong."""
+    if len(frames) != 2:
+        raise MalformedMessage("frame-count", f"{len(frames)} frames, not 2 (a topic and a body)")
+    return _text(frames[0], "topic"), _text(frames[1], "body")
 
 
 def _text(frame: bytes, name: str) -> str:
@@ -101,20 +95,20 @@ class BusGate:
         # zeromq's descriptor signals edges, not levels: what is left would wait for the next message.
         connection.read_scheduled = self._reactor.callLater(0, connection.doRead)
 
-    def _next(self, connection: Any) -> Frames | None:
+    def _next(self, connection: Any) -> list[bytes] | None:
         """The next message waiting on the subscription, or None (none waiting, or the gate is closed)."""
         if self.closed or connection.socket is None:
             return None
         if not connection.socket.get(zmq.EVENTS) & zmq.POLLIN:
             return None
         try:
-            return Frames(connection.socket.recv_multipart(zmq.NOBLOCK))
+            return connection.socket.recv_multipart(zmq.NOBLOCK)
         except zmq.Again:
             return None
 
-    def _hand_over(self, frames: Frames, deliver: Callable[[str, str], Any]) -> None:
+    def _hand_over(self, frames: list[bytes], deliver: Callable[[str, str], Any]) -> None:
         try:
-            topic, body = frames.decode()
+            topic, body = decode(frames)
         except MalformedMessage as e:
             self._reject(e)
             return
@@ -136,11 +130,11 @@ class BusGate:
                 continue
             while connection.socket.get(zmq.EVENTS) & zmq.POLLIN:
                 try:
-                    frames = Frames(connection.socket.recv_multipart(zmq.NOBLOCK))
+                    frames = connection.socket.recv_multipart(zmq.NOBLOCK)
                 except zmq.Again:
                     break
                 try:
-                    return frames.decode()[1]
+                    return decode(frames)[1]
                 except MalformedMessage as e:
                     self._reject(e)
         return None
