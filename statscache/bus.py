@@ -13,15 +13,12 @@ reports the others with a reason, and returns to the reactor every
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
 import zmq
 
 from statscache.exceptions import MalformedMessage
-
-log = logging.getLogger(__name__)
 
 #: Messages read from one subscription before the reactor gets a turn (a few milliseconds of work).
 BATCH = 1000
