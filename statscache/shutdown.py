@@ -1,8 +1,8 @@
-"""Prompt, lossless shutdown of fedmsg-hub on SIGTERM and SIGINT, or when statscache cannot go on.
+"""Prompt, lossless shutdown of fedmsg-hub on SIGTERM, SIGINT and SIGHUP, or when statscache cannot go on.
 
 moksha handles only SIGINT/SIGHUP, stops the reactor from inside the signal
 handler (which can leave it asleep in epoll), and lets SIGTERM kill the process
-outright. Here both signals ask the reactor, through its waker, to stop the
+outright. Here each of them asks the reactor, through its waker, to stop the
 hub: reading from the bus stops at once (what zeromq still buffers is never
 taken off it), and the final flush runs after Twisted has joined its thread
 pool, i.e. after the consumer's workers have stopped.
@@ -78,7 +78,10 @@ class Stop:
             return
         self._stopping = True
         log.info("statscache: stopping the hub, then writing the final flush")
-        self._stop_receiving()
+        try:
+            self._stop_receiving()
+        except Exception:  # the hub must stop all the same
+            log.exception("statscache: could not stop reading the bus")
         self._hub.stop()
         with contextlib.suppress(ReactorNotRunning):
             self._reactor.stop()
@@ -128,7 +131,7 @@ def _exit(status: int) -> None:
 
 
 def install(hub: Any, final_flush: Callable[[], bool], stop_receiving: Callable[[], None]) -> Stop:
-    """Take over SIGTERM and SIGINT for the hub; ``final_flush`` runs once its threads have stopped.
+    """Take over SIGTERM, SIGINT and SIGHUP for the hub; ``final_flush`` runs once its threads have stopped.
 
     ``final_flush`` returns False when it could not write everything: the
     process then exits with status 1 (what it did not write is not claimed as
@@ -142,8 +145,9 @@ def install(hub: Any, final_flush: Callable[[], bool], stop_receiving: Callable[
         stop.request()
 
     def take_over_signals() -> None:
-        # Again once the reactor runs: moksha installs its SIGINT handler after loading consumers.
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        # Again once the reactor runs: moksha installs its SIGINT and SIGHUP handlers (a stop
+        # of its own, without the deadline) after loading consumers.
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, on_signal)
 
     take_over_signals()  # SIGTERM during start-up, too

@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from statscache.shutdown import DEADLINE
 from tests.integration.hub import Bus, Hub
-from tests.support import BUILTIN_IDENTS, recount, stored
+from tests.support import BUILTIN_IDENTS, recorded_lines, recount, stored
 
 pytestmark = pytest.mark.integration
 
@@ -129,3 +129,29 @@ def assert_exact_and_unclaimed(hub: Hub, envelopes: list[dict], outcome: dict[st
     first_left = float(int(envelopes[len(counted)]["timestamp"]))
     for ident in BUILTIN_IDENTS:
         assert ends.get(ident, 0.0) - LAG.total_seconds() <= first_left, (ident, ends.get(ident), first_left)
+
+
+def test_sighup_stops_the_hub_as_sigterm_does_with_the_final_flush(tmp_path, bus):
+    # moksha's own SIGHUP handler would stop the hub without statscache's stop (bus gate, deadline).
+    hub = Hub(
+        tmp_path,
+        bus,
+        **{"statscache.consumer.epoch": datetime(2015, 1, 1, tzinfo=UTC), "statscache.producer.frequency": 86400},
+    ).start()
+    try:
+        hub.wait_ready()
+        lines = recorded_lines()
+        bus.publish(lines)
+        hub.wait_handled(len(lines))
+        hub.stop(signal.SIGHUP, timeout=DEADLINE + 10)
+    finally:
+        hub.kill()
+    assert hub.process.returncode == 0, hub.log
+    assert "statscache: stopping the hub, then writing the final flush" in hub.log
+    envelopes = [json.loads(line) for line in lines]
+    engine = hub.engine()
+    try:
+        for ident in BUILTIN_IDENTS:
+            assert stored(engine, ident) == recount(envelopes, ident), ident
+    finally:
+        engine.dispose()
