@@ -10,6 +10,7 @@ either stops on its own, the other is stopped too.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gzip
 import logging
 import signal
@@ -100,6 +101,19 @@ class DemoPublisher(threading.Thread):
         self._context.term()
 
 
+#: prctl(2) option: the signal a process gets when its parent dies.
+PR_SET_PDEATHSIG = 1
+
+
+def _stop_with_parent() -> None:
+    """In a child, before it runs: ask Linux for a SIGTERM when the parent dies (elsewhere: nothing)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
 def wait_for_web(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
@@ -122,10 +136,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
-    # Children in their own process groups: a Ctrl-C reaches them through us, in order.
-    hub = subprocess.Popen([_script("fedmsg-hub")], start_new_session=True)
+    # Children in their own process groups: a Ctrl-C reaches them through us, in order. Should
+    # this process be killed outright, they get a SIGTERM of their own instead of living on
+    # (a hub left running keeps the bus and the database; the next run would fight it).
+    hub = subprocess.Popen([_script("fedmsg-hub")], start_new_session=True, preexec_fn=_stop_with_parent)
     web = subprocess.Popen(
-        [_script("statscache-web"), "--host", args.host, "--port", str(args.port)], start_new_session=True
+        [_script("statscache-web"), "--host", args.host, "--port", str(args.port)],
+        start_new_session=True,
+        preexec_fn=_stop_with_parent,
     )
     children = {"fedmsg-hub": hub, "statscache-web": web}
     if publisher is not None:
