@@ -1,24 +1,26 @@
 # statscache configuration, read by fedmsg-hub from ./fedmsg.d/ (and /etc/fedmsg.d/).
 # Every statscache.* key is listed here with its default; an unknown or mistyped
-# statscache.* key stops the hub with a message naming it.
+# statscache.* key, or a value out of its bounds, stops the hub with a message naming it.
 import datetime
 
 config = {
     # -- statscache ------------------------------------------------------------
     # Run the statscache consumer inside fedmsg-hub.
     "statscache.consumer.enabled": True,
-    # Where statistics begin: messages older than this are skipped (aware UTC datetime).
+    # Where statistics begin: messages older than this are skipped (aware UTC datetime,
+    # from 1970 to now).
     "statscache.consumer.epoch": datetime.datetime(2012, 1, 1, tzinfo=datetime.UTC),
     # SQLAlchemy URL. Default: a SQLite file in the working directory. For PostgreSQL:
     # "postgresql+psycopg://user@host:5432/statscache"
     "statscache.sqlalchemy.uri": "sqlite:///statscache.sqlite",
-    # How often the in-memory statistics are written to the database.
+    # How often the in-memory statistics are written to the database (100 ms to 1 day).
     "statscache.producer.frequency": datetime.timedelta(seconds=1),
     # Installed plugins to run, by entry point name; None runs them all.
     "statscache.plugins.enabled": None,
     # Installed plugins not to run.
     "statscache.plugins.disabled": [],
-    # Window lengths of windowed plugins: one ident per length (volume-1m, volume-1h, ...).
+    # Window lengths of windowed plugins: one ident per length (volume-1m, volume-1h, ...);
+    # whole seconds, 1 s to 366 days, at most 16 of them.
     "statscache.plugins.intervals": [
         datetime.timedelta(minutes=1),
         datetime.timedelta(hours=1),
@@ -27,7 +29,7 @@ config = {
     # Serve the daemon's Prometheus counters on 127.0.0.1:PORT/metrics (None: off).
     "statscache.metrics.port": None,
     # Web API: rows in a page of /api/<ident> unless the request says (rows_per_page),
-    # and the most a request may ask for.
+    # and the most a request may ask for (1 to 10,000).
     "statscache.app.default_rows_per_page": 100,
     "statscache.app.maximum_rows_per_page": 100,
     # Public URL of the web app's root, which the links it serves start with; None: relative links.
@@ -43,15 +45,16 @@ config = {
     # statistics miss since they were last complete. None: no backfill. Fedora's:
     # "https://apps.fedoraproject.org/datagrepper/"
     "statscache.datagrepper.endpoint": None,
-    # Pages fetched at once; how long a page may take, all of it; retries (with backoff) per page.
+    # Pages fetched at once (1-32); how long a page may take, all of it (0.5 s to 1 h);
+    # retries (with backoff) per page (0-100).
     "statscache.datagrepper.concurrency": 4,
     "statscache.datagrepper.timeout": datetime.timedelta(seconds=30),
     "statscache.datagrepper.retries": 5,
     # The largest page body taken; a larger one is refused (a gap, with its reason).
     "statscache.datagrepper.max_page_bytes": 8 * 1024 * 1024,
-    # How long datagrepper may take to archive a message.
+    # How long datagrepper may take to archive a message (1 s to 1 day).
     "statscache.datagrepper.lag": datetime.timedelta(minutes=1),
-    # How often stretches of history that could not be fetched are tried again.
+    # How often stretches of history that could not be fetched are tried again (1 s to 1 day).
     "statscache.datagrepper.retry_interval": datetime.timedelta(minutes=10),
     # -- fedmsg: a local bus out of the box -------------------------------------
     # Where to listen: each value is a list of zeromq endpoints that publish.

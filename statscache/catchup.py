@@ -46,7 +46,7 @@ def make_backfill(pipeline: Pipeline, on_progress: Callable[[Progress], None] | 
     config = pipeline.config
     return Backfill(
         history_of(pipeline),
-        pipeline,
+        pipeline.history_sink(),
         frozenset(plugin.ident for plugin in pipeline.plugins),
         concurrency=config.datagrepper_concurrency,
         lag=config.datagrepper_lag.total_seconds(),

@@ -2,42 +2,52 @@
 
 statscache reads its settings from the fedmsg configuration (``fedmsg.d/*.py`` in
 the working directory, ``/etc/fedmsg.d/`` ...), once, at start-up. Unknown keys
-under ``statscache.`` and values of the wrong type stop the daemon with a message
-that names the key.
+under ``statscache.`` and values of the wrong type or out of bounds stop the daemon
+(``fedmsg-hub`` exits with status 1) with a message that names the key. Numbers and
+durations are bounded: a value that would make the hub burn a CPU doing nothing,
+overflow a timer, or count nothing at all is refused rather than run.
 
 ``statscache.consumer.enabled`` (bool, default ``True``)
     Run the statscache consumer inside ``fedmsg-hub``.
 ``statscache.consumer.epoch`` (aware ``datetime``, default 2012-01-01 UTC)
     Where statistics begin: messages older than this are skipped (and counted as such).
+    From 1970-01-01 UTC to the moment the hub starts (a future epoch would count nothing).
 ``statscache.sqlalchemy.uri`` (str, default ``sqlite:///statscache.sqlite``)
     SQLAlchemy database URL; the default is a SQLite file in the working directory.
+    It must parse as a URL; a driver that is not installed, a directory that does not
+    exist or a server that refuses the connection stop the hub at start-up.
 ``statscache.producer.frequency`` (``timedelta`` or seconds, default 1 s)
-    How often the in-memory statistics are written to the database.
+    How often the in-memory statistics are written to the database. From 100 ms (each
+    flush is a transaction, even when idle) to 1 day.
 ``statscache.plugins.enabled`` (list of plugin names, or ``None`` for all, default ``None``)
     Which installed plugins (entry point names in ``statscache.plugin``) to run.
 ``statscache.plugins.disabled`` (list of plugin names, default ``[]``)
     Installed plugins not to run, even when ``enabled`` is ``None``.
 ``statscache.plugins.intervals`` (list of ``timedelta``, default 1 min, 1 h, 1 day)
-    Window lengths for windowed plugins; each gives one ident (``volume-1m``...).
+    Window lengths for windowed plugins; each gives one ident (``volume-1m``...). Each a
+    whole number of seconds, from 1 s to 366 days; at most 16 of them (one table each).
 ``statscache.metrics.port`` (int or ``None``, default ``None``)
     Serve the daemon's Prometheus counters (received, rejected, plugin errors,
-    duplicates, flushes) on ``127.0.0.1:PORT/metrics``; ``None`` serves nothing.
+    duplicates, flushes) on ``127.0.0.1:PORT/metrics``; ``None`` serves nothing. A port
+    that cannot be bound (in use, or privileged) stops the hub at start-up.
 ``statscache.app.default_rows_per_page`` (int, default 100)
-    Rows in a page of ``/api/<ident>`` when the request does not say.
+    Rows in a page of ``/api/<ident>`` when the request does not say. From 1 to 10,000.
 ``statscache.app.maximum_rows_per_page`` (int, default 100)
-    The most rows a request may ask for in one page (``rows_per_page``).
+    The most rows a request may ask for in one page (``rows_per_page``). From 1 to 10,000,
+    and at least ``default_rows_per_page``.
 ``statscache.app.base_url`` (str or ``None``, default ``None``)
     The public URL of the web app's root (``https://stats.example.org/statscache/``):
     the links the API serves (``Link`` headers, ``url`` fields) start with it.
     ``None``: they are relative (``/api/...``); the request's ``Host`` is never used.
 ``statscache.app.worker_threads`` (int, default 8)
-    ``statscache-web``: worker threads answering requests.
+    ``statscache-web``: worker threads answering requests. From 1 to 256.
 ``statscache.app.connection_limit`` (int, default 1000)
     ``statscache-web``: the most connections open at once; more wait to be accepted.
+    From 1 to 100,000.
 ``statscache.app.channel_timeout`` (``timedelta`` or seconds, default 60 s)
     ``statscache-web``: a connection that sends no request, or that takes none of
     its response, for this long is closed (freeing its thread, if a response was
-    being written to it).
+    being written to it). From 1 s to 1 hour.
 ``statscache.app.stream_limit`` (int, default 4)
     The most ``stream=1`` exports served at once by one process; another gets a 503
     to retry later. Under ``statscache-web`` it must be below ``worker_threads``, so
@@ -47,32 +57,42 @@ that names the key.
     Fedora's bus); at start-up the hub fetches from its ``/raw`` what each plugin's
     statistics miss. ``None``: no backfill (the gaps are shown as such).
 ``statscache.datagrepper.concurrency`` (int, default 4)
-    Pages of history fetched at once.
+    Pages of history fetched at once. From 1 to 32.
 ``statscache.datagrepper.timeout`` (``timedelta`` or seconds, default 30 s)
     How long one page request may take, all of it (connecting, redirects, the
-    head and the whole body), before it is abandoned and retried.
-``statscache.datagrepper.max_page_bytes`` (int, default 8 MiB, at least 64 KiB)
+    head and the whole body), before it is abandoned and retried. From 0.5 s to 1 hour.
+``statscache.datagrepper.max_page_bytes`` (int, default 8 MiB)
     The largest page body taken (after decompression); a larger one is refused,
-    and its stretch of history recorded as a gap with the reason.
+    and its stretch of history recorded as a gap with the reason. From 64 KiB to 1 GiB.
 ``statscache.datagrepper.retries`` (int, default 5)
     Retries of a page (with exponential backoff) before its stretch of history is
-    recorded as a gap, to be tried again later.
+    recorded as a gap, to be tried again later. From 0 to 100.
 ``statscache.datagrepper.lag`` (``timedelta`` or seconds, default 1 min)
     How long datagrepper may take to archive a message: backfill fetches up to the
     hub's start only once that much time has passed, and resumes that much before
-    where the statistics were complete.
+    where the statistics were complete. From 1 s to 1 day.
 ``statscache.datagrepper.retry_interval`` (``timedelta`` or seconds, default 10 min)
-    How often the hub tries the gaps again.
+    How often the hub tries the gaps again. From 1 s to 1 day.
+
+Of fedmsg's own keys, the hub checks one that exactness depends on:
+
+``high_water_mark`` (int, default 0)
+    Must be 0 (no limit): past a finite one, zeromq drops messages without a
+    word, and the statistics would claim a stretch they miss messages of.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from statscache.exceptions import ConfigError
 from statscache.windows import interval_seconds
@@ -92,18 +112,68 @@ def _string(value: Any) -> str:
     return value
 
 
-def _duration(value: Any) -> timedelta:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = timedelta(seconds=value)
-    if not isinstance(value, timedelta) or value <= timedelta(0):
-        raise ValueError("a positive datetime.timedelta (or a number of seconds)")
-    return value
+def _database_url(value: Any) -> str:
+    url = _string(value)
+    try:
+        make_url(url)
+    except ArgumentError as e:
+        raise ValueError(f"a SQLAlchemy database URL ({e})") from e
+    return url
+
+
+def _between(low: timedelta, high: timedelta) -> Callable[[Any], timedelta]:
+    """A check of a duration (a ``timedelta`` or a number of seconds) from ``low`` to ``high``."""
+    expected = f"a datetime.timedelta (or a number of seconds) from {_describe(low)} to {_describe(high)}"
+
+    def check(value: Any) -> timedelta:
+        if isinstance(value, bool) or not isinstance(value, (int, float, timedelta)):
+            raise ValueError(expected)
+        seconds = value.total_seconds() if isinstance(value, timedelta) else value
+        # Compare before building a timedelta: inf, NaN and 10**30 seconds make it raise
+        # OverflowError or ValueError; a huge int is compared as is (float() of it overflows).
+        if isinstance(seconds, float) and not math.isfinite(seconds):
+            raise ValueError(expected)
+        if not low.total_seconds() <= seconds <= high.total_seconds():
+            raise ValueError(expected)
+        return value if isinstance(value, timedelta) else timedelta(seconds=value)
+
+    return check
+
+
+def _describe(duration: timedelta) -> str:
+    """``100 ms``, ``1 s``, ``10 minutes``, ``1 day``: a bound as the error message says it."""
+    seconds = duration.total_seconds()
+    if seconds < 1:
+        return f"{seconds * 1000:g} ms"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds / size
+            return f"{count:g} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds:g} s"
+
+
+def _whole(low: int, high: int) -> Callable[[Any], int]:
+    """A check of a whole number from ``low`` to ``high``."""
+
+    def check(value: Any) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise ValueError(f"a whole number from {low} to {high}")
+        return value
+
+    return check
+
+
+#: Statistics cannot begin before the Unix epoch, and an epoch in the future would count nothing.
+EARLIEST_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _aware_datetime(value: Any) -> datetime:
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise ValueError("a timezone-aware datetime.datetime, e.g. datetime(2015, 1, 1, tzinfo=timezone.utc)")
-    return value.astimezone(UTC)
+    value = value.astimezone(UTC)
+    if not EARLIEST_EPOCH <= value <= datetime.now(UTC):
+        raise ValueError("a timezone-aware datetime.datetime from 1970-01-01 UTC to now")
+    return value
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -116,12 +186,22 @@ def _names_or_none(value: Any) -> tuple[str, ...] | None:
     return None if value is None else _names(value)
 
 
+#: Window lengths: each is one table per windowed plugin, and a window longer than a year counts nothing useful.
+MAX_INTERVALS = 16
+LONGEST_INTERVAL = timedelta(days=366)
+
+
 def _intervals(value: Any) -> tuple[timedelta, ...]:
     if not isinstance(value, (list, tuple)) or not value or not all(isinstance(v, timedelta) for v in value):
         raise ValueError("a non-empty list of datetime.timedelta")
     for interval in value:
         interval_seconds(interval)
-    return tuple(sorted(set(value)))
+        if interval > LONGEST_INTERVAL:
+            raise ValueError(f"a list of windows no longer than {LONGEST_INTERVAL.days} days")
+    distinct = tuple(sorted(set(value)))
+    if len(distinct) > MAX_INTERVALS:
+        raise ValueError(f"a list of at most {MAX_INTERVALS} window lengths")
+    return distinct
 
 
 def _port_or_none(value: Any) -> int | None:
@@ -147,24 +227,6 @@ def _base_url_or_none(value: Any) -> str | None:
         if not parts.hostname or parts.query or parts.fragment or "\\" in url:
             raise ValueError("None or an http(s) URL with a host and no query or fragment")
     return url
-
-
-def _count(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError("a whole number of at least 0")
-    return value
-
-
-def _positive_int(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError("a whole number of at least 1")
-    return value
-
-
-def _page_bytes(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 64 * 1024:
-        raise ValueError("a whole number of bytes, at least 65536")
-    return value
 
 
 @dataclass(frozen=True)
@@ -195,30 +257,41 @@ class Config:
     datagrepper_retry_interval: timedelta = timedelta(minutes=10)
 
 
+# The bounds of every numeric key: see the module's docstring for why each is where it is.
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "consumer_enabled": _boolean,
     "consumer_epoch": _aware_datetime,
-    "sqlalchemy_uri": _string,
-    "producer_frequency": _duration,
+    "sqlalchemy_uri": _database_url,
+    "producer_frequency": _between(timedelta(milliseconds=100), timedelta(days=1)),
     "plugins_enabled": _names_or_none,
     "plugins_disabled": _names,
     "plugins_intervals": _intervals,
     "metrics_port": _port_or_none,
-    "app_default_rows_per_page": _positive_int,
-    "app_maximum_rows_per_page": _positive_int,
+    "app_default_rows_per_page": _whole(1, 10_000),
+    "app_maximum_rows_per_page": _whole(1, 10_000),
     "app_base_url": _base_url_or_none,
-    "app_worker_threads": _positive_int,
-    "app_connection_limit": _positive_int,
-    "app_channel_timeout": _duration,
-    "app_stream_limit": _positive_int,
+    "app_worker_threads": _whole(1, 256),
+    "app_connection_limit": _whole(1, 100_000),
+    "app_channel_timeout": _between(timedelta(seconds=1), timedelta(hours=1)),
+    "app_stream_limit": _whole(1, 256),
     "datagrepper_endpoint": _url_or_none,
-    "datagrepper_concurrency": _positive_int,
-    "datagrepper_timeout": _duration,
-    "datagrepper_max_page_bytes": _page_bytes,
-    "datagrepper_retries": _count,
-    "datagrepper_lag": _duration,
-    "datagrepper_retry_interval": _duration,
+    "datagrepper_concurrency": _whole(1, 32),
+    "datagrepper_timeout": _between(timedelta(milliseconds=500), timedelta(hours=1)),
+    "datagrepper_max_page_bytes": _whole(64 * 1024, 1 << 30),
+    "datagrepper_retries": _whole(0, 100),
+    "datagrepper_lag": _between(timedelta(seconds=1), timedelta(days=1)),
+    "datagrepper_retry_interval": _between(timedelta(seconds=1), timedelta(days=1)),
 }
+
+
+def check_hub(raw: Mapping[str, Any]) -> None:
+    """Refuse fedmsg settings under which the hub's statistics could not be exact."""
+    high_water_mark = raw.get("high_water_mark", 0)
+    if high_water_mark != 0:
+        raise ConfigError(
+            f"configuration key 'high_water_mark' must be 0 (no limit), not {high_water_mark!r}: "
+            "past a finite one, zeromq drops messages silently"
+        )
 
 
 def key_of(field_name: str) -> str:

@@ -5,18 +5,25 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 import fedmsg.consumers
 import fedmsg.crypto
+from moksha.hub.zeromq.zeromq import ZMQMessage
+from sqlalchemy.engine import make_url
 
+from statscache import bus, meta, registry, shutdown
 from statscache import config as config_module
-from statscache import meta, registry, shutdown
+from statscache.bus import BusGate
 from statscache.catchup import CatchUp
-from statscache.exceptions import ConfigError, DatabaseUnavailable, PluginLoadError
+from statscache.exceptions import ConfigError, MalformedMessage, PluginLoadError
 from statscache.pipeline import Pipeline
+from statscache.plugins import BasePlugin
 
 log = logging.getLogger(__name__)
+
+#: Seconds the final flush waits for backfill to stop (a page in flight is abandoned; it is fetched again).
+CATCH_UP_JOIN = 5.0
 
 
 class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
@@ -32,49 +39,131 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
     def __init__(self, hub: Any) -> None:
         try:
             settings = config_module.load(hub.config)
+            config_module.check_hub(hub.config)
             plugins = registry.load(settings) if settings.consumer_enabled else []
         except (ConfigError, PluginLoadError) as e:
-            # SystemExit passes through moksha's "log and carry on" handler:
-            # a hub with a broken configuration must not run and count nothing.
-            log.critical("statscache cannot start: %s", e)
-            raise SystemExit(f"statscache cannot start: {e}") from e
+            _refuse_to_start(e)
         # fedmsg's own default for this key is "off"; statscache's is "on".
         hub.config.setdefault(self.config_key, settings.consumer_enabled)
         if not settings.consumer_enabled:
             super().__init__(hub)  # logs "disabled by config" and returns
             return
-        meta.configure(hub.config)  # fedmsg.meta reads users and packages with the hub's settings
-        try:
-            self.pipeline = Pipeline(settings, plugins)
-        except DatabaseUnavailable as e:
-            log.critical("statscache cannot start: %s", e)
-            raise SystemExit(f"statscache cannot start: {e}") from e
-        if settings.metrics_port is not None:
-            self.pipeline.metrics.serve(settings.metrics_port)
+        self.pipeline = _build_pipeline(hub, settings, plugins)
+        # What the stop leaves unhandled; the earliest is counted by the final flush (see _close).
+        self._stopping = False
+        self._left = 0
+        self._first_left: Any = None
+        self._next_on_bus: ZMQMessage | None = None
+        #: The statscache producer, once it has attached itself: without it nothing is ever flushed.
+        self.producer: Any = None
         super().__init__(hub)
         if self.validate_signatures:
             self.pipeline.authenticate = self._authenticate
         self.catch_up: CatchUp | None = None
-        shutdown.install(hub, self._close)
+        from moksha.hub.reactor import reactor
+
+        self.gate = BusGate(reactor, self._reject_frames, self._fault)
+        self.gate.install(hub)
+        missing = bus.unsubscribed(hub)
+        if missing:  # a hub that listens to nothing (or not to all of its bus) would count nothing
+            self.pipeline.engine.dispose()
+            _refuse_to_start(
+                ConfigError(
+                    f"cannot subscribe to {', '.join(map(repr, missing))}: 'endpoints' must list zeromq "
+                    "addresses such as tcp://127.0.0.1:9940 (see moksha's warning above)"
+                ),
+                "bus: ",
+            )
+        self._stop = shutdown.install(hub, self._close, self._stop_receiving)
         _freeze_startup_objects()
         _when_running(self._go_live)
         log.info("statscache consumer ready with %d plugins", len(plugins))
 
     def _go_live(self) -> None:
         """The hub consumes from now on: live coverage starts, and backfill fetches what came before."""
-        live_since = time.time()
-        self.pipeline.go_live(live_since)
-        if self.pipeline.config.datagrepper_endpoint is None:
-            log.info("no statscache.datagrepper.endpoint: statistics start now, without backfill")
+        if self.producer is None:
+            # moksha logs a producer that fails to load or init, and runs on: nothing would ever be flushed.
+            self.fail("the statscache producer is not running (see the errors above)")
             return
-        self.catch_up = CatchUp(self.pipeline, live_since)
-        self.catch_up.start()
+        try:
+            live_since = time.time()
+            self.pipeline.go_live(live_since)
+            self.pipeline.on_history_lost = self._catch_up_again
+            if self.pipeline.config.datagrepper_endpoint is None:
+                log.info("no statscache.datagrepper.endpoint: statistics start now, without backfill")
+                return
+            self.catch_up = CatchUp(self.pipeline, live_since)
+            self.catch_up.start()
+        except Exception as e:
+            # Twisted would log this and run on: a hub that never claims coverage nor backfills.
+            log.exception("statscache could not go live")
+            self.fail(f"going live failed: {e!r}")
 
-    def _close(self) -> None:
+    def _catch_up_again(self) -> None:
+        """Messages were lost to the database (let go, or a database made anew): backfill what is missing again.
+
+        The running backfill's checkpoints are refused from then on (see
+        :class:`statscache.pipeline.HistorySink`); a new one plans from the
+        coverage recorded, and retries while the database still fails.
+        """
+        if self.pipeline.config.datagrepper_endpoint is None or self._stopping:
+            return
+        previous = self.catch_up
+        if previous is not None:
+            previous.stop()
+        self.catch_up = CatchUp(self.pipeline, time.time())
+        self.catch_up.start()
+        log.info("statscache: backfilling again what was lost to the database")
+
+    def fail(self, reason: str) -> None:
+        """statscache cannot go on: stop the hub, write the final flush, exit with status 1."""
+        self._stop.fail(reason)
+
+    def _reject_frames(self, error: MalformedMessage) -> None:
+        """A message off the bus that never reached :meth:`_consume`: received, and rejected."""
+        self.pipeline.metrics.received()
+        self.pipeline.metrics.rejected_envelope(error.reason)
+        log.warning("rejected a message off the bus: %s", error)
+
+    def _fault(self, error: Exception) -> None:
+        """Handing a message over raised, past everything that counts and logs a message's errors."""
+        self.pipeline.metrics.rejected_envelope("hub-error")
+        log.error("statscache: the hub failed on a message off the bus", exc_info=error)
+
+    def stop(self) -> None:
+        """moksha's stop: what its queue still holds (threaded mode) is left, not worked through.
+
+        Waiting for a flood's backlog would take as long as the flood. Those
+        messages are not counted, so no flush claims them as covered, and
+        backfill fetches them again. The workers go on taking them off the
+        queue, in order, up to moksha's end-of-queue marker (see :meth:`_do_work`).
+        """
+        self._stopping = True
+        super().stop()
+
+    def _stop_receiving(self) -> None:
+        """Take nothing more off the bus; keep the next message waiting there, if any."""
+        body = self.gate.close()
+        if body is not None:
+            self.pipeline.metrics.received()
+            self._next_on_bus = ZMQMessage("", body)
+
+    def _close(self) -> bool:
+        """The final flush, once every thread that feeds the pipeline has stopped; False if some is not written."""
         if self.catch_up is not None:
             self.catch_up.stop()
-            self.catch_up.join(timeout=10)
+            self.catch_up.join(timeout=CATCH_UP_JOIN)
+        if self._left:
+            log.warning("statscache: %d messages taken off the bus were left unhandled by the stop", self._left)
+        # Count the earliest message the stop left (the queue's came off the bus before the bus's
+        # own): the final flush then knows that the bus was not quiet, and claims live coverage
+        # only up to that message (plus the lag), so that backfill fetches the rest. Claiming up
+        # to now, as after a quiet spell, would lose them for good.
+        earliest = self._first_left if self._first_left is not None else self._next_on_bus
+        if earliest is not None:
+            self.consume(earliest)
         self.pipeline.close()
+        return self.pipeline.pending() == 0
 
     def validate(self, message: Any) -> None:
         """Nothing here: signatures are checked on the parsed envelope, see :meth:`_authenticate`."""
@@ -84,14 +173,18 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
 
     def _consume(self, message: Any) -> Any:
         # Runs on the reactor thread as a message comes off the bus, before it is queued.
-        if hasattr(self, "pipeline"):
-            self.pipeline.metrics.received()
+        self.pipeline.metrics.received()
         return super()._consume(message)
 
     def _do_work(self, message: Any) -> bool:
         # moksha's version validates the message a second time (fedmsg's _consume
         # already did, on the reactor thread) and formats two debug strings per
         # message; this one only counts and consumes.
+        if self._stopping:
+            if self._first_left is None:
+                self._first_left = message
+            self._left += 1
+            return False
         self.headcount_out += 1
         try:
             self.consume(message)
@@ -104,6 +197,31 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
     def consume(self, message: Any) -> None:
         # A zmq message off the bus (raw body), or a dict when handed over in-process.
         self.pipeline.handle(message.get("body") if isinstance(message, dict) else message.body)
+
+
+def _refuse_to_start(error: BaseException, what: str = "") -> NoReturn:
+    """End fedmsg-hub with one line saying why (SystemExit passes through moksha's "log and carry on")."""
+    lines = str(error).strip().splitlines()
+    message = f"statscache cannot start: {what}{type(error).__name__}: {lines[0] if lines else ''}"
+    log.critical("%s", message)
+    raise SystemExit(message) from error
+
+
+def _build_pipeline(hub: Any, settings: config_module.Config, plugins: list[BasePlugin]) -> Pipeline:
+    """The pipeline, its database and its metrics server; anything that fails here stops the hub."""
+    meta.configure(hub.config)  # fedmsg.meta reads users and packages with the hub's settings
+    try:
+        pipeline = Pipeline(settings, plugins)
+    except Exception as e:  # a missing driver, directory or server, a refused connection, a plugin's table...
+        url = make_url(settings.sqlalchemy_uri).render_as_string(hide_password=True)
+        _refuse_to_start(e, f"database {url}: ")
+    if settings.metrics_port is not None:
+        try:
+            pipeline.metrics.serve(settings.metrics_port)
+        except OSError as e:  # in use, or privileged
+            pipeline.engine.dispose()
+            _refuse_to_start(e, f"metrics port {settings.metrics_port}: ")
+    return pipeline
 
 
 def _when_running(call: Any) -> None:

@@ -81,6 +81,9 @@ class Flusher:
         self._last_claim: float | None = None
         #: Whether the last flush failed as a whole (the database is out: one traceback, then a line a flush).
         self._failing = False
+        #: Bumped whenever what was handed in may not all reach the database (let go, or a database made
+        #: anew): checkpoints of history handed in before then are refused (see :meth:`checkpoint`).
+        self.generation = 0
 
     def go_live(self, since: float, lag: float = 60.0) -> None:
         """Messages sent from ``since`` on arrive live: each successful flush extends the coverage.
@@ -96,10 +99,18 @@ class Flusher:
             self._lag = lag
             self._live_seen = self._cache.live_added
 
-    def checkpoint(self, start: float, end: float, idents: Collection[str]) -> None:
-        """Every message sent from ``start`` to ``end`` has been cached for ``idents``: record it once written."""
+    def checkpoint(self, start: float, end: float, idents: Collection[str], generation: int | None = None) -> bool:
+        """Every message sent from ``start`` to ``end`` has been cached for ``idents``: record it once written.
+
+        ``generation``: the :attr:`generation` its messages were handed in at;
+        if it has moved on since, some may be gone, and the stretch is not
+        recorded (False).
+        """
         with self._checkpoints_lock:
+            if generation is not None and generation != self.generation:
+                return False
             self._checkpoints.append(Checkpoint(start, end, frozenset(idents)))
+            return True
 
     def pending(self) -> int:
         """Messages waiting to be written (cached, or kept for a failing plugin)."""
@@ -151,6 +162,8 @@ class Flusher:
         what was cached since is written there.
         """
         with self._lock:
+            with self._checkpoints_lock:
+                self.generation += 1  # history handed in may have gone to the old database
             self._ledger.forget_uncommitted()
             resume = self._last_claim
             for ident, since in self._live_since.items():
@@ -169,6 +182,7 @@ class Flusher:
             self._retry = {}
             with self._checkpoints_lock:
                 self._checkpoints = []
+                self.generation += 1
             now = time.time()
             since = self._last_claim if self._last_claim is not None else min(self._live_since.values(), default=now)
             self._live_since = dict.fromkeys(self._live_since, now)

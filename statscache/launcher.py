@@ -10,6 +10,7 @@ either stops on its own, the other is stopped too.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gzip
 import logging
 import signal
@@ -24,11 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from statscache.demo import SAMPLE
+from statscache.shutdown import DEADLINE as HUB_DEADLINE
 
 log = logging.getLogger("statscache.run")
 
-#: How long the children get to stop after SIGTERM before they are killed.
-STOP_TIMEOUT = 30.0
+#: How long the children get to stop after SIGTERM before they are killed: longer than the
+#: hub's own deadline (past which it ends itself, status 1), so that no final flush is cut short here.
+STOP_TIMEOUT = HUB_DEADLINE + 10.0
 
 
 def _script(name: str) -> str:
@@ -98,6 +101,19 @@ class DemoPublisher(threading.Thread):
         self._context.term()
 
 
+#: prctl(2) option: the signal a process gets when its parent dies.
+PR_SET_PDEATHSIG = 1
+
+
+def _stop_with_parent() -> None:
+    """In a child, before it runs: ask Linux for a SIGTERM when the parent dies (elsewhere: nothing)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
 def wait_for_web(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
@@ -120,10 +136,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
-    # Children in their own process groups: a Ctrl-C reaches them through us, in order.
-    hub = subprocess.Popen([_script("fedmsg-hub")], start_new_session=True)
+    # Children in their own process groups: a Ctrl-C reaches them through us, in order. Should
+    # this process be killed outright, they get a SIGTERM of their own instead of living on
+    # (a hub left running keeps the bus and the database; the next run would fight it).
+    hub = subprocess.Popen([_script("fedmsg-hub")], start_new_session=True, preexec_fn=_stop_with_parent)
     web = subprocess.Popen(
-        [_script("statscache-web"), "--host", args.host, "--port", str(args.port)], start_new_session=True
+        [_script("statscache-web"), "--host", args.host, "--port", str(args.port)],
+        start_new_session=True,
+        preexec_fn=_stop_with_parent,
     )
     children = {"fedmsg-hub": hub, "statscache-web": web}
     if publisher is not None:
@@ -141,13 +161,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     for child in children.values():
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT  # one deadline for all: they stop side by side
     for name, child in children.items():
         try:
-            child.wait(STOP_TIMEOUT)
+            child.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             log.error("%s did not stop in %.0f s; killed", name, STOP_TIMEOUT)
             child.kill()
+            child.wait()
             status = 1
+    if hub.returncode != 0 and status == 0:
+        log.error("fedmsg-hub stopped with exit status %s (see its log above)", hub.returncode)
+        status = 1
     if publisher is not None:
         publisher.close()
     sys.exit(status)

@@ -56,12 +56,11 @@ class Pipeline:
         self._prepare_database()
         self._database_file = DatabaseFile.of(self.engine)
         self._database_lock = threading.Lock()
-        #: Called after the database was found deleted and made anew (the hub backfills it again).
-        self.on_database_reset: Callable[[], None] | None = None
-        #: Messages held while the database fails beyond which :meth:`let_go` is called.
+        #: Messages held while the database fails beyond which they are let go (see :meth:`let_go`).
         self.max_held = MAX_HELD
-        #: Called instead of :meth:`let_go` when too many are held (the hub stops its backfill around it).
-        self.on_overflow: Callable[[], None] | None = None
+        #: Called when messages were lost to the database (let go, or a database made anew), so that
+        #: backfill starts again: checkpoints of history handed in before then are refused.
+        self.on_history_lost: Callable[[], None] | None = None
         self.session_factory = make_session_factory(self.engine)
         family_of = [classes.index(type(plugin)) for plugin in self.plugins]
         self._flusher = Flusher(self.session_factory, self.cache, self.plugins, family_of, self.metrics)
@@ -173,13 +172,24 @@ class Pipeline:
         """From ``since`` on, every message reaches :meth:`handle` live: coverage grows with each flush."""
         self._flusher.go_live(since, self.config.datagrepper_lag.total_seconds())
 
-    def checkpoint(self, start: float, end: float, idents: Collection[str]) -> None:
+    @property
+    def generation(self) -> int:
+        """Moves on whenever messages handed in may have been lost to the database (see :meth:`history_sink`)."""
+        return self._flusher.generation
+
+    def checkpoint(self, start: float, end: float, idents: Collection[str], generation: int | None = None) -> None:
         """Every message sent from ``start`` to ``end`` has been handed in for ``idents``.
 
-        The stretch is recorded as complete for them in the transaction that writes the last of those messages.
+        The stretch is recorded as complete for them in the transaction that
+        writes the last of those messages; not at all when ``generation`` (the
+        one they were handed in at) has moved on.
         """
-        self._flusher.checkpoint(start, end, idents)
-        self.metrics.history_stretches.labels("complete").inc()
+        if self._flusher.checkpoint(start, end, idents, generation):
+            self.metrics.history_stretches.labels("complete").inc()
+
+    def history_sink(self) -> HistorySink:
+        """Where one backfill hands in history: it stops taking any once messages were lost to the database."""
+        return HistorySink(self, self.generation)
 
     def note_failure(self, start: float, end: float, idents: Collection[str], reason: str) -> None:
         """Record that history from ``start`` to ``end`` could not be fetched for ``idents``, and why."""
@@ -219,7 +229,7 @@ class Pipeline:
             return True
         self._after_failed_flush()
         if self._flusher.pending() > self.max_held:
-            (self.on_overflow or self.let_go)()
+            self.let_go()
         return False
 
     def let_go(self) -> int:
@@ -228,8 +238,8 @@ class Pipeline:
         Nothing is claimed of them: live coverage starts again from now, so
         the time they were sent in is a gap of every plugin's coverage, which
         backfill fetches once the database is back (or shows, without a
-        datagrepper). Fetched history is dropped with them, and its pending
-        checkpoints: whoever calls this must stop any backfill first.
+        datagrepper). Fetched history is dropped with them, and so are the
+        checkpoints of any backfill that was handing it in.
         """
         dropped, since, until = self._flusher.let_go()
         if not dropped:
@@ -247,6 +257,8 @@ class Pipeline:
                 coverage.note_failure(session, [p.ident for p in self.plugins], since, until, reason)
         except Exception as error:
             log.warning("could not record why the statistics are incomplete from %s on: %s", coverage.iso(since), error)
+        if self.on_history_lost is not None:
+            self.on_history_lost()
         return dropped
 
     def _after_failed_flush(self) -> None:
@@ -273,8 +285,8 @@ class Pipeline:
             return
         self._database_file = DatabaseFile.of(self.engine)
         self._flusher.restart()
-        if self.on_database_reset is not None:
-            self.on_database_reset()
+        if self.on_history_lost is not None:
+            self.on_history_lost()
 
     def pending(self) -> int:
         return self._flusher.pending()
@@ -292,3 +304,27 @@ class Pipeline:
             log.error("statscache could not write its final flush; %d messages are not stored", self.pending())
         log.info("statscache stopped: %s", self.metrics.summary())
         self.engine.dispose()
+
+
+class HistorySink:
+    """One backfill's way into a pipeline, for as long as nothing handed in is lost to the database.
+
+    Once the pipeline lets messages go (or makes its database anew), the
+    history this backfill handed in may be gone: its later rows are dropped
+    and its checkpoints refused, so that no stretch is claimed complete
+    without its messages. The hub starts a new backfill for what is missing.
+    """
+
+    def __init__(self, pipeline: Pipeline, generation: int) -> None:
+        self._pipeline = pipeline
+        self._generation = generation
+
+    def handle_history(self, envelope: Any, audience: frozenset[str] | None = None) -> None:
+        if self._pipeline.generation == self._generation:
+            self._pipeline.handle_history(envelope, audience)
+
+    def checkpoint(self, start: float, end: float, idents: Collection[str]) -> None:
+        self._pipeline.checkpoint(start, end, idents, self._generation)
+
+    def note_failure(self, start: float, end: float, idents: Collection[str], reason: str) -> None:
+        self._pipeline.note_failure(start, end, idents, reason)

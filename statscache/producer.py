@@ -23,10 +23,13 @@ class StatscacheProducer(moksha.hub.api.producer.PollingProducer):
             log.info("statscache producer idle: the statscache consumer is not running")
             self.hub = hub
             return
-        self.pipeline = consumers[0].pipeline
-        self.frequency = self.pipeline.config.producer_frequency
+        self.consumer = consumers[0]
+        self.pipeline = self.consumer.pipeline
+        # Seconds, as the polling loop below counts them.
+        self.frequency = self.pipeline.config.producer_frequency.total_seconds()
         self._stopping = threading.Event()
         super().__init__(hub)
+        self.consumer.producer = self  # the consumer stops the hub if no producer ever attaches
 
     def poll(self) -> None:
         # moksha stops polling for good when poll() raises: nothing may escape.
@@ -39,10 +42,15 @@ class StatscacheProducer(moksha.hub.api.producer.PollingProducer):
         # moksha's own loop sleeps up to 5 s between checks of self.die, too slow
         # for a prompt shutdown, and sleeps a full period after each poll; wait on
         # an event that stop() sets instead, keeping one poll per period.
-        next_poll = time.monotonic() + self.frequency
-        while not self._stopping.wait(max(0.0, next_poll - time.monotonic())):
-            self._poll()
-            next_poll = max(next_poll + self.frequency, time.monotonic())
+        try:
+            next_poll = time.monotonic() + self.frequency
+            while not self._stopping.wait(max(0.0, next_poll - time.monotonic())):
+                self._poll()
+                next_poll = max(next_poll + self.frequency, time.monotonic())
+        except Exception as e:
+            # This thread ending would leave a hub that caches and never writes: stop it instead.
+            log.exception("statscache's periodic flush stopped")
+            self.consumer.fail(f"the periodic flush stopped: {e!r}")
 
     def stop(self) -> None:
         super().stop()

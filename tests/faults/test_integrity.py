@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from statscache import quarantine, registry
+from statscache import coverage, quarantine, registry
 from statscache.config import Config
 from statscache.pipeline import Pipeline
 from statscache.plugins import Batch, VolumePlugin
@@ -227,7 +227,7 @@ def test_a_database_deleted_under_the_daemon_is_made_anew_and_counted_on(make_pi
     feed(pipeline, envelopes[:500])
     assert pipeline.flush()
     resets = []
-    pipeline.on_database_reset = lambda: resets.append(True)
+    pipeline.on_history_lost = lambda: resets.append(True)
     for suffix in ("", "-wal", "-shm"):
         (tmp_path / f"stats.sqlite{suffix}").unlink(missing_ok=True)
     feed(pipeline, envelopes[500:])
@@ -262,7 +262,6 @@ def test_the_api_says_which_messages_a_plugin_quarantined_and_why(make_pipeline,
 def test_a_database_failing_for_long_lets_messages_go_uncovered_and_backfill_brings_them_back(
     make_pipeline, envelopes, tmp_path
 ):
-    from statscache import coverage
     from tests.unit.test_pipeline import table_away
 
     live_since = envelopes[0]["timestamp"]
@@ -271,6 +270,8 @@ def test_a_database_failing_for_long_lets_messages_go_uncovered_and_backfill_bri
     feed(pipeline, envelopes[:300])
     assert pipeline.flush()
     pipeline.max_held = 500
+    lost = []
+    pipeline.on_history_lost = lambda: lost.append(True)
     with table_away(tmp_path / "stats.sqlite", "statscache_ledger"):
         feed(pipeline, envelopes[300:700])
         assert not pipeline.flush()  # 400 held: kept
@@ -279,6 +280,7 @@ def test_a_database_failing_for_long_lets_messages_go_uncovered_and_backfill_bri
         assert not pipeline.flush()  # 700 held: let go
         assert pipeline.pending() == 0
     assert pipeline.metrics.value("statscache_let_go_messages") == 700
+    assert lost == [True]
     feed(pipeline, envelopes[1000:])
     assert pipeline.flush()
     with pipeline.session_factory() as session:
@@ -292,4 +294,27 @@ def test_a_database_failing_for_long_lets_messages_go_uncovered_and_backfill_bri
         pipeline.handle_history(envelope)
     pipeline.checkpoint(complete[0].end, complete[1].start, [p.ident for p in pipeline.plugins])
     assert pipeline.flush()
+    assert_exact(pipeline, envelopes)
+
+
+def test_a_backfill_running_when_messages_are_let_go_claims_nothing_it_handed_in_before(make_pipeline, envelopes):
+    pipeline = make_pipeline()
+    sink = pipeline.history_sink()
+    for envelope in envelopes[:400]:
+        sink.handle_history(envelope)
+    pipeline.let_go()  # the database failed for too long meanwhile
+    for envelope in envelopes[400:]:
+        sink.handle_history(envelope)  # dropped: this backfill's history may be incomplete now
+    sink.checkpoint(envelopes[0]["timestamp"], envelopes[-1]["timestamp"], [p.ident for p in pipeline.plugins])
+    assert pipeline.flush()
+    with pipeline.session_factory() as session:
+        assert coverage.covered(session, "volume-1m") == []
+    assert ledger_size(pipeline) == 0
+    again = pipeline.history_sink()  # the backfill that starts anew
+    for envelope in envelopes:
+        again.handle_history(envelope)
+    again.checkpoint(envelopes[0]["timestamp"], envelopes[-1]["timestamp"], [p.ident for p in pipeline.plugins])
+    assert pipeline.flush()
+    with pipeline.session_factory() as session:
+        assert len(coverage.covered(session, "volume-1m")) == 1
     assert_exact(pipeline, envelopes)

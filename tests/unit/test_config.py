@@ -67,9 +67,9 @@ def test_unknown_key_without_a_near_match_lists_the_known_ones():
         ("statscache.consumer.epoch", datetime(2015, 1, 1), "timezone-aware"),
         ("statscache.consumer.epoch", "2015-01-01", "timezone-aware"),
         ("statscache.sqlalchemy.uri", None, "non-empty string"),
-        ("statscache.producer.frequency", "1s", "positive datetime.timedelta"),
-        ("statscache.producer.frequency", timedelta(0), "positive datetime.timedelta"),
-        ("statscache.producer.frequency", True, "positive datetime.timedelta"),
+        ("statscache.producer.frequency", "1s", "datetime.timedelta (or a number of seconds)"),
+        ("statscache.producer.frequency", timedelta(0), "from 100 ms to 1 day"),
+        ("statscache.producer.frequency", True, "datetime.timedelta (or a number of seconds)"),
         ("statscache.plugins.enabled", "volume", "list of plugin names"),
         ("statscache.plugins.disabled", None, "list of plugin names"),
         ("statscache.plugins.intervals", [], "non-empty list"),
@@ -77,8 +77,8 @@ def test_unknown_key_without_a_near_match_lists_the_known_ones():
         ("statscache.plugins.intervals", [timedelta(milliseconds=10)], "whole number of seconds"),
         ("statscache.metrics.port", "9100", "TCP port"),
         ("statscache.metrics.port", 70000, "TCP port"),
-        ("statscache.app.default_rows_per_page", 0, "whole number of at least 1"),
-        ("statscache.app.maximum_rows_per_page", "100", "whole number of at least 1"),
+        ("statscache.app.default_rows_per_page", 0, "whole number from 1 to 10000"),
+        ("statscache.app.maximum_rows_per_page", "100", "whole number from 1 to 10000"),
     ],
 )
 def test_mistyped_values_name_the_key_and_what_was_expected(key, value, expected):

@@ -26,7 +26,7 @@ class StandInHub:
 @pytest.fixture
 def make_consumer(tmp_path, monkeypatch):
     # No signal handlers or reactor triggers in the test process.
-    monkeypatch.setattr(consumer_module.shutdown, "install", lambda hub, final_flush: None)
+    monkeypatch.setattr(consumer_module.shutdown, "install", lambda hub, final_flush, stop_receiving: None)
     made = []
 
     def make(**config):

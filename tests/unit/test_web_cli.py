@@ -52,10 +52,10 @@ def test_exports_must_leave_a_thread_for_everything_else(fedmsg_config):
         ("statscache.app.base_url", "https:///path", "with a host"),
         ("statscache.app.base_url", "https://x.org/?a=1", "no query"),
         ("statscache.app.base_url", "https://x.org/#top", "no query or fragment"),
-        ("statscache.app.worker_threads", 0, "at least 1"),
-        ("statscache.app.connection_limit", "1000", "at least 1"),
-        ("statscache.app.channel_timeout", 0, "positive"),
-        ("statscache.app.stream_limit", 0, "at least 1"),
+        ("statscache.app.worker_threads", 0, "from 1 to 256"),
+        ("statscache.app.connection_limit", "1000", "from 1 to 100000"),
+        ("statscache.app.channel_timeout", 0, "from 1 s to 1 hour"),
+        ("statscache.app.stream_limit", 0, "from 1 to 256"),
     ],
 )
 def test_bad_web_settings_name_the_key(key, value, expected):
