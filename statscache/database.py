@@ -16,18 +16,22 @@ from statscache.exceptions import DatabaseMissing
 from statscache.models import Base
 
 
-def make_engine(uri: str, page_cache_mib: int | None = None, **kwargs: Any) -> Engine:
+def make_engine(uri: str, page_cache_mib: int | None = None, writer: bool = False, **kwargs: Any) -> Engine:
     """Create the engine for ``uri``; SQLite gets WAL, a busy timeout and working SAVEPOINTs.
 
     ``page_cache_mib``: SQLite's page cache per connection (its default is 2 MiB).
+    ``writer``: every SQLite transaction takes the write lock as it begins,
+    waiting out the busy timeout for another writer (a flush reads the ledger,
+    then writes: a transaction that began reading cannot wait for the lock
+    when it comes to write, and fails at once).
     """
     engine = create_engine(uri, **kwargs)
     if engine.dialect.name == "sqlite":
-        _tune_sqlite(engine, page_cache_mib)
+        _tune_sqlite(engine, page_cache_mib, "BEGIN IMMEDIATE" if writer else "BEGIN")
     return engine
 
 
-def _tune_sqlite(engine: Engine, page_cache_mib: int | None) -> None:
+def _tune_sqlite(engine: Engine, page_cache_mib: int | None, begin: str) -> None:
     # pysqlite opens transactions lazily on its own terms, which breaks SAVEPOINT;
     # take transaction control away from it and begin explicitly instead.
     @event.listens_for(engine, "connect")
@@ -48,7 +52,7 @@ def _tune_sqlite(engine: Engine, page_cache_mib: int | None) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(begin)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -317,4 +319,29 @@ def test_a_backfill_running_when_messages_are_let_go_claims_nothing_it_handed_in
     assert pipeline.flush()
     with pipeline.session_factory() as session:
         assert len(coverage.covered(session, "volume-1m")) == 1
+    assert_exact(pipeline, envelopes)
+
+
+def test_a_flush_waits_for_another_writer_instead_of_failing(make_pipeline, envelopes, tmp_path):
+    # The `statscache backfill` command beside a running hub: two writers of one SQLite file.
+    pipeline = make_pipeline()
+    feed(pipeline, envelopes[:100])
+    assert pipeline.flush()
+    other = sqlite3.connect(tmp_path / "stats.sqlite", isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("DELETE FROM statscache_plugin_state WHERE 1 = 0")
+
+    def commit_later():
+        time.sleep(1)
+        other.execute("COMMIT")
+
+    writer = threading.Thread(target=commit_later)
+    writer.start()
+    feed(pipeline, envelopes[100:])
+    try:
+        assert pipeline.flush()  # waited for the lock rather than failing at once
+    finally:
+        writer.join()
+        other.close()
+    assert pipeline.metrics.value("statscache_flushes", result="failed") == 0
     assert_exact(pipeline, envelopes)
