@@ -108,7 +108,9 @@ def image_test(message: Message, parts: list[str]) -> Event | None:
     if name is None:
         return None
     release = message.msg.get("release")
-    suffix = f"/{release}" if isinstance(release, (str, int)) and str(release) else ""
+    if type(release) is int and 0 <= release < 10**6:  # a release number; a huge int cannot even be printed
+        release = str(release)
+    suffix = f"/{release}" if _text(release) else ""
     status = _text(message.msg.get("status")) or parts[2]
     return Event(f"image-test/{image_family(name)}{suffix}", status, _text(message.msg.get("image_url")))
 
@@ -138,7 +140,7 @@ def artifact(message: Message, parts: list[str]) -> Event | None:
         ref = _text(message.msg.get("ref"))
         if ref is None:
             return None
-        return Event(f"ostree/{ref}", f"committed {message.msg.get('commitid', '')}".strip(), None)
+        return Event(f"ostree/{ref}", f"committed {_text(message.msg.get('commitid')) or ''}".strip(), None)
     if parts[:3] == ["releng", "atomic", "twoweek"] and len(parts) == 4:
         return Event("atomic/two-week", parts[3], None)
     return None
