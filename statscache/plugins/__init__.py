@@ -224,7 +224,10 @@ class CountingPlugin(_WindowedCount):
         elif not keys:
             return None
         for key in keys:
-            if not _storable_key(key):
+            # The usual key passes the first line; is_storable looks closer at the rest.
+            if not (type(key) is str and 0 < len(key) <= MAX_KEY_LENGTH and key.isascii() and "\x00" not in key) and (
+                not _storable_key(key)
+            ):
                 raise InvalidKey(
                     f"key {_shown(key)} is not a non-empty string of at most {MAX_KEY_LENGTH} characters "
                     "without NUL or lone surrogates"
@@ -324,8 +327,8 @@ class LatestEventPlugin(BasePlugin):
             raise InvalidKey(f"event status {_shown(status)} holds a NUL or a lone surrogate")
         if link is not None:
             safe = safe_link(link, self.link_hosts)
-            if safe is not link:
-                event = Event(category, status, safe)
+            if safe is None:
+                event = Event(category, status, None)
         return message.msg_id, event
 
     def update(self, session: Session, batch: Batch) -> None:

@@ -7,11 +7,12 @@ has a small reader below that names its category, status and link.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import timedelta
 
-from statscache.plugins import Event, LatestEventPlugin, Message
+from statscache.plugins import Event, InvalidKey, LatestEventPlugin, Message
 
 KOJI_COMPOSES = "https://kojipkgs.fedoraproject.org/compose/"
 BODHI = "https://bodhi.fedoraproject.org"
@@ -61,18 +62,19 @@ def pungi_compose(message: Message, parts: list[str]) -> Event | None:
 ARCHES = frozenset(
     {"x86_64", "i386", "i486", "i586", "i686", "aarch64", "armhfp", "armv7hl", "ppc64le", "ppc64", "s390x"}
 )
+#: Longest image name read (Fedora's run to about 60 characters).
+MAX_IMAGE_NAME = 255
 #: Where an image name's version or date begins: a dash and a digit.
 _DATED = re.compile(r"-[0-9]")
 
 
-def image_family(name: str) -> str:
+def parse_family(name: str) -> str:
     """``Fedora-Cloud-Base-22-20151009.x86_64`` -> ``Fedora-Cloud-Base.x86_64``: one category per image kind.
 
     The family is what comes before the first dash followed by a digit, the
     architecture the name's last dot-part if it is one, after that dash. One
     search and one split: linear in the name, which the message chooses (a
-    backtracking pattern once took 38 s over a 60 KB name). Not cached, for the
-    same reason: a cache keyed by names from the bus kept 800 MB of them.
+    backtracking pattern once took 38 s over a 60 KB name).
     """
     dated = _DATED.search(name)
     if dated is None:
@@ -80,6 +82,22 @@ def image_family(name: str) -> str:
     family = name[: dated.start()]
     _, dot, arch = name[dated.end() :].rpartition(".")
     return f"{family}.{arch}" if dot and arch in ARCHES else family
+
+
+def image_family(name: str) -> str:
+    """The image kind of a name of at most :data:`MAX_IMAGE_NAME` characters (see :func:`parse_family`).
+
+    Longer names are refused: the cache of families is bounded in bytes by
+    that length (4,096 names of 255 characters: a few megabytes), where one
+    keyed by whatever names the bus sent once kept 800 MB of them.
+    """
+    if len(name) > MAX_IMAGE_NAME:
+        raise InvalidKey(f"image name {name[:80]!r}... is longer than {MAX_IMAGE_NAME} characters")
+    return _cached_family(name)
+
+
+#: Image names repeat (each is announced at every step of its way): their families are remembered.
+_cached_family = functools.lru_cache(maxsize=4096)(parse_family)
 
 
 def image_upload(message: Message, parts: list[str]) -> Event | None:
