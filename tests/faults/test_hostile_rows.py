@@ -49,11 +49,9 @@ STORED_LINKS = {
 }
 
 
-@pytest.fixture(scope="module")
-def filled(tmp_path_factory):
+def fill(url):
     """A database with the recorded stream, plus extreme rows and stored links written behind the daemon's back."""
-    database = tmp_path_factory.mktemp("extreme") / "stats.sqlite"
-    config = Config(sqlalchemy_uri=f"sqlite:///{database}", consumer_epoch=EPOCH)
+    config = Config(sqlalchemy_uri=url, consumer_epoch=EPOCH)
     plugins = registry.load(config)
     pipeline = Pipeline(config, plugins)
     envelopes = recorded_envelopes()
@@ -78,8 +76,14 @@ def filled(tmp_path_factory):
                 ],
             )
     app = create_app(config, plugins=plugins, engine=pipeline.engine)
-    yield app.test_client(), envelopes
-    pipeline.engine.dispose()
+    return app.test_client(), envelopes, pipeline.engine.dispose
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory):
+    client, envelopes, dispose = fill(f"sqlite:///{tmp_path_factory.mktemp('extreme') / 'stats.sqlite'}")
+    yield client, envelopes
+    dispose()
 
 
 def expected(envelopes, ident):
@@ -146,3 +150,18 @@ def test_stored_links_are_served_only_when_safe(filled, ident):
     streamed = client.get(f"/api/{ident}", query_string={"stream": 1, "format": "ndjson"}).get_data(as_text=True)
     in_stream = {row["category"]: row["link"] for row in map(json.loads, streamed.splitlines())}
     assert {key: in_stream[key] for key in wanted} == wanted
+
+
+@pytest.mark.integration
+def test_extreme_stored_dates_on_postgresql(postgres_url):
+    # PostgreSQL's tally rounds times before 1970 down, SQLite's towards zero: both must list every row.
+    client, envelopes, dispose = fill(postgres_url)
+    try:
+        for ident in ("volume-1m", "volume-by-category-1d"):
+            for order in ("desc", "asc"):
+                rows = paged(client, ident, order=order)
+                assert {row["timestamp"]: row["volume"] for row in rows} == expected(envelopes, ident)
+            early = paged(client, ident, stop="1970-01-01T00:00:00", order="asc")
+            assert {row["timestamp"] for row in early} == {int(m.timestamp()) for m in EXTREMES if m.year == 1}
+    finally:
+        dispose()
