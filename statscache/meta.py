@@ -132,10 +132,21 @@ class _Reader:
             # without the field a processor expects); datagrepper's records agree.
             return ()
         except Exception as error:  # the processors are third-party code, and raise on some real messages
-            raise MetaError(f"fedmsg.meta could not read the {field} of {message.topic}: {error!r}") from error
+            raise MetaError(
+                f"fedmsg.meta could not read the {field} of {message.topic}: {_described(error)}"
+            ) from error
         return _bounded(
             {name for name in islice(found, MAX_NAMES + 1) if isinstance(name, str) and name}, message, field
         )
+
+
+def _described(error: Exception) -> str:
+    """An error for one log line: its repr may quote the message at length, or fail (a value nested too deep)."""
+    try:
+        text = repr(error)
+    except Exception:
+        text = type(error).__name__
+    return text if len(text) <= 200 else f"{text[:200]}..."
 
 
 def _bounded(names: set[str], message: Message, field: str) -> tuple[str, ...]:
