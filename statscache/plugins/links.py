@@ -35,18 +35,18 @@ def host_allowed(host: str, hosts: Collection[str]) -> bool:
     return False
 
 
-def safe_link(link: object, hosts: frozenset[str]) -> str | None:
+def safe_link(link: object, hosts: Collection[str]) -> str | None:
     """``link`` itself if it is safe to serve as a link to one of ``hosts``, else None."""
     if type(link) is not str or not 0 < len(link) <= MAX_LINK_LENGTH:
         return None
-    # isprintable() refuses tabs, newlines and other controls, which URL parsers drop or keep as they please.
-    if not link.isascii():
+    if not link.isascii():  # before the cache: what it holds is ASCII, of a known size
         return None
-    return _checked(link, hosts)
+    return _checked(link, hosts if type(hosts) is frozenset else frozenset(hosts))
 
 
 @functools.lru_cache(maxsize=1024)  # links repeat (an image's, at each step); ASCII of at most 2 KiB: 2 MiB in all
 def _checked(link: str, hosts: frozenset[str]) -> str | None:
+    # isprintable() refuses tabs, newlines and other controls, which URL parsers drop or keep as they please.
     if not link.isprintable() or " " in link or "\\" in link:
         return None
     scheme = link[:8].lower()
