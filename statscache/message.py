@@ -87,7 +87,7 @@ def parse_envelope(envelope: Any) -> Message:
     topic = envelope.get("topic")
     if not isinstance(topic, str) or not topic:
         raise MalformedMessage("no-topic", f"topic is {_shown(topic)}")
-    if len(topic) > MAX_TOPIC_LENGTH or not (topic.isascii() and "\x00" not in topic or is_storable(topic)):
+    if len(topic) > MAX_TOPIC_LENGTH or not is_storable(topic):
         raise MalformedMessage(
             "bad-topic", f"topic {_shown(topic)} is longer than 255, or holds a NUL or a lone surrogate"
         )
@@ -97,7 +97,7 @@ def parse_envelope(envelope: Any) -> Message:
     msg_id = envelope.get("msg_id")
     if not isinstance(msg_id, str) or not msg_id:
         raise MalformedMessage("no-msg-id", f"msg_id is {_shown(msg_id)}")
-    if len(msg_id) > MAX_MSG_ID_LENGTH or not (msg_id.isascii() and "\x00" not in msg_id or is_storable(msg_id)):
+    if len(msg_id) > MAX_MSG_ID_LENGTH or not is_storable(msg_id):
         # One id the database cannot store would fail every flush that holds it.
         raise MalformedMessage(
             "bad-msg-id", f"msg_id {_shown(msg_id)} is longer than 255, or holds a NUL or a lone surrogate"

@@ -224,10 +224,7 @@ class CountingPlugin(_WindowedCount):
         elif not keys:
             return None
         for key in keys:
-            # The usual key passes the first line; is_storable looks closer at the rest.
-            if not (type(key) is str and 0 < len(key) <= MAX_KEY_LENGTH and key.isascii() and "\x00" not in key) and (
-                not _storable_key(key)
-            ):
+            if not _storable_key(key):
                 raise InvalidKey(
                     f"key {_shown(key)} is not a non-empty string of at most {MAX_KEY_LENGTH} characters "
                     "without NUL or lone surrogates"
@@ -318,13 +315,12 @@ class LatestEventPlugin(BasePlugin):
         if type(event) is not Event:
             raise InvalidKey(f"event() returned {type(event).__name__}, not an Event")
         category, status, link = event
-        if not _storable_key(category) or type(status) is not str or len(status) > MAX_STATUS_LENGTH:
+        storable_status = type(status) is str and len(status) <= MAX_STATUS_LENGTH and is_storable(status)
+        if not (_storable_key(category) and storable_status):
             raise InvalidKey(
                 f"event needs a category of 1 to {MAX_KEY_LENGTH} characters and a status of at most "
                 f"{MAX_STATUS_LENGTH}, without NUL or lone surrogates; got {_shown(category)}, {_shown(status)}"
             )
-        if not is_storable(status):
-            raise InvalidKey(f"event status {_shown(status)} holds a NUL or a lone surrogate")
         if link is not None:
             safe = safe_link(link, self.link_hosts)
             if safe is None:
@@ -372,6 +368,7 @@ def _tally(plugin: _WindowedCount, batch: Batch, count: Callable[[int], Counter[
 
 
 def _storable_key(key: object) -> bool:
+    """A string of 1 to MAX_KEY_LENGTH characters that every database can store."""
     return type(key) is str and 0 < len(key) <= MAX_KEY_LENGTH and is_storable(key)
 
 
