@@ -1,8 +1,20 @@
-"""One bus message as plugins see it, and the checks that turn an envelope into one."""
+"""One bus message as plugins see it, and the checks that turn an envelope into one.
+
+The event time is the envelope's ``timestamp``, cut to the whole second, and
+accepted from 1970-01-01 (:data:`MIN_TIMESTAMP`) up to, not including,
+2100-01-01 UTC (:data:`MAX_TIMESTAMP`); anything else is refused with the reason
+``timestamp-out-of-range`` (a number or date outside the window) or
+``bad-timestamp`` (not a time at all). The window is fixed rather than "now plus
+some skew" so that a message is judged the same way live, through backfill
+months later, and in every replay: counts must not depend on when they were made.
+2100 lies past any real message and leaves thousands of years of headroom
+under Python's year 9999 for window and bucket arithmetic.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 from collections import abc
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -15,6 +27,17 @@ from statscache.exceptions import MalformedMessage
 
 #: Longest msg_id accepted (Fedora's are 41 characters: a year and a UUID).
 MAX_MSG_ID_LENGTH = 255
+#: Longest topic accepted (Fedora's run to about 80 characters); a topic is a key of
+#: volume-by-topic and of per-topic caches, so it must stay small.
+MAX_TOPIC_LENGTH = 255
+#: Earliest event time accepted: 1970-01-01T00:00:00Z, in UTC epoch seconds.
+MIN_TIMESTAMP = 0
+#: First event time refused: 2100-01-01T00:00:00Z, in UTC epoch seconds.
+MAX_TIMESTAMP = 4_102_444_800
+#: Longest timestamp string read (ISO 8601 with microseconds and an offset takes 32).
+MAX_TIMESTAMP_TEXT = 64
+#: A timestamp string that is a plain decimal number (ASCII digits only: no ``1_000``, no other scripts).
+_DECIMAL = re.compile(r"[+-]?[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]{1,4})?")
 
 
 class Message(NamedTuple):
@@ -63,16 +86,22 @@ def parse_envelope(envelope: Any) -> Message:
         raise MalformedMessage("not-an-object", f"envelope is a {type(envelope).__name__}")
     topic = envelope.get("topic")
     if not isinstance(topic, str) or not topic:
-        raise MalformedMessage("no-topic", f"topic is {topic!r}")
+        raise MalformedMessage("no-topic", f"topic is {_shown(topic)}")
+    if len(topic) > MAX_TOPIC_LENGTH or not is_storable(topic):
+        raise MalformedMessage(
+            "bad-topic", f"topic {_shown(topic)} is longer than 255, or holds a NUL or a lone surrogate"
+        )
     msg = envelope.get("msg")
     if not isinstance(msg, dict):
         raise MalformedMessage("msg-not-object", f"msg is a {type(msg).__name__}")
     msg_id = envelope.get("msg_id")
     if not isinstance(msg_id, str) or not msg_id:
-        raise MalformedMessage("no-msg-id", f"msg_id is {msg_id!r}")
-    if len(msg_id) > MAX_MSG_ID_LENGTH or "\x00" in msg_id:
-        # PostgreSQL refuses NUL in text: one such id would fail every flush that holds it.
-        raise MalformedMessage("bad-msg-id", f"msg_id {msg_id[:80]!r} is longer than 255 or holds a NUL")
+        raise MalformedMessage("no-msg-id", f"msg_id is {_shown(msg_id)}")
+    if len(msg_id) > MAX_MSG_ID_LENGTH or not is_storable(msg_id):
+        # One id the database cannot store would fail every flush that holds it.
+        raise MalformedMessage(
+            "bad-msg-id", f"msg_id {_shown(msg_id)} is longer than 255, or holds a NUL or a lone surrogate"
+        )
     return Message(msg_id, topic, _parse_timestamp(envelope.get("timestamp")), msg, envelope, _category(topic))
 
 
@@ -81,27 +110,74 @@ def _category(topic: str) -> str:
     return parts[3] if len(parts) > 3 else ""
 
 
+def is_storable(text: str) -> bool:
+    """Whether every database can store ``text``: no NUL (PostgreSQL refuses it) and no lone surrogate.
+
+    Python's JSON reader lets ``"\\ud800"`` through as a lone surrogate, which
+    no UTF-8 database can encode: one such key would fail every flush holding it.
+    """
+    if "\x00" in text:
+        return False
+    if text.isascii():  # the usual case, and cheap
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _parse_timestamp(value: Any) -> float:
-    """Whole epoch seconds from a number or an ISO 8601 string (naive means UTC)."""
-    if type(value) is float and 0 <= value < math.inf:  # the usual case; NaN fails both tests
+    """Whole epoch seconds from a number or an ISO 8601 string (naive means UTC), inside the accepted window.
+
+    The whole second is taken first (rounding down), then checked: datagrepper
+    serves whole seconds, and a live copy must be judged as its record is.
+    """
+    if type(value) is float and MIN_TIMESTAMP <= value < MAX_TIMESTAMP:  # the usual case; NaN fails the test
         return float(int(value))
-    if isinstance(value, bool):
-        raise MalformedMessage("bad-timestamp", f"timestamp is {value!r}")
-    if isinstance(value, (int, float)):
+    seconds = _seconds(value)
+    whole = math.floor(seconds)  # an int, however large: compared exactly, never overflowing
+    if not MIN_TIMESTAMP <= whole < MAX_TIMESTAMP:
+        raise MalformedMessage("timestamp-out-of-range", f"timestamp {_shown(value)} is not from 1970 up to 2100 (UTC)")
+    return float(whole)
+
+
+def _seconds(value: Any) -> int | float:
+    """Epoch seconds of a timestamp, finite, not yet checked against the window."""
+    if isinstance(value, bool):  # a bool is an int to Python, and no time
+        raise MalformedMessage("bad-timestamp", f"timestamp is {value}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise MalformedMessage("bad-timestamp", f"timestamp is {value!r}")
+        return value
+    if not isinstance(value, str):
+        raise MalformedMessage("bad-timestamp", f"timestamp is {_shown(value)}")
+    if not 0 < len(value) <= MAX_TIMESTAMP_TEXT or not value.isascii() or not value.isprintable():
+        raise MalformedMessage("bad-timestamp", f"timestamp {_shown(value)} is not a short ASCII time")
+    if _DECIMAL.fullmatch(value):
         seconds = float(value)
-    elif isinstance(value, str):
-        try:
-            seconds = float(value)
-        except ValueError:
-            try:
-                parsed = datetime.fromisoformat(value)
-            except ValueError as e:
-                raise MalformedMessage("bad-timestamp", f"timestamp is {value!r}") from e
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=UTC)
-            seconds = parsed.timestamp()
-    else:
-        raise MalformedMessage("bad-timestamp", f"timestamp is {value!r}")
-    if not math.isfinite(seconds) or seconds < 0:
-        raise MalformedMessage("bad-timestamp", f"timestamp is {value!r}")
-    return float(int(seconds))
+        if not math.isfinite(seconds):
+            raise MalformedMessage("bad-timestamp", f"timestamp is {value!r}")
+        return seconds
+    try:
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.timestamp()
+    except (ValueError, OverflowError) as e:
+        raise MalformedMessage("bad-timestamp", f"timestamp is {value!r}") from e
+
+
+def _shown(value: Any) -> str:
+    """A value for a log line, cut short without ever printing it whole.
+
+    The bus may send megabytes, a list nested too deep to print (RecursionError)
+    or an int too long to print (Python refuses past 4,300 digits).
+    """
+    if isinstance(value, str):
+        return repr(value[:80]) + ("..." if len(value) > 80 else "")
+    if value is None or isinstance(value, (bool, float)) or (isinstance(value, int) and -(10**30) < value < 10**30):
+        return repr(value)
+    return f"a {type(value).__name__}" if not isinstance(value, int) else "an integer of over 30 digits"

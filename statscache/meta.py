@@ -6,6 +6,9 @@ message is read by fedmsg.meta's processors for Fedora's topics
 (``fedmsg_meta_fedora_infrastructure``).
 Finding a message's processor means trying each one's topic pattern in turn,
 so the processor is remembered per topic: the patterns match topics alone.
+Topics come from the bus, so that memory is bounded: at most
+:data:`MAX_TOPICS` topics of at most 255 characters (the envelope refuses
+longer ones), a few megabytes, then it starts afresh.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from statscache.exceptions import StatscacheError
@@ -24,6 +28,10 @@ if TYPE_CHECKING:
 #: Processors whose packages() asks a web service (taskotron asks bodhi, with no timeout):
 #: on the consumer thread that would stall the bus, so they are taken to name no package.
 NETWORK_PACKAGES = frozenset({"TaskotronProcessor"})
+#: Topics whose processor is remembered at most (Fedora's bus has a few thousand).
+MAX_TOPICS = 8192
+#: Most users or packages one message may name (a record's list, or a processor's answer).
+MAX_NAMES = 4096
 
 
 class MetaError(StatscacheError):
@@ -48,9 +56,11 @@ class _OnlyOnce(logging.Filter):
         text = record.getMessage()
         if not text.startswith(self.MESSAGES):
             return True
-        if text in self._seen:
+        # Remembered by the kind of warning, not its text: a text naming a user would grow this without end.
+        kind = next(prefix for prefix in self.MESSAGES if text.startswith(prefix))
+        if kind in self._seen:
             return False
-        self._seen.add(text)
+        self._seen.add(kind)
         return True
 
 
@@ -99,7 +109,10 @@ class _Reader:
             kind = type(processor)
             reads_packages = kind.packages is not BaseProcessor.packages and kind.__name__ not in NETWORK_PACKAGES
             found = (processor, kind.usernames is not BaseProcessor.usernames, reads_packages)
-            self._by_topic[topic] = found
+            with self._lock:
+                if len(self._by_topic) >= MAX_TOPICS:  # a bus of ever-new topics must not grow this without end
+                    self._by_topic = {}
+                self._by_topic[topic] = found
         return found, config
 
     def read(self, message: Message, field: str) -> tuple[str, ...]:
@@ -107,7 +120,7 @@ class _Reader:
         # An empty list is no answer: datanommer records one for every message
         # it has no schema for, where fedmsg.meta (and so the live path) may know.
         if isinstance(recorded, list) and recorded and all(isinstance(name, str) for name in recorded):
-            return tuple(sorted(set(recorded)))
+            return _bounded(set(recorded), message, field)
         (processor, reads_users, reads_packages), config = self._processor(message.envelope)
         if not (reads_users if field == "users" else reads_packages):
             return ()
@@ -119,8 +132,28 @@ class _Reader:
             # without the field a processor expects); datagrepper's records agree.
             return ()
         except Exception as error:  # the processors are third-party code, and raise on some real messages
-            raise MetaError(f"fedmsg.meta could not read the {field} of {message.topic}: {error!r}") from error
-        return tuple(sorted(name for name in found if isinstance(name, str) and name))
+            raise MetaError(
+                f"fedmsg.meta could not read the {field} of {message.topic}: {_described(error)}"
+            ) from error
+        return _bounded(
+            {name for name in islice(found, MAX_NAMES + 1) if isinstance(name, str) and name}, message, field
+        )
+
+
+def _described(error: Exception) -> str:
+    """An error for one log line: its repr may quote the message at length, or fail (a value nested too deep)."""
+    try:
+        text = repr(error)
+    except Exception:
+        text = type(error).__name__
+    return text if len(text) <= 200 else f"{text[:200]}..."
+
+
+def _bounded(names: set[str], message: Message, field: str) -> tuple[str, ...]:
+    """The names, sorted; more than :data:`MAX_NAMES` is refused (the bus chooses how many)."""
+    if len(names) > MAX_NAMES:
+        raise MetaError(f"{message.msg_id} names more than {MAX_NAMES} {field}")
+    return tuple(sorted(names))
 
 
 _reader = _Reader()

@@ -33,15 +33,16 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from itertools import repeat
+from itertools import islice, repeat
 from typing import Any, ClassVar, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from statscache.ledger import PluginState
-from statscache.message import Message
+from statscache.message import Message, is_storable
 from statscache.models import CategorizedVolumeModel, LatestEventModel, StatsModel, VolumeModel, concrete_model
+from statscache.plugins.links import safe_link
 from statscache.upsert import add_counts, replace_if_newer
 from statscache.windows import interval_seconds, interval_suffix
 
@@ -100,8 +101,13 @@ class Batch:
         return f"<Batch of {len(self)} messages>"
 
 
-#: Longest key a counting plugin may emit; longer ones are refused as bad input.
+#: Longest key a counting plugin may emit (or category an event may have); longer ones are refused as bad input.
 MAX_KEY_LENGTH = 255
+#: Most keys one message may count under: a message naming more is refused as bad input
+#: (real ones name a few users or packages; a bodhi update of a big stack, some hundreds).
+MAX_KEYS = 4096
+#: Longest status an event may have.
+MAX_STATUS_LENGTH = 1024
 
 
 class InvalidKey(ValueError):
@@ -209,15 +215,19 @@ class CountingPlugin(_WindowedCount):
         """The message's distinct keys, checked to be storable."""
         keys = self.keys(message)
         if type(keys) is not tuple:
-            keys = tuple(keys)
+            # islice: a generator of endless keys must not run the consumer out of memory.
+            keys = tuple(islice(keys, MAX_KEYS + 1))
+        if len(keys) > MAX_KEYS:
+            raise InvalidKey(f"a message may count under at most {MAX_KEYS} keys")
         if len(keys) > 1:
             keys = tuple(dict.fromkeys(keys))
         elif not keys:
             return None
         for key in keys:
-            if type(key) is not str or not 0 < len(key) <= MAX_KEY_LENGTH or "\x00" in key:
+            if not _storable_key(key):
                 raise InvalidKey(
-                    f"key {key!r} is not a non-empty string of at most {MAX_KEY_LENGTH} characters without NUL"
+                    f"key {_shown(key)} is not a non-empty string of at most {MAX_KEY_LENGTH} characters "
+                    "without NUL or lone surrogates"
                 )
         return keys
 
@@ -279,7 +289,15 @@ class LatestEventPlugin(BasePlugin):
 
     A category that recurs replaces its row (only with a newer event), so
     replays and out-of-order deliveries leave the newest one in place.
+
+    An event's link is kept only if it is an http(s) URL to one of
+    :attr:`link_hosts` (see :mod:`statscache.plugins.links`); any other link
+    becomes None, and the event is kept. The web API checks stored links again.
     """
+
+    #: Hosts the plugin's links may point to: names, or ``*.example.org`` for any one label before
+    #: ``.example.org``. None listed: the plugin serves no links.
+    link_hosts: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, interval: timedelta | None = None) -> None:
         super().__init__(interval)
@@ -290,20 +308,23 @@ class LatestEventPlugin(BasePlugin):
         """The event ``message`` announces (None: it announces none); of the message alone."""
 
     def process(self, message: Message) -> tuple[str, Event] | None:
+        """The event, checked to be storable, its link kept only if safe."""
         event = self.event(message)
         if event is None:
             return None
         if type(event) is not Event:
             raise InvalidKey(f"event() returned {type(event).__name__}, not an Event")
         category, status, link = event
-        if (
-            type(category) is not str
-            or not 0 < len(category) <= MAX_KEY_LENGTH
-            or type(status) is not str
-            or (link is not None and type(link) is not str)
-            or "\x00" in category + status + (link or "")
-        ):
-            raise InvalidKey(f"{event!r} needs a category (1 to 255 long), a status and a link or None, without NUL")
+        storable_status = type(status) is str and len(status) <= MAX_STATUS_LENGTH and is_storable(status)
+        if not (_storable_key(category) and storable_status):
+            raise InvalidKey(
+                f"event needs a category of 1 to {MAX_KEY_LENGTH} characters and a status of at most "
+                f"{MAX_STATUS_LENGTH}, without NUL or lone surrogates; got {_shown(category)}, {_shown(status)}"
+            )
+        if link is not None:
+            safe = safe_link(link, self.link_hosts)
+            if safe is None:
+                event = Event(category, status, None)
         return message.msg_id, event
 
     def update(self, session: Session, batch: Batch) -> None:
@@ -344,6 +365,18 @@ def _tally(plugin: _WindowedCount, batch: Batch, count: Callable[[int], Counter[
         tally = count(seconds)
     batch.memo[(type(plugin), seconds)] = tally
     return tally
+
+
+def _storable_key(key: object) -> bool:
+    """A string of 1 to MAX_KEY_LENGTH characters that every database can store."""
+    return type(key) is str and 0 < len(key) <= MAX_KEY_LENGTH and is_storable(key)
+
+
+def _shown(value: object) -> str:
+    """A value for an error message, never printed whole (it comes from the bus)."""
+    if type(value) is str:
+        return repr(value[:80]) + ("..." if len(value) > 80 else "")
+    return f"a {type(value).__name__}"
 
 
 def _utc(epoch_seconds: float) -> datetime:

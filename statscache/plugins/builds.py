@@ -6,6 +6,7 @@ with the new state as a number (``koji.BUILD_STATES``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -25,13 +26,28 @@ def build_state(message: Message) -> str | None:
     return BUILD_STATES.get(new) if type(new) is int else None
 
 
+#: Hosts of koji's build pages: the primary instance and the secondary architectures' (``s390.koji...``).
+KOJI_HOSTS = frozenset({"koji.fedoraproject.org", "*.koji.fedoraproject.org"})
+#: A secondary koji instance's name, as it appears in its host name.
+_INSTANCE = re.compile(r"[a-z0-9]{1,32}")
+
+
 def build_link(message: Message) -> str | None:
-    """The build's page in its koji instance (the primary one, or a secondary architecture's)."""
+    """The build's page in its koji instance (the primary one, or a secondary architecture's).
+
+    None when the message names no build, or an instance that is not a plain
+    name: the instance becomes part of the host, and must not choose it.
+    """
     build_id = message.msg.get("build_id")
-    if type(build_id) is not int:
+    if type(build_id) is not int or not 0 < build_id < 2**63:
         return None
     instance = message.msg.get("instance") or "primary"
-    host = "koji.fedoraproject.org" if instance == "primary" else f"{instance}.koji.fedoraproject.org"
+    if instance == "primary":
+        host = "koji.fedoraproject.org"
+    elif type(instance) is str and _INSTANCE.fullmatch(instance):
+        host = f"{instance}.koji.fedoraproject.org"
+    else:
+        return None
     return f"https://{host}/koji/buildinfo?buildID={build_id}"
 
 
@@ -64,6 +80,7 @@ class LatestBuilds(_OnBuildStateChanges, LatestEventPlugin):
         "failed, canceled), with a link to the build's koji page."
     )
     backlog_delta = timedelta(days=366)
+    link_hosts = KOJI_HOSTS
 
     def event(self, message: Message) -> Event | None:
         state = build_state(message)

@@ -32,7 +32,12 @@ def contributor(message: Message) -> tuple[str, ...]:
 
 
 def project_name(message: Message) -> str | None:
-    """The project acted on, as pagure names it: ``ns/name``, ``fork/user/ns/name`` for a fork."""
+    """The project acted on, as pagure names it: ``ns/name``, ``fork/user/ns/name`` for a fork.
+
+    Only strings are taken for its parts: the message chooses them, and
+    anything else would be printed into a key (a list nested too deep to print
+    raises, a long one makes a key of megabytes).
+    """
     msg = message.msg
     candidates: list[Any] = [msg.get("project"), msg.get("repo")]
     for key in ("pullrequest", "pull_request", "commit"):
@@ -40,15 +45,21 @@ def project_name(message: Message) -> str | None:
         if isinstance(nested, Mapping):
             candidates += [nested.get("project"), nested.get("repo")]
     for project in candidates:
-        if isinstance(project, Mapping) and isinstance(project.get("name"), str):
+        if isinstance(project, Mapping) and _text(project.get("name")):
             name = project["name"]
-            if project.get("namespace"):
-                name = f"{project['namespace']}/{name}"
+            namespace = _text(project.get("namespace"))
+            if namespace:
+                name = f"{namespace}/{name}"
             user = project.get("user")
-            if project.get("parent") and isinstance(user, Mapping) and user.get("name"):
-                name = f"fork/{user['name']}/{name}"
+            owner = _text(user.get("name")) if isinstance(user, Mapping) else None
+            if project.get("parent") and owner:
+                name = f"fork/{owner}/{name}"
             return name
     return None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 class _OnContributions:

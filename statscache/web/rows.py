@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,18 +11,32 @@ from sqlalchemy import Connection, Select, and_, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from statscache import tally
-from statscache.plugins import BasePlugin
+from statscache.models import LatestEventModel
+from statscache.plugins import BasePlugin, LatestEventPlugin
+from statscache.plugins.links import safe_link
 from statscache.web.params import Query
 
 #: Rows fetched from the database at a time when streaming a whole result.
 STREAM_BATCH = 2000
 _FAR = 2**62  # beyond any bucket, both ways
+#: Epoch seconds a datetime can hold (years 1 to 9999): a bucket's end past these is no bound at all.
+_FIRST = int(datetime.min.replace(tzinfo=UTC).timestamp())
+_LAST = int(datetime.max.replace(tzinfo=UTC).timestamp())
 
 
 @dataclass(frozen=True)
 class Page:
     total: int
     values: list[list[Any]]
+
+
+@dataclass(frozen=True)
+class _Stretch:
+    """Rows from ``start`` to before ``stop`` (None: no bound that way)."""
+
+    start: datetime | None
+    stop: datetime | None
+    rows: int
 
 
 class Rows:
@@ -40,11 +54,30 @@ class Rows:
         self.query = query
         self.model = plugin.model
         self.names = self.model.column_names()
-        self._convert = self.model.json_values()
+        self._convert = self._serving(plugin)
         table = self.model.__table__
         self._table = table
         keys = [column for column in table.primary_key.columns if column.key != "timestamp"]
         self.order_columns = [table.c.timestamp, *keys]
+
+    def _serving(self, plugin: BasePlugin) -> Callable[[Sequence[Any]], list[Any]]:
+        """What turns a row into JSON-ready values; links that are not safe to serve become None.
+
+        Links are checked when events are made too, but rows stored by an older
+        statscache (or by hand) were not: they are checked again on the way out.
+        """
+        convert = self.model.json_values()
+        if not issubclass(self.model, LatestEventModel):
+            return convert
+        hosts = plugin.link_hosts if isinstance(plugin, LatestEventPlugin) else frozenset()
+        position = self.names.index("link")
+
+        def checked(values: Sequence[Any]) -> list[Any]:
+            converted = convert(values)
+            converted[position] = safe_link(converted[position], hosts)
+            return converted
+
+        return checked
 
     def _where(self, start: datetime | None = None, stop: datetime | None = None) -> ColumnElement[bool]:
         """The request's filters, its time range narrowed to [start, stop) if given.
@@ -78,43 +111,52 @@ class Rows:
         query = self.query
         offset = (query.page - 1) * query.rows_per_page
         counts = self._bucket_counts(connection) if tallied else None
-        total = self._count(connection) if counts is None else sum(rows for _, rows in counts)
+        total = self._count(connection) if counts is None else sum(stretch.rows for stretch in counts)
         if offset >= total:
             return Page(total, [])
         start = stop = None
         if counts is not None:
             # Walk the buckets from the end the order starts at, to the one holding the page's first row.
-            span = tally.tallied(self.plugin).span
-            walk = reversed(counts) if query.descending else counts
-            for bucket, rows in walk:
-                if offset < rows:
+            for stretch in reversed(counts) if query.descending else counts:
+                if offset < stretch.rows:
                     if query.descending:
-                        stop = _utc(bucket + span)
+                        stop = stretch.stop
                     else:
-                        start = _utc(bucket)
+                        start = stretch.start
                     break
-                offset -= rows
+                offset -= stretch.rows
         statement = select(self._table).where(self._where(start, stop))
         statement = self._ordered(statement, query.descending).offset(offset).limit(query.rows_per_page)
         return Page(total, [self._convert(row) for row in connection.execute(statement)])
 
-    def _bucket_counts(self, connection: Connection) -> list[tuple[int, int]]:
-        """Rows per bucket under the filters: the tally's counts, counted exactly where a filter cuts a bucket."""
+    def _bucket_counts(self, connection: Connection) -> list[_Stretch]:
+        """Rows per bucket under the filters, in time order: the tally's counts, counted
+        exactly where a filter cuts a bucket.
+
+        Every bucket up to 0 is taken as one stretch, of all the rows before the
+        first bucket after 1970: SQLite's tally rounds times before 1970 towards
+        zero (bucket 0 holds a span either side of 1970), PostgreSQL's down. Only
+        a database written by hand or by an older statscache holds such rows.
+        """
         table = tally.tallied(self.plugin)
         span = table.span
         start = None if self.query.start is None else self.query.start.timestamp()
         stop = None if self.query.stop is None else self.query.stop.timestamp()
-        low = -_FAR if start is None else int(start // span) * span
-        high = _FAR if stop is None else int(stop // span) * span
+        low = -_FAR if start is None or start < span else int(start // span) * span
+        high = _FAR if stop is None else max(int(stop // span) * span, 0)
         counts = tally.buckets(connection, table, low, high, self.query.categories)
+        early = sum(rows for bucket, rows in counts if bucket <= 0)
+        bounds = [(None, span, early)] if early else []
+        bounds += [(bucket, bucket + span, rows) for bucket, rows in counts if bucket > 0]
         exact = []
-        for bucket, rows in counts:
-            cut_low = start is not None and start > bucket
-            cut_high = stop is not None and stop < bucket + span
+        for first, end, rows in bounds:
+            stretch = _Stretch(_utc(first), _utc(end), rows)
+            cut_low = start is not None and (first is None or start > first)
+            cut_high = stop is not None and stop < end
             if cut_low or cut_high:
-                rows = self._count(connection, _utc(bucket), _utc(bucket + span))
-            exact.append((bucket, rows))
-        return [(bucket, rows) for bucket, rows in exact if rows]
+                stretch = _Stretch(stretch.start, stretch.stop, self._count(connection, stretch.start, stretch.stop))
+            exact.append(stretch)
+        return [stretch for stretch in exact if stretch.rows]
 
     def stream(self, connection: Connection) -> Iterator[list[Any]]:
         """JSON-ready values of every selected row, fetched a batch at a time (server-side on PostgreSQL)."""
@@ -124,5 +166,8 @@ class Rows:
             yield from map(self._convert, batch)
 
 
-def _utc(epoch_seconds: float) -> datetime:
+def _utc(epoch_seconds: int | None) -> datetime | None:
+    """The moment, or None (no bound) where it lies beyond the years a datetime holds."""
+    if epoch_seconds is None or not _FIRST <= epoch_seconds <= _LAST:
+        return None
     return datetime.fromtimestamp(epoch_seconds, tz=UTC)

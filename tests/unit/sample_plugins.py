@@ -37,6 +37,7 @@ class Statuses(LatestEventPlugin):
     name = "Statuses"
     summary = "latest status per category"
     description = "The newest status each category reported."
+    link_hosts = frozenset({"x"})
 
     def event(self, message):
         status = message.msg.get("status")

@@ -7,6 +7,15 @@ from statscache.exceptions import MalformedMessage
 from statscache.message import parse_envelope
 from tests.support import recorded_envelopes
 
+
+def nested(depth):
+    """A list holding a list... ``depth`` deep: too deep for repr()."""
+    value = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 GOOD = {
     "topic": "org.fedoraproject.prod.buildsys.build.state.change",
     "msg": {"name": "kernel"},
@@ -71,8 +80,15 @@ def test_short_topic_has_empty_category():
         ({**GOOD, "timestamp": True}, "bad-timestamp"),
         ({**GOOD, "timestamp": math.nan}, "bad-timestamp"),
         ({**GOOD, "timestamp": math.inf}, "bad-timestamp"),
-        ({**GOOD, "timestamp": -1}, "bad-timestamp"),
+        ({**GOOD, "timestamp": -1}, "timestamp-out-of-range"),
         ({**GOOD, "timestamp": [1]}, "bad-timestamp"),
+        ({**GOOD, "topic": "a." * 128}, "bad-topic"),  # 256 characters
+        ({**GOOD, "topic": "org.fedoraproject.prod.x\x00"}, "bad-topic"),
+        ({**GOOD, "topic": "org.fedoraproject.prod.\ud800"}, "bad-topic"),  # json.loads lets lone surrogates in
+        ({**GOOD, "msg_id": "2015-\udfff"}, "bad-msg-id"),
+        ({**GOOD, "topic": 10**5000}, "no-topic"),  # too long to print
+        ({**GOOD, "msg_id": nested(100_000)}, "no-msg-id"),  # too deep to print
+        ({**GOOD, "timestamp": nested(100_000)}, "bad-timestamp"),
     ],
 )
 def test_malformed_envelopes_name_their_reason(envelope, reason):

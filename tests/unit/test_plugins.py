@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from statscache.message import parse_envelope
 from statscache.plugins import Batch, InvalidKey, VolumePlugin
+from statscache.plugins.links import safe_link
 from statscache.plugins.volume import Volume, VolumeByCategory
 from tests.unit.sample_plugins import ByTopic, Statuses
 
@@ -106,3 +107,21 @@ def test_latest_event_contribution_carries_the_msg_id():
         ("buildsys", "success", "https://x"),
     )
     assert Statuses().process(message(7)) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(1)", "https://evil.example/", "https://x@evil.example/", "https://x:99/", "http://x\\@y/", None],
+)
+def test_latest_event_links_only_to_the_plugins_hosts(url):
+    assert Statuses().process(message(7, status="success", url=url))[1] == ("buildsys", "success", None)
+
+
+def test_links_to_hosts_and_to_one_label_under_a_pattern():
+    hosts = frozenset({"koji.example.org", "*.koji.example.org"})
+    assert safe_link("https://koji.example.org/a?b=1", hosts) == "https://koji.example.org/a?b=1"
+    assert safe_link("HTTP://S390.koji.example.org/", hosts) == "HTTP://S390.koji.example.org/"
+    for refused in ("https://a.b.koji.example.org/", "https://.koji.example.org/", "https://evilkoji.example.org/"):
+        assert safe_link(refused, hosts) is None, refused
+    assert safe_link("https://koji.example.org/" + "a" * 3000, hosts) is None
+    assert safe_link(["https://koji.example.org/"], hosts) is None
