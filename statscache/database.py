@@ -16,22 +16,33 @@ from statscache.exceptions import DatabaseMissing
 from statscache.models import Base
 
 
-def make_engine(uri: str, page_cache_mib: int | None = None, writer: bool = False, **kwargs: Any) -> Engine:
+#: Execution option of an engine whose SQLite transactions take the write lock as they begin (see :func:`writing`).
+_WRITE_LOCK = "statscache_write_lock"
+
+
+def make_engine(uri: str, page_cache_mib: int | None = None, **kwargs: Any) -> Engine:
     """Create the engine for ``uri``; SQLite gets WAL, a busy timeout and working SAVEPOINTs.
 
     ``page_cache_mib``: SQLite's page cache per connection (its default is 2 MiB).
-    ``writer``: every SQLite transaction takes the write lock as it begins,
-    waiting out the busy timeout for another writer (a flush reads the ledger,
-    then writes: a transaction that began reading cannot wait for the lock
-    when it comes to write, and fails at once).
     """
     engine = create_engine(uri, **kwargs)
     if engine.dialect.name == "sqlite":
-        _tune_sqlite(engine, page_cache_mib, "BEGIN IMMEDIATE" if writer else "BEGIN")
+        _tune_sqlite(engine, page_cache_mib)
     return engine
 
 
-def _tune_sqlite(engine: Engine, page_cache_mib: int | None, begin: str) -> None:
+def writing(engine: Engine) -> Engine:
+    """The same engine (and pool), for transactions that write: on SQLite they take the write lock as they begin.
+
+    A flush reads the ledger, then writes. A SQLite transaction that began by
+    reading cannot wait for the write lock when another writer (``statscache
+    backfill`` beside the hub) committed meanwhile: it fails at once. One that
+    takes the lock first waits out the busy timeout instead.
+    """
+    return engine.execution_options(**{_WRITE_LOCK: True})
+
+
+def _tune_sqlite(engine: Engine, page_cache_mib: int | None) -> None:
     # pysqlite opens transactions lazily on its own terms, which breaks SAVEPOINT;
     # take transaction control away from it and begin explicitly instead.
     @event.listens_for(engine, "connect")
@@ -52,7 +63,8 @@ def _tune_sqlite(engine: Engine, page_cache_mib: int | None, begin: str) -> None
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql(begin)
+        immediate = connection.get_execution_options().get(_WRITE_LOCK, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from statscache import coverage, ledger, tally
 from statscache.cache import Entry, MessageCache
 from statscache.config import Config
 from statscache.coverage import COVERAGE_TABLES
-from statscache.database import DatabaseFile, create_tables, make_engine, make_session_factory
+from statscache.database import DatabaseFile, create_tables, make_engine, make_session_factory, writing
 from statscache.exceptions import DatabaseUnavailable, MalformedMessage
 from statscache.flusher import Flusher
 from statscache.ledger import LEDGER_TABLES
@@ -31,8 +31,8 @@ MAX_CACHED = 50_000
 #: Messages kept in memory while the database fails, beyond which they are let go (backfill brings them back):
 #: a few hundred bytes each, so at most about a gigabyte, and a day of Fedora's bus at its busiest.
 MAX_HELD = 2_000_000
-#: Topics whose routes are remembered at most (Fedora's bus has a few thousand).
-MAX_ROUTES = 100_000
+#: Topics whose routes are remembered at most (Fedora's bus has a few thousand; topics are at most 255 characters).
+MAX_ROUTES = 20_000
 
 
 class Pipeline:
@@ -52,7 +52,7 @@ class Pipeline:
         self.metrics.watch(self.cache)
         # The ledger is keyed by random msg_ids, so each flush writes all over its B-tree: more of it
         # in memory than SQLite's 2 MiB default saves reading it back (pages are taken only as used).
-        self.engine = make_engine(config.sqlalchemy_uri, page_cache_mib=64, writer=True)
+        self.engine = make_engine(config.sqlalchemy_uri, page_cache_mib=64)
         self._prepare_database()
         self._database_file = DatabaseFile.of(self.engine)
         self._database_lock = threading.Lock()
@@ -63,7 +63,9 @@ class Pipeline:
         self.on_history_lost: Callable[[], None] | None = None
         self.session_factory = make_session_factory(self.engine)
         family_of = [classes.index(type(plugin)) for plugin in self.plugins]
-        self._flusher = Flusher(self.session_factory, self.cache, self.plugins, family_of, self.metrics)
+        self._flusher = Flusher(
+            make_session_factory(writing(self.engine)), self.cache, self.plugins, family_of, self.metrics
+        )
         self._epoch = config.consumer_epoch.timestamp()
         self._routes: dict[str, list[int]] = {}
         #: Cached messages at which the consumer's thread flushes without waiting for the producer.
@@ -213,7 +215,7 @@ class Pipeline:
                 connection.exec_driver_sql(f"DELETE FROM {ledger.PluginState.__tablename__} WHERE 1 = 0")
         except SQLAlchemyError as error:
             cause = getattr(error, "orig", None) or error
-            raise DatabaseUnavailable(f"cannot write the database {self.engine.url!r}: {cause}") from error
+            raise DatabaseUnavailable(f"it cannot be written: {cause}") from error
 
     def flush(self) -> bool:
         """Write what is cached now; True when nothing is left waiting because of an error."""
@@ -291,13 +293,21 @@ class Pipeline:
     def pending(self) -> int:
         return self._flusher.pending()
 
-    def close(self, attempts: int = 3, pause: float = 0.5) -> None:
+    def close(self, attempts: int = 3, pause: float = 0.5, budget: float = 12.0) -> None:
         """Final flush, then release the database.
 
-        The flush is retried a few times: a locked database is usually free again soon.
+        The flush is retried a few times: a locked database is usually free
+        again soon. Not past ``budget`` seconds, though (each attempt may wait
+        out SQLite's 10 s busy timeout): the hub's stop has a deadline.
         """
+        began = time.monotonic()
         for _ in range(attempts):
+            tried = time.monotonic()
             if self.flush():
+                break
+            now = time.monotonic()
+            if now - began + pause + (now - tried) > budget:  # another attempt would take as long as this one
+                log.error("statscache could not write its final flush; %d messages are not stored", self.pending())
                 break
             time.sleep(pause)
         else:

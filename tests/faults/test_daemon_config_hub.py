@@ -104,7 +104,7 @@ def test_a_finite_high_water_mark_stops_the_hub(tmp_path, bus):
 def test_a_sqlite_file_in_a_missing_directory_stops_the_hub(tmp_path, bus):
     missing = tmp_path / "no" / "such" / "dir" / "stats.sqlite"
     hub = start_with(tmp_path, bus, {"statscache.sqlalchemy.uri": repr(f"sqlite:///{missing}")})
-    assert_refused(hub, f"database sqlite:///{missing}: OperationalError", "unable to open database file")
+    assert_refused(hub, f"database sqlite:///{missing}: DatabaseUnavailable", "unable to open database file")
 
 
 def test_a_database_driver_that_is_not_installed_stops_the_hub(tmp_path, bus):

@@ -141,7 +141,7 @@ def test_a_database_read_only_at_start_up_stops_the_hub_with_a_reason(small_disk
         refused.kill()
         pytest.fail(f"a hub on a read-only database kept running:\n{refused.log}")
     assert status != 0  # not a hub that says "ready" and counts nothing
-    assert "cannot write the database" in refused.log
+    assert "DatabaseUnavailable: it cannot be written" in refused.log
     small_disk.remount("rw")
     hub = start_hub(tmp_path / "hub", bus, database)
     try:
