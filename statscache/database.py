@@ -15,7 +15,6 @@ from sqlalchemy.orm import sessionmaker
 from statscache.exceptions import DatabaseMissing
 from statscache.models import Base
 
-
 #: Execution option of an engine whose SQLite transactions take the write lock as they begin (see :func:`writing`).
 _WRITE_LOCK = "statscache_write_lock"
 
