@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.datagrepper import Datagrepper
+from tests.integration.hub import Bus
 from tests.services import PostgresServer, ServiceError
 from tests.support import recorded_envelopes
 
@@ -20,6 +21,14 @@ _databases = itertools.count(1)
 def envelopes() -> list[dict[str, Any]]:
     """The recorded bus traffic (tests/support.py), read once per test module."""
     return recorded_envelopes()
+
+
+@pytest.fixture
+def bus() -> Iterator[Bus]:
+    """The PUB end of a zmq bus on 127.0.0.1 that a test's hubs connect to."""
+    bus = Bus()
+    yield bus
+    bus.close()
 
 
 @pytest.fixture(scope="session")

@@ -7,19 +7,12 @@ import subprocess
 
 import pytest
 
-from tests.integration.hub import Bus, Hub
+from tests.integration.hub import Hub
 
 pytestmark = pytest.mark.integration
 
 #: Generous, only so that a hub that keeps running fails the test instead of hanging it.
 EXIT_TIMEOUT = 60
-
-
-@pytest.fixture
-def bus():
-    bus = Bus()
-    yield bus
-    bus.close()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ as covered (backfill fetches it again).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,13 +22,6 @@ from tests.support import BUILTIN_IDENTS, recorded_lines, stored
 
 def test_statscache_run_waits_longer_than_the_hub_takes_at_most():
     assert launcher.STOP_TIMEOUT > DEADLINE + BACKSTOP
-
-
-@pytest.fixture
-def bus() -> Iterator[Bus]:
-    bus = Bus()
-    yield bus
-    bus.close()
 
 
 def start_and_feed(tmp_path: Any, bus: Bus, **settings: Any) -> Hub:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.hub import Bus, Hub
-from tests.support import BUILTIN_IDENTS, recorded_envelopes, recount, stored
+from tests.support import recorded_envelopes
 
 pytestmark = pytest.mark.integration
 
@@ -48,13 +48,6 @@ def small_disk(tmp_path: Path) -> Iterator[Tmpfs]:
     disk = Tmpfs(tmp_path / "disk", "1m")  # fills up within 40,000 messages
     yield disk
     disk.unmount()
-
-
-@pytest.fixture
-def bus() -> Iterator[Bus]:
-    bus = Bus()
-    yield bus
-    bus.close()
 
 
 def distinct_messages(count: int) -> list[dict]:
@@ -100,12 +93,7 @@ def ledger_rows(database: Path) -> int:
 
 
 def assert_exact(hub: Hub, messages: list[dict]) -> None:
-    engine = hub.engine()
-    try:
-        for ident in BUILTIN_IDENTS:
-            assert stored(engine, ident) == recount(messages, ident), ident
-    finally:
-        engine.dispose()
+    hub.assert_exact(messages)
     assert ledger_rows(hub.database) == len(messages)
 
 

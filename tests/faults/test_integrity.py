@@ -17,38 +17,14 @@ from sqlalchemy import select
 
 from statscache import coverage, quarantine, registry
 from statscache.config import Config
-from statscache.pipeline import Pipeline
 from statscache.plugins import Batch, VolumePlugin
 from statscache.plugins.volume import Volume, VolumeByCategory
 from tests.support import BUILTIN_IDENTS, recount, stored
+from tests.unit import test_pipeline
+from tests.unit.test_pipeline import assert_exact, feed
 
-EPOCH = datetime(2015, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def make_pipeline(tmp_path):
-    made = []
-
-    def make(plugins=None, path=None):
-        database = path or tmp_path / "stats.sqlite"
-        config = Config(sqlalchemy_uri=f"sqlite:///{database}", consumer_epoch=EPOCH)
-        pipeline = Pipeline(config, registry.load(config) if plugins is None else plugins)
-        made.append(pipeline)
-        return pipeline
-
-    yield make
-    for pipeline in made:
-        pipeline.engine.dispose()
-
-
-def feed(pipeline, envelopes):
-    for envelope in envelopes:
-        pipeline.handle(envelope)
-
-
-def assert_exact(pipeline, envelopes, idents=BUILTIN_IDENTS):
-    for ident in idents:
-        assert stored(pipeline.engine, ident) == recount(envelopes, ident), ident
+#: Pipelines on a SQLite file of the test's own (a restart is another one on the same file).
+make_pipeline = test_pipeline.make_pipeline
 
 
 def stored_by_category(engine, ident):
@@ -138,13 +114,13 @@ def test_of_copies_reaching_one_flush_the_earliest_counts_whatever_their_order(m
 
 
 def test_a_ledger_of_the_older_layout_finds_shifted_copies_too(make_pipeline, envelopes, tmp_path):
-    database = tmp_path / "old.sqlite"
+    database = tmp_path / "stats.sqlite"
     with sqlite3.connect(database) as old:  # the layout before: keyed by (hour, msg_id)
         old.execute(
             "CREATE TABLE statscache_ledger (hour INTEGER NOT NULL, msg_id VARCHAR NOT NULL, "
             "timestamp FLOAT NOT NULL, plugin_set_id INTEGER NOT NULL, PRIMARY KEY (hour, msg_id)) WITHOUT ROWID"
         )
-    pipeline = make_pipeline(path=database)
+    pipeline = make_pipeline()
     feed(pipeline, envelopes[:100])
     assert pipeline.flush()
     feed(pipeline, [{**e, "timestamp": e["timestamp"] + 86400} for e in envelopes[:100]])

@@ -3,39 +3,25 @@ transaction, and a connection cut in the middle of a flush."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
 
 import psycopg
 import pytest
 
 from statscache import registry
 from statscache.config import Config
-from statscache.pipeline import Pipeline
 from statscache.plugins import VolumePlugin
 from statscache.plugins.volume import VolumeByCategory
 from tests.faults import test_integrity
-from tests.faults.test_integrity import EPOCH, assert_exact, feed, ledger_size, poisoned_copy, stored_by_category
+from tests.faults.test_integrity import assert_exact, feed, ledger_size, poisoned_copy, stored_by_category
+from tests.integration import test_postgres
 from tests.support import BUILTIN_IDENTS, recount, stored
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def make_pipeline(postgres_url: str) -> Iterator[Callable[..., Pipeline]]:
-    made: list[Pipeline] = []
-
-    def make(plugins: list[Any] | None = None) -> Pipeline:
-        config = Config(sqlalchemy_uri=postgres_url, consumer_epoch=EPOCH)
-        pipeline = Pipeline(config, registry.load(config) if plugins is None else plugins)
-        made.append(pipeline)
-        return pipeline
-
-    yield make
-    for pipeline in made:
-        pipeline.engine.dispose()
-
+#: Pipelines on a PostgreSQL database of the test's own.
+make_pipeline = test_postgres.make_pipeline
 
 test_a_msg_id_counts_once_wherever_its_copies_times_fall = (
     test_integrity.test_a_msg_id_counts_once_wherever_its_copies_times_fall

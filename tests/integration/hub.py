@@ -17,6 +17,8 @@ import zmq
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine
 
+from tests.support import BUILTIN_IDENTS, recount, stored
+
 ROOT = Path(__file__).resolve().parents[2]
 FEDMSG_HUB = str(Path(sys.executable).with_name("fedmsg-hub"))
 # Published before the epoch: counted as "before_epoch", never as statistics.
@@ -147,3 +149,13 @@ class Hub:
 
     def engine(self) -> Any:
         return create_engine(f"sqlite:///{self.database}")
+
+    def assert_exact(self, envelopes: Iterable[dict[str, Any]], idents: Iterable[str] = BUILTIN_IDENTS) -> None:
+        """Every table of ``idents`` equals the recount of ``envelopes``."""
+        envelopes = list(envelopes)
+        engine = self.engine()
+        try:
+            for ident in idents:
+                assert stored(engine, ident) == recount(envelopes, ident), ident
+        finally:
+            engine.dispose()

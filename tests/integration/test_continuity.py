@@ -31,13 +31,6 @@ pytestmark = pytest.mark.integration
 LAG = timedelta(seconds=2)
 
 
-@pytest.fixture
-def bus():
-    bus = Bus()
-    yield bus
-    bus.close()
-
-
 def stream(count: int) -> list[dict]:
     """Real messages of every kind a built-in plugin counts, with msg_ids of their own."""
     kinds = fedora_examples() + recorded_envelopes()[:200]

@@ -9,20 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import inspect
 
-from tests.integration.hub import Bus, Hub
-from tests.support import BUILTIN_IDENTS, recorded_envelopes, recorded_lines, recount, stored
+from tests.integration.hub import Hub
+from tests.support import recorded_envelopes, recorded_lines, stored
 
 pytestmark = pytest.mark.integration
 
 EPOCH = datetime(2015, 1, 1, tzinfo=UTC)
 SHUTDOWN_BUDGET = 5.0
-
-
-@pytest.fixture
-def bus():
-    bus = Bus()
-    yield bus
-    bus.close()
 
 
 @pytest.fixture
@@ -39,15 +32,6 @@ def hubs(tmp_path, bus):
     yield start
     for hub in started:
         hub.kill()
-
-
-def assert_exact(hub, envelopes, idents=BUILTIN_IDENTS):
-    engine = hub.engine()
-    try:
-        for ident in idents:
-            assert stored(engine, ident) == recount(envelopes, ident), ident
-    finally:
-        engine.dispose()
 
 
 def total(hub, ident="volume-1d"):
@@ -76,12 +60,12 @@ def test_recorded_stream_is_exact_live_after_replays_and_across_restarts(hubs, b
     assert bus.publish(lines) == 1302
     hub.wait_handled(1302)
     hub.wait_until(lambda: total(hub) == 1300, 30, "the periodic flush")
-    assert_exact(hub, envelopes, ["volume-1m", "volume-1h", "volume-1d"])
+    hub.assert_exact(envelopes, ["volume-1m", "volume-1h", "volume-1d"])
     bus.publish(lines)  # a replay while running
     hub.wait_handled(2 * 1302)
     assert hub.stop(signal.SIGTERM) < SHUTDOWN_BUDGET
     assert hub.process.returncode == 0
-    assert_exact(hub, envelopes, ["volume-1m", "volume-1h", "volume-1d"])
+    hub.assert_exact(envelopes, ["volume-1m", "volume-1h", "volume-1d"])
 
     # Second run, all plugins: volume-by-category's tables are created at start,
     # it counts the old messages once, and the volume family changes nothing.
@@ -91,7 +75,7 @@ def test_recorded_stream_is_exact_live_after_replays_and_across_restarts(hubs, b
     bus.publish(lines)
     hub.wait_handled(1302)
     assert hub.stop(signal.SIGINT) < SHUTDOWN_BUDGET
-    assert_exact(hub, envelopes)
+    hub.assert_exact(envelopes)
     summary = stopped_summary(hub)
     assert (summary["cached"], summary["duplicate"]) == (1302, 2)
 
@@ -105,7 +89,7 @@ def test_sigterm_writes_a_final_flush_of_everything_cached(hubs, bus, blocking):
     hub.wait_handled(1302)
     assert total(hub) == 0
     assert hub.stop(signal.SIGTERM) < SHUTDOWN_BUDGET
-    assert_exact(hub, envelopes)
+    hub.assert_exact(envelopes)
 
 
 def test_sigterm_in_a_burst_keeps_every_message_the_hub_received(hubs, bus):
@@ -122,7 +106,7 @@ def test_sigterm_in_a_burst_keeps_every_message_the_hub_received(hubs, bus):
     # zmq delivers in order, so what the hub received is a prefix of what was sent.
     received = summary["received"] - summary["before_epoch"]
     assert handled == received
-    assert_exact(hub, (envelopes * 10)[:received])
+    hub.assert_exact((envelopes * 10)[:received])
 
 
 @pytest.mark.parametrize(
