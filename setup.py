@@ -44,6 +44,7 @@ setup(
             "ruff==0.17.6",  # pinned: its formatting changes between releases
             "psycopg[binary]>=3.1",
             "schemathesis>=4.0",
+            "gunicorn>=23",  # the README's production recipe is tested too
         ],
     },
     entry_points={
