@@ -19,14 +19,11 @@ from statscache.models import Base
 _WRITE_LOCK = "statscache_write_lock"
 
 
-def make_engine(uri: str, page_cache_mib: int | None = None, **kwargs: Any) -> Engine:
-    """Create the engine for ``uri``; SQLite gets WAL, a busy timeout and working SAVEPOINTs.
-
-    ``page_cache_mib``: SQLite's page cache per connection (its default is 2 MiB).
-    """
+def make_engine(uri: str, **kwargs: Any) -> Engine:
+    """Create the engine for ``uri``; SQLite gets WAL, a busy timeout and working SAVEPOINTs."""
     engine = create_engine(uri, **kwargs)
     if engine.dialect.name == "sqlite":
-        _tune_sqlite(engine, page_cache_mib)
+        _tune_sqlite(engine)
     return engine
 
 
@@ -41,7 +38,7 @@ def writing(engine: Engine) -> Engine:
     return engine.execution_options(**{_WRITE_LOCK: True})
 
 
-def _tune_sqlite(engine: Engine, page_cache_mib: int | None) -> None:
+def _tune_sqlite(engine: Engine) -> None:
     # pysqlite opens transactions lazily on its own terms, which breaks SAVEPOINT;
     # take transaction control away from it and begin explicitly instead.
     @event.listens_for(engine, "connect")
@@ -56,8 +53,6 @@ def _tune_sqlite(engine: Engine, page_cache_mib: int | None) -> None:
             # (not double-counted) when those messages come again.
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
-        if page_cache_mib is not None:
-            cursor.execute(f"PRAGMA cache_size={-1024 * page_cache_mib}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -50,9 +50,7 @@ class Pipeline:
         self.cache = MessageCache()
         self.metrics = metrics or Metrics()
         self.metrics.watch(self.cache)
-        # The ledger is keyed by random msg_ids, so each flush writes all over its B-tree: more of it
-        # in memory than SQLite's 2 MiB default saves reading it back (pages are taken only as used).
-        self.engine = make_engine(config.sqlalchemy_uri, page_cache_mib=64)
+        self.engine = make_engine(config.sqlalchemy_uri)
         self._prepare_database()
         self._database_file = DatabaseFile.of(self.engine)
         self._database_lock = threading.Lock()
