@@ -233,3 +233,22 @@ def test_a_hub_stops_promptly_while_history_hangs(tmp_path, bus, empty_datagrepp
         hub.wait_handled(50)
         assert hub.stop() < 10  # seconds: SIGTERM does not wait for history
     assert "statscache stopped" in hub.log
+
+
+def test_a_database_deleted_under_the_hub_is_refilled_from_history(tmp_path, bus, empty_datagrepper):
+    epoch = datetime.now(UTC) - timedelta(hours=1)
+    scenario = Scenario(bus, empty_datagrepper, stream(400))
+    scenario.history_only(100, since=time.time() - 600, spacing=2.0)  # before the hub's start
+    hub = start(tmp_path, bus, **settings(epoch, empty_datagrepper.url))
+    scenario.live(150)
+    hub.wait_handled(150)
+    complete_until(hub, scenario.sent[-1]["timestamp"], epoch)
+    for suffix in ("", "-wal", "-shm"):  # an operator's mistake: the file is gone with what it held
+        (tmp_path / f"statscache.sqlite{suffix}").unlink(missing_ok=True)
+    scenario.live(150)
+    hub.wait_handled(300)
+    hub.wait_until(lambda: hub.metric("statscache_database_resets") == 1, 30, "the database made anew")
+    complete_until(hub, scenario.sent[-1]["timestamp"], epoch)  # backfill brought the rest back
+    hub.stop()
+    assert "backfilling again what was lost to the database" in hub.log
+    assert_same_tables(f"sqlite:///{hub.database}", uninterrupted(tmp_path, scenario.sent, epoch))
