@@ -54,10 +54,10 @@ setup(
             "statscache = statscache.commands:main",
         ],
         "moksha.consumer": [
-            "statscache = statscache.consumer:StatscacheConsumer",
+            "statscache = statscache.hub.consumer:StatscacheConsumer",
         ],
         "moksha.producer": [
-            "statscache = statscache.producer:StatscacheProducer",
+            "statscache = statscache.hub.producer:StatscacheProducer",
         ],
         "statscache.plugin": [
             "volume = statscache.plugins.volume:Volume",

@@ -15,7 +15,7 @@ from typing import Any
 
 import fedmsg.consumers
 
-from statscache.consumer import StatscacheConsumer
+from statscache.hub.consumer import StatscacheConsumer
 
 PROGRESS_EVERY = 1000
 

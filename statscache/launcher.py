@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from statscache.demo import SAMPLE
-from statscache.shutdown import DEADLINE as HUB_DEADLINE
+from statscache.hub.shutdown import DEADLINE as HUB_DEADLINE
 
 log = logging.getLogger("statscache.run")
 

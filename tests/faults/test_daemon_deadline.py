@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from statscache import launcher
-from statscache.shutdown import BACKSTOP, DEADLINE
+from statscache.hub.shutdown import BACKSTOP, DEADLINE
 from tests.integration.hub import Bus, Hub
 from tests.support import BUILTIN_IDENTS, recorded_lines, stored
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import zmq
 
-from statscache.bus import BusGate
+from statscache.hub.bus import BusGate
 
 
 class Reactor:

@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from statscache.shutdown import DEADLINE
+from statscache.hub.shutdown import DEADLINE
 from tests.integration.hub import free_port, write_config
 
 pytestmark = pytest.mark.integration

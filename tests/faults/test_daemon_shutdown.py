@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from statscache.shutdown import DEADLINE
+from statscache.hub.shutdown import DEADLINE
 from tests.integration.hub import Hub
 from tests.support import BUILTIN_IDENTS, recorded_lines, recount, stored
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from statscache import consumer as consumer_module
-from statscache import shutdown
-from statscache.producer import StatscacheProducer
+from statscache.hub import consumer as consumer_module
+from statscache.hub import shutdown
+from statscache.hub.producer import StatscacheProducer
 
 
 class StandInHub:

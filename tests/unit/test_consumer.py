@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from statscache import consumer as consumer_module
+from statscache.hub import consumer as consumer_module
 from tests.support import recorded_lines, recount, stored
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import moksha.hub.api.producer
 
-from statscache.consumer import StatscacheConsumer
+from statscache.hub.consumer import StatscacheConsumer
 
 log = logging.getLogger(__name__)
 

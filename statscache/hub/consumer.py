@@ -12,11 +12,12 @@ import fedmsg.crypto
 from moksha.hub.zeromq.zeromq import ZMQMessage
 from sqlalchemy.engine import make_url
 
-from statscache import bus, meta, registry, shutdown
 from statscache import config as config_module
-from statscache.bus import BusGate
+from statscache import meta, registry
 from statscache.catchup import CatchUp
 from statscache.exceptions import ConfigError, MalformedMessage, PluginLoadError
+from statscache.hub import bus, shutdown
+from statscache.hub.bus import BusGate
 from statscache.pipeline import Pipeline
 from statscache.plugins import BasePlugin
 
