@@ -39,11 +39,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from statscache import catchup, registry  # noqa: E402
-from statscache.backfill import Backfill  # noqa: E402
+from statscache import registry  # noqa: E402
 from statscache.config import Config  # noqa: E402
 from statscache.demo import SAMPLE  # noqa: E402
-from statscache.history import History  # noqa: E402
+from statscache.history import catchup  # noqa: E402
+from statscache.history.backfill import Backfill  # noqa: E402
+from statscache.history.client import History  # noqa: E402
 from statscache.pipeline import Pipeline  # noqa: E402
 
 START = 1444348800.0  # 2015-10-09 00:00 UTC

@@ -18,12 +18,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete
 from tqdm import tqdm
 
-from statscache import catchup, coverage, gaps, registry
 from statscache import config as config_module
-from statscache.backfill import Progress
+from statscache import coverage, registry
 from statscache.coverage import iso
 from statscache.exceptions import StatscacheError
-from statscache.history import ROWS_PER_PAGE
+from statscache.history import catchup, gaps
+from statscache.history.backfill import Progress
+from statscache.history.client import ROWS_PER_PAGE
 from statscache.ledger import Ledger
 from statscache.pipeline import Pipeline
 from statscache.plugins import BasePlugin

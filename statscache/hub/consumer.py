@@ -14,8 +14,8 @@ from sqlalchemy.engine import make_url
 
 from statscache import config as config_module
 from statscache import meta, registry
-from statscache.catchup import CatchUp
 from statscache.exceptions import ConfigError, MalformedMessage, PluginLoadError
+from statscache.history.catchup import CatchUp
 from statscache.hub import bus, shutdown
 from statscache.hub.bus import BusGate
 from statscache.pipeline import Pipeline

@@ -17,7 +17,7 @@ database session and the flush. The life of a message:
    wait for the next flush; if the transaction fails, every message goes back
    into the cache. Nothing is dropped.
 
-Messages fetched from datagrepper to fill a gap (backfill, :mod:`statscache.backfill`)
+Messages fetched from datagrepper to fill a gap (backfill, :mod:`statscache.history.backfill`)
 take the same path, from a thread of their own: a plugin cannot tell them apart.
 
 Most plugins subclass :class:`CountingPlugin` (count per window and key),

@@ -6,14 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from statscache import backfill as backfill_module
-from statscache import catchup, coverage, registry
-from statscache.backfill import Backfill
+from statscache import coverage, registry
 from statscache.config import Config
 from statscache.coverage import Interval
-from statscache.history import History
+from statscache.history import backfill as backfill_module
+from statscache.history import catchup
+from statscache.history.backfill import Backfill
+from statscache.history.client import History
+from statscache.history.transfer import Endpoint
 from statscache.pipeline import Pipeline
-from statscache.transfer import Endpoint
 from tests.fakegrepper import FakeDatagrepper, RawArchive
 from tests.support import BUILTIN_IDENTS, recount, stored
 

@@ -21,10 +21,11 @@ from typing import Any
 import orjson
 import pytest
 
-from statscache import catchup, coverage, registry
-from statscache.backfill import MAX_WINDOW_PAGES, Backfill
+from statscache import coverage, registry
 from statscache.config import Config
-from statscache.history import History
+from statscache.history import catchup
+from statscache.history.backfill import MAX_WINDOW_PAGES, Backfill
+from statscache.history.client import History
 from statscache.pipeline import Pipeline
 from statscache.web import create_app
 from tests.fakegrepper import Answer, FakeDatagrepper, RawArchive

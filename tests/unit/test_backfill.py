@@ -10,11 +10,12 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
-from statscache import catchup, coverage, gaps, registry
-from statscache.backfill import Backfill
+from statscache import coverage, registry
 from statscache.config import Config
 from statscache.coverage import Interval
-from statscache.history import History
+from statscache.history import catchup, gaps
+from statscache.history.backfill import Backfill
+from statscache.history.client import History
 from statscache.pipeline import Pipeline
 from tests.fakegrepper import FakeDatagrepper, RawArchive
 from tests.support import BUILTIN_IDENTS, recount, stored

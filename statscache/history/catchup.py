@@ -7,9 +7,9 @@ import threading
 import time
 from collections.abc import Callable, Collection
 
-from statscache import gaps
-from statscache.backfill import Backfill, Progress
-from statscache.history import History
+from statscache.history import gaps
+from statscache.history.backfill import Backfill, Progress
+from statscache.history.client import History
 from statscache.pipeline import Pipeline
 
 log = logging.getLogger(__name__)

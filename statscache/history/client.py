@@ -22,8 +22,8 @@ import orjson
 import requests
 import tenacity
 
-from statscache import transfer
 from statscache.exceptions import StatscacheError
+from statscache.history import transfer
 from statscache.metrics import Metrics
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ out inconsistent or impossible are never counted. What is held is bounded:
 a window has at most MAX_WINDOW_PAGES pages (a denser one is cut in parts, at
 most MAX_SPLIT_PARTS at a time) and MAX_WINDOW_BYTES of rows (a bulkier one is
 fetched again a page at a time). A window whose answers are impossible (see
-:mod:`statscache.history`), or whose parts and second attempts claim more
+:mod:`statscache.history.client`), or whose parts and second attempts claim more
 messages than the whole did plus what late archiving explains, is refused: a
 gap with its reason, tried again on the next catch-up.
 """
@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from statscache.coverage import TICK, iso
-from statscache.gaps import Stretch
-from statscache.history import ROWS_PER_PAGE, History, HistoryRefused, HistoryUnavailable, Page, rows_of
+from statscache.history.client import ROWS_PER_PAGE, History, HistoryRefused, HistoryUnavailable, Page, rows_of
+from statscache.history.gaps import Stretch
 
 log = logging.getLogger(__name__)
 
