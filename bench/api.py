@@ -30,10 +30,10 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from statscache import tally
 from statscache.config import Config
-from statscache.database import create_tables, make_engine
 from statscache.plugins.volume import VolumeByCategory
+from statscache.store import tally
+from statscache.store.engine import create_tables, make_engine
 from statscache.web import create_app
 
 START = datetime(2015, 1, 1, tzinfo=UTC)

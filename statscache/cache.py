@@ -60,7 +60,7 @@ class MessageCache:
         kept (the first to arrive, among equal times): what counts does not
         depend on the order copies reach one flush. A copy arriving after
         its message was written is a duplicate, whatever its time (see
-        :mod:`statscache.ledger`).
+        :mod:`statscache.store.ledger`).
 
         Also returns the audiences of the entries not every plugin may count:
         copies of one message widen its audience, and a copy for every plugin

@@ -19,15 +19,16 @@ from sqlalchemy import delete
 from tqdm import tqdm
 
 from statscache import config as config_module
-from statscache import coverage, registry
-from statscache.coverage import iso
+from statscache import registry
 from statscache.exceptions import StatscacheError
 from statscache.history import catchup, gaps
 from statscache.history.backfill import Progress
 from statscache.history.client import ROWS_PER_PAGE
-from statscache.ledger import Ledger
 from statscache.pipeline import Pipeline
 from statscache.plugins import BasePlugin
+from statscache.store import coverage
+from statscache.store.coverage import iso
+from statscache.store.ledger import Ledger
 
 log = logging.getLogger("statscache.commands")
 

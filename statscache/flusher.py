@@ -12,12 +12,12 @@ from typing import NamedTuple
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from statscache import coverage, quarantine
 from statscache.cache import Audiences, Entry, MessageCache
 from statscache.exceptions import DatabaseOutage
-from statscache.ledger import Ledger
 from statscache.metrics import Metrics
 from statscache.plugins import BasePlugin, Batch
+from statscache.store import coverage, quarantine
+from statscache.store.ledger import Ledger
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class Flusher:
     plugin ``plugins[i]``. A plugin whose ``update`` fails is rolled back to
     its savepoint and its batch is written again in halves: a message that
     fails alone while others are written is quarantined for that plugin (see
-    :mod:`statscache.quarantine`); a plugin that fails whatever it is given
+    :mod:`statscache.store.quarantine`); a plugin that fails whatever it is given
     (its table is gone, the database refuses it) keeps its messages for the
     next flush, without holding back the others. If the transaction itself
     fails or is lost (a full disk makes SQLite roll it back), every entry

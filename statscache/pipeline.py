@@ -11,18 +11,18 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from statscache import coverage, ledger, tally
 from statscache.cache import Entry, MessageCache
 from statscache.config import Config
-from statscache.coverage import COVERAGE_TABLES
-from statscache.database import DatabaseFile, create_tables, make_engine, make_session_factory, writing
 from statscache.exceptions import DatabaseUnavailable, MalformedMessage
 from statscache.flusher import Flusher
-from statscache.ledger import LEDGER_TABLES
 from statscache.message import Message, parse_envelope
 from statscache.metrics import Metrics
 from statscache.plugins import BasePlugin
-from statscache.quarantine import QUARANTINE_TABLES
+from statscache.store import coverage, ledger, tally
+from statscache.store.coverage import COVERAGE_TABLES
+from statscache.store.engine import DatabaseFile, create_tables, make_engine, make_session_factory, writing
+from statscache.store.ledger import LEDGER_TABLES
+from statscache.store.quarantine import QUARANTINE_TABLES
 
 log = logging.getLogger(__name__)
 

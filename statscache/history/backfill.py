@@ -38,9 +38,9 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from statscache.coverage import TICK, iso
 from statscache.history.client import ROWS_PER_PAGE, History, HistoryRefused, HistoryUnavailable, Page, rows_of
 from statscache.history.gaps import Stretch
+from statscache.store.coverage import TICK, iso
 
 log = logging.getLogger(__name__)
 

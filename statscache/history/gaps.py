@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from statscache import coverage
 from statscache.config import Config
-from statscache.coverage import Interval
 from statscache.plugins import BasePlugin
+from statscache.store import coverage
+from statscache.store.coverage import Interval
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,11 @@ from typing import Any, ClassVar, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from statscache.ledger import PluginState
 from statscache.message import Message, is_storable
 from statscache.models import CategorizedVolumeModel, LatestEventModel, StatsModel, VolumeModel, concrete_model
 from statscache.plugins.links import safe_link
-from statscache.upsert import add_counts, replace_if_newer
+from statscache.store.ledger import PluginState
+from statscache.store.upsert import add_counts, replace_if_newer
 from statscache.windows import interval_seconds, interval_suffix
 
 __all__ = [
@@ -182,7 +182,7 @@ class BasePlugin(ABC):
         """Write what ``batch`` adds. Runs on the flusher thread, inside the flush's transaction."""
 
     def latest(self, session: Session) -> datetime | None:
-        """Event time of the newest message counted (what is complete is its coverage: :mod:`statscache.coverage`)."""
+        """Event time of the newest message counted (what is complete: :mod:`statscache.store.coverage`)."""
         return session.scalar(select(PluginState.latest).where(PluginState.ident == self.ident))
 
 

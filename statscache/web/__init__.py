@@ -18,8 +18,8 @@ from sqlalchemy import Engine
 
 from statscache import config as config_module
 from statscache import registry
-from statscache.database import make_reader_engine
 from statscache.plugins import BasePlugin
+from statscache.store.engine import make_reader_engine
 from statscache.web import errors, headers
 from statscache.web.api import api
 from statscache.web.state import State

@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from statscache.coverage import Interval
 from statscache.models import epoch_seconds
 from statscache.plugins import BasePlugin
+from statscache.store.coverage import Interval
 from statscache.web import coverage_report, formats
 from statscache.web.errors import ApiError
 from statscache.web.params import BadParameter, Query, parse_query

@@ -1,7 +1,7 @@
 """What the API says of a plugin's coverage: its complete stretches, and the gaps between them with why they are there.
 
 A gap is a stretch from where the plugin's statistics should begin (see
-:func:`statscache.coverage.wanted_since`) up to the end of its last complete
+:func:`statscache.store.coverage.wanted_since`) up to the end of its last complete
 stretch that no complete stretch covers. Past that end nothing is missing yet:
 live counting reaches it at the next flush. With nothing complete, everything
 from where the statistics should begin up to now is one gap.
@@ -17,11 +17,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from statscache import coverage
 from statscache.config import Config
-from statscache.coverage import CoveredStretch, FailedStretch, Interval, iso
 from statscache.plugins import BasePlugin
-from statscache.quarantine import QuarantinedMessage
+from statscache.store import coverage
+from statscache.store.coverage import CoveredStretch, FailedStretch, Interval, iso
+from statscache.store.quarantine import QuarantinedMessage
 from statscache.web.state import State
 
 #: Quarantined messages listed by ``/api/<ident>/coverage`` (the newest); all are counted.

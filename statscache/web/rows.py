@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from statscache import tally
 from statscache.models import LatestEventModel
 from statscache.plugins import BasePlugin, LatestEventPlugin
 from statscache.plugins.links import safe_link
+from statscache.store import tally
 from statscache.web.params import Query
 
 #: Rows fetched from the database at a time when streaming a whole result.
@@ -44,7 +44,7 @@ class Rows:
 
     The order is the row's ``timestamp``, then the rest of its primary key, all
     ascending or all descending: no two rows tie, so pages never overlap and
-    never skip a row. With the table's tally (see :mod:`statscache.tally`), a
+    never skip a row. With the table's tally (see :mod:`statscache.store.tally`), a
     page anywhere costs about what the first one does: the per-bucket counts
     find the bucket where the page starts, and only that bucket is skipped into.
     """

@@ -9,11 +9,11 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, inspect, select
 
-from statscache import tally
 from statscache.config import Config
 from statscache.exceptions import DatabaseMissing
-from statscache.ledger import PluginState
 from statscache.plugins import BasePlugin
+from statscache.store import tally
+from statscache.store.ledger import PluginState
 
 
 class State:

@@ -21,12 +21,13 @@ from typing import Any
 import orjson
 import pytest
 
-from statscache import coverage, registry
+from statscache import registry
 from statscache.config import Config
 from statscache.history import catchup
 from statscache.history.backfill import MAX_WINDOW_PAGES, Backfill
 from statscache.history.client import History
 from statscache.pipeline import Pipeline
+from statscache.store import coverage
 from statscache.web import create_app
 from tests.fakegrepper import Answer, FakeDatagrepper, RawArchive
 from tests.support import BUILTIN_IDENTS, recount, stored

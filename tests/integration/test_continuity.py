@@ -18,9 +18,10 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.orm import Session
 
-from statscache import coverage, registry
+from statscache import registry
 from statscache.config import Config
 from statscache.pipeline import Pipeline
+from statscache.store import coverage
 from statscache.web import create_app
 from tests.faultproxy import FaultProxy, on, reset, status, timeout, truncate
 from tests.integration.hub import Bus, Hub

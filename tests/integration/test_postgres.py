@@ -13,11 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import select
 
-from statscache import registry, tally
+from statscache import registry
 from statscache.config import Config
-from statscache.database import create_tables, make_engine
 from statscache.pipeline import Pipeline
 from statscache.plugins import BasePlugin
+from statscache.store import tally
+from statscache.store.engine import create_tables, make_engine
 from tests import pagination, services
 from tests.services import PostgresNotFound, PostgresServer
 from tests.unit import test_pipeline, test_tally

@@ -10,13 +10,14 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
-from statscache import coverage, registry
+from statscache import registry
 from statscache.config import Config
-from statscache.coverage import Interval
 from statscache.history import catchup, gaps
 from statscache.history.backfill import Backfill
 from statscache.history.client import History
 from statscache.pipeline import Pipeline
+from statscache.store import coverage
+from statscache.store.coverage import Interval
 from tests.fakegrepper import FakeDatagrepper, RawArchive
 from tests.support import BUILTIN_IDENTS, recount, stored
 

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from statscache import coverage, registry
+from statscache import registry
 from statscache.config import Config
-from statscache.coverage import TICK, Interval
 from statscache.pipeline import Pipeline
+from statscache.store import coverage
+from statscache.store.coverage import TICK, Interval
 from tests.unit.test_pipeline import table_away
 
 EPOCH = datetime(2015, 1, 1, tzinfo=UTC)

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import delete, insert, text, update
 from sqlalchemy.orm import Session
 
-from statscache import tally
-from statscache.database import create_tables, make_engine
 from statscache.plugins.volume import Volume, VolumeByCategory
-from statscache.upsert import add_counts
+from statscache.store import tally
+from statscache.store.engine import create_tables, make_engine
+from statscache.store.upsert import add_counts
 from tests.unit.sample_plugins import Statuses
 
 T0 = datetime(2015, 10, 9, tzinfo=UTC)

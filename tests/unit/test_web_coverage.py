@@ -10,11 +10,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy.orm import Session
 
-from statscache import coverage
 from statscache.config import Config
-from statscache.database import create_tables, make_engine
 from statscache.pipeline import Pipeline
 from statscache.plugins.volume import Volume
+from statscache.store import coverage
+from statscache.store.engine import create_tables, make_engine
 from statscache.web import coverage_report, create_app
 from tests.unit.sample_plugins import Statuses
 from tests.unit.test_web import EPOCH, get_json

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from statscache import tally
-from statscache.database import create_tables, make_engine
+from statscache.store import tally
+from statscache.store.engine import create_tables, make_engine
 from tests import pagination
 
 
