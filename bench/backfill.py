@@ -45,7 +45,7 @@ from statscache.demo import SAMPLE  # noqa: E402
 from statscache.history import catchup  # noqa: E402
 from statscache.history.backfill import Backfill  # noqa: E402
 from statscache.history.client import History  # noqa: E402
-from statscache.pipeline import Pipeline  # noqa: E402
+from statscache.ingest.pipeline import Pipeline  # noqa: E402
 
 START = 1444348800.0  # 2015-10-09 00:00 UTC
 STEP = 0.6  # seconds between messages: Fedora's bus averages ~1.7 msg/s

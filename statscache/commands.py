@@ -24,7 +24,7 @@ from statscache.exceptions import StatscacheError
 from statscache.history import catchup, gaps
 from statscache.history.backfill import Progress
 from statscache.history.client import ROWS_PER_PAGE
-from statscache.pipeline import Pipeline
+from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import BasePlugin
 from statscache.store import coverage
 from statscache.store.coverage import iso

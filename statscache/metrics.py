@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, start_http_server
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from statscache.cache import MessageCache
+from statscache.ingest.cache import MessageCache
 
 
 class _PerMessageCounts(Collector):

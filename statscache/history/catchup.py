@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection
 from statscache.history import gaps
 from statscache.history.backfill import Backfill, Progress
 from statscache.history.client import History
-from statscache.pipeline import Pipeline
+from statscache.ingest.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 

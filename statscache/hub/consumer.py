@@ -13,12 +13,13 @@ from moksha.hub.zeromq.zeromq import ZMQMessage
 from sqlalchemy.engine import make_url
 
 from statscache import config as config_module
-from statscache import meta, registry
+from statscache import registry
 from statscache.exceptions import ConfigError, MalformedMessage, PluginLoadError
 from statscache.history.catchup import CatchUp
 from statscache.hub import bus, shutdown
 from statscache.hub.bus import BusGate
-from statscache.pipeline import Pipeline
+from statscache.ingest import meta
+from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import BasePlugin
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
         """Messages were lost to the database (let go, or a database made anew): backfill what is missing again.
 
         The running backfill's checkpoints are refused from then on (see
-        :class:`statscache.pipeline.HistorySink`); a new one plans from the
+        :class:`statscache.ingest.pipeline.HistorySink`); a new one plans from the
         coverage recorded, and retries while the database still fails.
         """
         if self.pipeline.config.datagrepper_endpoint is None or self._stopping:

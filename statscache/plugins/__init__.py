@@ -39,7 +39,7 @@ from typing import Any, ClassVar, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from statscache.message import Message, is_storable
+from statscache.ingest.message import Message, is_storable
 from statscache.models import CategorizedVolumeModel, LatestEventModel, StatsModel, VolumeModel, concrete_model
 from statscache.plugins.links import safe_link
 from statscache.store.ledger import PluginState

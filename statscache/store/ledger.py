@@ -10,7 +10,7 @@ A ``msg_id`` names one message whatever its copies' event times say (a copy
 re-sent hours later, an archive that rounds or shifts times): the ledger is
 keyed by ``msg_id`` alone, so a copy is found wherever its time falls. The
 copy that counts is the first one written; its event time is the one kept
-here (see :meth:`statscache.cache.MessageCache.drain` for copies that reach
+here (see :meth:`statscache.ingest.cache.MessageCache.drain` for copies that reach
 the same flush).
 
 Databases made before this rule keyed the ledger by (event-time hour,
@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Float, Integer, String, delete, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from statscache.cache import Entry
+from statscache.ingest.cache import Entry
 from statscache.models import Base, UTCDateTime
 
 #: Bound parameters per ``IN`` query; under SQLite's (32,766) and PostgreSQL's (65,535) limits.

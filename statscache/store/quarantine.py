@@ -3,7 +3,7 @@
 A plugin's ``update`` that raises on one message (a "poison" message) must not
 hold back every other message it is given. The flusher writes the batch in
 halves until each failing message stands alone (see
-:meth:`statscache.flusher.Flusher`); those are recorded here, in the flush's
+:meth:`statscache.ingest.flusher.Flusher`); those are recorded here, in the flush's
 transaction, and the ledger marks them as handled by that plugin so that they
 are not tried again. A plugin's statistics are exact for every message not
 quarantined for it.

@@ -13,7 +13,7 @@ from statscache.history import catchup
 from statscache.history.backfill import Backfill
 from statscache.history.client import History
 from statscache.history.transfer import Endpoint
-from statscache.pipeline import Pipeline
+from statscache.ingest.pipeline import Pipeline
 from statscache.store import coverage
 from statscache.store.coverage import Interval
 from tests.fakegrepper import FakeDatagrepper, RawArchive

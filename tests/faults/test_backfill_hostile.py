@@ -26,7 +26,7 @@ from statscache.config import Config
 from statscache.history import catchup
 from statscache.history.backfill import MAX_WINDOW_PAGES, Backfill
 from statscache.history.client import History
-from statscache.pipeline import Pipeline
+from statscache.ingest.pipeline import Pipeline
 from statscache.store import coverage
 from statscache.web import create_app
 from tests.fakegrepper import Answer, FakeDatagrepper, RawArchive

@@ -2,7 +2,7 @@
 
 Each message either gives a storable contribution or raises what the pipeline
 counts as a plugin error (:class:`~statscache.plugins.InvalidKey` or
-:class:`~statscache.meta.MetaError`), within a time and memory bound per
+:class:`~statscache.ingest.meta.MetaError`), within a time and memory bound per
 message. The bounds are generous complexity checks, not benchmarks: linear
 work on a 100 KB field takes well under a millisecond, backtracking seconds.
 Then hostile and good envelopes go through a real pipeline on SQLite, and the
@@ -25,11 +25,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from statscache import meta, registry
+from statscache import registry
 from statscache.config import Config
 from statscache.exceptions import MalformedMessage
-from statscache.message import MAX_TIMESTAMP, is_storable, parse_envelope
-from statscache.pipeline import Pipeline
+from statscache.ingest import meta
+from statscache.ingest.message import MAX_TIMESTAMP, is_storable, parse_envelope
+from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import MAX_KEY_LENGTH, MAX_KEYS, CountingPlugin, Event, InvalidKey, LatestEventPlugin
 from statscache.plugins.links import safe_link
 from tests.faults.hostile import FIELDS, SHAPES, TOPICS, nested, systematic

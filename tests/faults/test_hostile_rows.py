@@ -18,7 +18,7 @@ from sqlalchemy import insert
 
 from statscache import registry
 from statscache.config import Config
-from statscache.pipeline import Pipeline
+from statscache.ingest.pipeline import Pipeline
 from statscache.web import create_app
 from tests.support import BUILTIN_IDENTS, recorded_envelopes, recount
 

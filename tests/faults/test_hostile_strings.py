@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from statscache import meta
 from statscache.config import Config
-from statscache.message import parse_envelope
-from statscache.pipeline import Pipeline
+from statscache.ingest import meta
+from statscache.ingest.message import parse_envelope
+from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import InvalidKey
 from statscache.plugins.builds import LatestBuilds
 from statscache.plugins.releng import MAX_IMAGE_NAME, RelengDashboard, image_family, parse_family

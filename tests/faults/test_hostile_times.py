@@ -16,8 +16,8 @@ import pytest
 from statscache import registry
 from statscache.config import Config
 from statscache.exceptions import MalformedMessage
-from statscache.message import MAX_TIMESTAMP, MIN_TIMESTAMP, parse_envelope
-from statscache.pipeline import Pipeline
+from statscache.ingest.message import MAX_TIMESTAMP, MIN_TIMESTAMP, parse_envelope
+from statscache.ingest.pipeline import Pipeline
 from tests.support import BUILTIN_IDENTS, recorded_envelopes, recount, stored
 
 EPOCH = datetime(2015, 1, 1, tzinfo=UTC)

@@ -19,7 +19,7 @@ from sqlalchemy import insert
 
 from statscache import registry
 from statscache.config import Config
-from statscache.pipeline import Pipeline
+from statscache.ingest.pipeline import Pipeline
 from tests.integration.hub import free_port, write_config
 from tests.support import recorded_envelopes, recount
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import insert
 
 from statscache.config import Config
-from statscache.pipeline import Pipeline
+from statscache.ingest.pipeline import Pipeline
 from statscache.plugins.volume import Volume, VolumeByCategory
 from statscache.web import create_app
 from statscache.web.params import MAX_REPEATED

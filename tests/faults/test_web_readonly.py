@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import exc, text
 
 from statscache.config import Config
-from statscache.pipeline import Pipeline
+from statscache.ingest.pipeline import Pipeline
 from statscache.plugins.volume import Volume, VolumeByCategory
 from statscache.web import create_app
 from tests.support import recorded_envelopes, recount

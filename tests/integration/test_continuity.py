@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from statscache import registry
 from statscache.config import Config
-from statscache.pipeline import Pipeline
+from statscache.ingest.pipeline import Pipeline
 from statscache.store import coverage
 from statscache.web import create_app
 from tests.faultproxy import FaultProxy, on, reset, status, timeout, truncate

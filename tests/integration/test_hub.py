@@ -92,21 +92,19 @@ def test_sigterm_writes_a_final_flush_of_everything_cached(hubs, bus, blocking):
     hub.assert_exact(envelopes)
 
 
-def test_sigterm_in_a_burst_keeps_every_message_the_hub_received(hubs, bus):
+def test_sigterm_in_a_burst_counts_what_it_handled_exactly_and_stops_at_once(hubs, bus):
     lines, envelopes = recorded_lines(), recorded_envelopes()
-    # Threaded mode: messages wait in moksha's queue, which must be drained before the final flush.
+    # Threaded mode: messages wait in moksha's queue. The stop leaves them (not counted, not claimed as
+    # covered: backfill fetches them again) rather than working through a flood's backlog.
     hub = hubs(**{"statscache.producer.frequency": timedelta(hours=1), "moksha.blocking_mode": False})
     bus.publish(lines * 10)
     hub.wait_until(lambda: hub.metric("statscache_messages", outcome="received") >= 300, 30, "the burst to start")
-    handled_at_signal = hub.handled()
     assert hub.stop(signal.SIGTERM) < SHUTDOWN_BUDGET
     summary = stopped_summary(hub)
     handled = summary["cached"]
-    assert handled > handled_at_signal, "the queue was empty at SIGTERM: nothing was tested"
-    # zmq delivers in order, so what the hub received is a prefix of what was sent.
-    received = summary["received"] - summary["before_epoch"]
-    assert handled == received
-    hub.assert_exact((envelopes * 10)[:received])
+    assert 0 < handled <= summary["received"] - summary["before_epoch"]
+    # zmq and moksha's queue keep the order: what was handled is a prefix of what was sent.
+    hub.assert_exact((envelopes * 10)[:handled])
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from statscache import registry
 from statscache.config import Config
-from statscache.pipeline import Pipeline
+from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import BasePlugin
 from statscache.store import tally
 from statscache.store.engine import create_tables, make_engine

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from statscache.pipeline import Pipeline
+from statscache.ingest.pipeline import Pipeline
 from tests.unit import test_backfill, test_coverage
 
 pytestmark = pytest.mark.integration

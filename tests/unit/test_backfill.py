@@ -15,7 +15,7 @@ from statscache.config import Config
 from statscache.history import catchup, gaps
 from statscache.history.backfill import Backfill
 from statscache.history.client import History
-from statscache.pipeline import Pipeline
+from statscache.ingest.pipeline import Pipeline
 from statscache.store import coverage
 from statscache.store.coverage import Interval
 from tests.fakegrepper import FakeDatagrepper, RawArchive

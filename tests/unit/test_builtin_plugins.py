@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from statscache import registry
 from statscache.config import Config
-from statscache.pipeline import Pipeline
+from statscache.ingest.pipeline import Pipeline
 from tests.support import fedora_examples, recorded_envelopes
 from tests.unit.test_pipeline import EPOCH, feed
 

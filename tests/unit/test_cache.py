@@ -1,6 +1,6 @@
 import threading
 
-from statscache.cache import MessageCache
+from statscache.ingest.cache import MessageCache
 from tests.support import run_in_threads
 
 

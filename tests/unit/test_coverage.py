@@ -9,7 +9,7 @@ import pytest
 
 from statscache import registry
 from statscache.config import Config
-from statscache.pipeline import Pipeline
+from statscache.ingest.pipeline import Pipeline
 from statscache.store import coverage
 from statscache.store.coverage import TICK, Interval
 from tests.unit.test_pipeline import table_away

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from statscache import registry
 from statscache.config import Config
-from statscache.pipeline import Pipeline
+from statscache.ingest.pipeline import Pipeline
 from tests.support import fedora_examples, fedora_examples_meta
 
 DAY = 86400

@@ -4,7 +4,7 @@ import math
 import pytest
 
 from statscache.exceptions import MalformedMessage
-from statscache.message import parse_envelope
+from statscache.ingest.message import parse_envelope
 from tests.support import recorded_envelopes
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from statscache import meta
-from statscache.message import parse_envelope
+from statscache.ingest import meta
+from statscache.ingest.message import parse_envelope
 from tests.support import fedora_examples, fedora_examples_meta
 
 KOJI = {

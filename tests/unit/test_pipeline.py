@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from statscache import registry
 from statscache.config import Config
-from statscache.pipeline import Pipeline
+from statscache.ingest.pipeline import Pipeline
 from statscache.plugins.volume import VolumeByCategory
 from tests.support import BUILTIN_IDENTS, recount, run_in_threads, stored
 from tests.unit.sample_plugins import Exploding, Statuses

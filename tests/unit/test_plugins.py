@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from statscache.message import parse_envelope
+from statscache.ingest.message import parse_envelope
 from statscache.plugins import Batch, InvalidKey, VolumePlugin
 from statscache.plugins.links import safe_link
 from statscache.plugins.volume import Volume, VolumeByCategory

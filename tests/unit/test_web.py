@@ -13,7 +13,7 @@ from sqlalchemy import insert
 
 from statscache import registry
 from statscache.config import Config
-from statscache.pipeline import Pipeline
+from statscache.ingest.pipeline import Pipeline
 from statscache.plugins.volume import Volume, VolumeByCategory
 from statscache.store import coverage
 from statscache.store.coverage import iso

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from statscache.config import Config
-from statscache.pipeline import Pipeline
+from statscache.ingest.pipeline import Pipeline
 from statscache.plugins.volume import Volume
 from statscache.store import coverage
 from statscache.store.engine import create_tables, make_engine

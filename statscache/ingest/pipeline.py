@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from statscache.cache import Entry, MessageCache
 from statscache.config import Config
 from statscache.exceptions import DatabaseUnavailable, MalformedMessage
-from statscache.flusher import Flusher
-from statscache.message import Message, parse_envelope
+from statscache.ingest.cache import Entry, MessageCache
+from statscache.ingest.flusher import Flusher
+from statscache.ingest.message import Message, parse_envelope
 from statscache.metrics import Metrics
 from statscache.plugins import BasePlugin
 from statscache.store import coverage, ledger, tally

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from statscache.exceptions import StatscacheError
 
 if TYPE_CHECKING:
-    from statscache.message import Message
+    from statscache.ingest.message import Message
 
 
 #: Processors whose packages() asks a web service (taskotron asks bodhi, with no timeout):

@@ -12,8 +12,8 @@ from typing import NamedTuple
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from statscache.cache import Audiences, Entry, MessageCache
 from statscache.exceptions import DatabaseOutage
+from statscache.ingest.cache import Audiences, Entry, MessageCache
 from statscache.metrics import Metrics
 from statscache.plugins import BasePlugin, Batch
 from statscache.store import coverage, quarantine

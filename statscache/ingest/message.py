@@ -22,8 +22,8 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from statscache import meta
 from statscache.exceptions import MalformedMessage
+from statscache.ingest import meta
 
 #: Longest msg_id accepted (Fedora's are 41 characters: a year and a UUID).
 MAX_MSG_ID_LENGTH = 255
@@ -63,12 +63,12 @@ class Message(NamedTuple):
 
     @property
     def users(self) -> tuple[str, ...]:
-        """The users the message names (see :mod:`statscache.meta`)."""
+        """The users the message names (see :mod:`statscache.ingest.meta`)."""
         return meta.users(self)
 
     @property
     def packages(self) -> tuple[str, ...]:
-        """The packages the message names (see :mod:`statscache.meta`)."""
+        """The packages the message names (see :mod:`statscache.ingest.meta`)."""
         return meta.packages(self)
 
 
