@@ -115,7 +115,7 @@ class Flusher:
     def pending(self) -> int:
         """Messages waiting to be written (cached, or kept for a failing plugin)."""
         with self._lock:
-            return len(self._cache) + sum(len(entries) for entries in self._retry.values())
+            return len(self._cache) + _waiting(self._retry)
 
     def flush(self) -> bool:
         """Write what is waiting; True when nothing is left waiting because of an error."""
@@ -133,7 +133,7 @@ class Flusher:
             try:
                 self._retry, written = self._write(drained, audiences, retry, checkpoints, claim)
             except Exception as error:
-                self._note_failure(error, len(drained) + sum(len(entries) for entries in retry.values()))
+                self._note_failure(error, len(drained) + _waiting(retry))
                 self._metrics.flushes.labels("failed").inc()
                 self._ledger.forget_uncommitted()
                 self._cache.restore(drained, audiences)
@@ -177,7 +177,7 @@ class Flusher:
         claim (or the start of live coverage) to now.
         """
         with self._lock:
-            dropped = len(self._cache) + sum(len(entries) for entries in self._retry.values())
+            dropped = len(self._cache) + _waiting(self._retry)
             self._cache.drain()
             self._retry = {}
             with self._checkpoints_lock:
@@ -245,19 +245,13 @@ class Flusher:
                     duplicates = len(offered) - len(entries)
                     batch = Batch(entries, family)
                 try:
-                    with session.begin_nested():
-                        plugin.update(session, batch)
-                except Exception as error:
-                    _check_transaction(alive, error)
-                    try:
-                        poisoned = self._isolate(session, alive, plugin, family, entries, error)
-                    except _PluginFails:
-                        log.exception("plugin %s failed to write a batch; kept for the next flush", plugin.ident)
-                        self._metrics.plugin_errors.labels(plugin.ident, "update").inc()
-                        failed[plugin] = offered
-                        continue
-                else:
-                    poisoned = []
+                    error = _attempt(session, alive, plugin, batch)
+                    poisoned = [] if error is None else self._isolate(session, alive, plugin, family, entries, error)
+                except _PluginFails:
+                    log.exception("plugin %s failed to write a batch; kept for the next flush", plugin.ident)
+                    self._metrics.plugin_errors.labels(plugin.ident, "update").inc()
+                    failed[plugin] = offered
+                    continue
                 counted[plugin.ident] = offered  # quarantined messages too: they are not tried again
                 counts.append((plugin, len(offered) - duplicates - len(poisoned), duplicates))
             # Statements after a lost transaction would each commit on their own (SQLite): never a ledger row alone.
@@ -280,28 +274,14 @@ class Flusher:
         entries: list[Entry],
         error: Exception,
     ) -> list[Entry]:
-        """Write ``entries`` (whose batch just failed) in halves, down to the messages that fail alone.
+        """Write ``entries`` (whose batch just failed with ``error``) in halves, down to the messages that fail alone.
 
         Returns those, quarantined. Raises :class:`_PluginFails` when the
-        failure is the database's (it would refuse any message) or the plugin
-        fails on every message it is tried with: then none is quarantined.
+        plugin fails on every message it is tried with: then none is quarantined.
         """
-        if isinstance(error, OperationalError | _PluginFails):
-            raise _PluginFails from error
         contributing = [entry for entry in entries if entry[2][family] is not None]
         poisoned: list[tuple[Entry, Exception]] = []
         written = 0
-
-        def attempt(part: list[Entry]) -> Exception | None:
-            try:
-                with session.begin_nested():
-                    plugin.update(session, Batch(part, family))
-            except Exception as failure:
-                _check_transaction(alive, failure)
-                if isinstance(failure, OperationalError):
-                    raise _PluginFails from failure
-                return failure
-            return None
 
         def split(part: list[Entry], failure: Exception) -> None:
             nonlocal written
@@ -312,7 +292,7 @@ class Flusher:
                 return
             middle = len(part) // 2
             for half in (part[:middle], part[middle:]):
-                found = attempt(half)
+                found = _attempt(session, alive, plugin, Batch(half, family))
                 if found is None:
                     written += len(half)
                 else:
@@ -328,7 +308,7 @@ class Flusher:
                 msg_id,
                 failure,
             )
-            quarantine.add(session, plugin.ident, [(msg_id, timestamp)], repr(failure))
+            quarantine.add(session, plugin.ident, msg_id, timestamp, repr(failure))
             self._metrics.quarantined.labels(plugin.ident).inc()
         return [entry for entry, _ in poisoned]
 
@@ -347,6 +327,29 @@ class Flusher:
             idents = checkpoint.idents & written
             if idents:
                 coverage.add(session, sorted(idents), checkpoint.start, checkpoint.end)
+
+
+def _attempt(session: Session, alive: Callable[[], bool], plugin: BasePlugin, batch: Batch) -> Exception | None:
+    """Write one batch in a savepoint: None when it is written, else the plugin's error (rolled back).
+
+    Raises :class:`DatabaseOutage` when the transaction itself is gone, and
+    :class:`_PluginFails` for the database's own errors (a table gone, a lock,
+    a read-only file): those refuse any message, so none is to blame.
+    """
+    try:
+        with session.begin_nested():
+            plugin.update(session, batch)
+    except Exception as error:
+        _check_transaction(alive, error)
+        if isinstance(error, OperationalError):
+            raise _PluginFails from error
+        return error
+    return None
+
+
+def _waiting(retry: dict[BasePlugin, Entries]) -> int:
+    """Messages kept for plugins whose update failed."""
+    return sum(len(entries) for entries in retry.values())
 
 
 def _transaction_probe(session: Session) -> Callable[[], bool]:
