@@ -12,7 +12,6 @@ quarantined for it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 
 from sqlalchemy import Float, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -40,18 +39,26 @@ class QuarantinedMessage(Base):
 QUARANTINE_TABLES = [QuarantinedMessage.__table__]
 
 
-def add(session: Session, ident: str, messages: Iterable[tuple[str, float]], reason: str) -> None:
-    """Quarantine ``(msg_id, event time)`` pairs for the plugin ``ident``."""
-    now = time.time()
-    for msg_id, timestamp in messages:
-        session.merge(
-            QuarantinedMessage(
-                ident=ident, msg_id=msg_id, timestamp=timestamp, reason=reason[:MAX_REASON_LENGTH], noted_at=now
-            )
-        )
+def add(session: Session, ident: str, msg_id: str, timestamp: float, reason: str) -> None:
+    """Quarantine a message (its ``msg_id`` and event time) for the plugin ``ident``."""
+    held = QuarantinedMessage(
+        ident=ident, msg_id=msg_id, timestamp=timestamp, reason=reason[:MAX_REASON_LENGTH], noted_at=time.time()
+    )
+    session.merge(held)
 
 
-def counts(session: Session) -> dict[str, int]:
-    """Messages quarantined per plugin ident."""
-    query = select(QuarantinedMessage.ident, func.count()).group_by(QuarantinedMessage.ident)
-    return {ident: count for ident, count in session.execute(query)}
+def count(session: Session, ident: str) -> int:
+    """Messages quarantined for the plugin ``ident``."""
+    query = select(func.count()).select_from(QuarantinedMessage).where(QuarantinedMessage.ident == ident)
+    return session.scalar(query) or 0
+
+
+def newest(session: Session, ident: str, limit: int) -> list[QuarantinedMessage]:
+    """The ``limit`` messages quarantined last for the plugin ``ident``, newest first."""
+    query = (
+        select(QuarantinedMessage)
+        .where(QuarantinedMessage.ident == ident)
+        .order_by(QuarantinedMessage.noted_at.desc(), QuarantinedMessage.msg_id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))

@@ -14,12 +14,12 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from statscache.config import Config
 from statscache.plugins import BasePlugin
-from statscache.store import coverage
+from statscache.store import coverage, quarantine
 from statscache.store.coverage import CoveredStretch, FailedStretch, Interval, iso
 from statscache.store.quarantine import QuarantinedMessage
 from statscache.web.state import State
@@ -115,16 +115,8 @@ def read_quarantined(state: State, ident: str) -> Quarantined:
     """The messages quarantined for a plugin: their number, and the newest few (none before the table exists)."""
     if not state.has_table(QuarantinedMessage.__tablename__):
         return NOTHING_QUARANTINED
-    held = QuarantinedMessage.ident == ident
     with state.snapshot() as connection, Session(bind=connection) as session:
-        count = session.scalar(select(func.count()).select_from(QuarantinedMessage).where(held)) or 0
-        recent = session.scalars(
-            select(QuarantinedMessage)
-            .where(held)
-            .order_by(QuarantinedMessage.noted_at.desc(), QuarantinedMessage.msg_id)
-            .limit(RECENT_QUARANTINED)
-        ).all()
-    return Quarantined(count, list(recent))
+        return Quarantined(quarantine.count(session, ident), quarantine.newest(session, ident, RECENT_QUARANTINED))
 
 
 def read_all(state: State) -> dict[str, list[Interval]]:
