@@ -299,17 +299,16 @@ class Pipeline:
         out SQLite's 10 s busy timeout): the hub's stop has a deadline.
         """
         began = time.monotonic()
-        for _ in range(attempts):
+        for attempt in range(1, attempts + 1):
             tried = time.monotonic()
             if self.flush():
                 break
             now = time.monotonic()
-            if now - began + pause + (now - tried) > budget:  # another attempt would take as long as this one
+            # Another attempt would take as long as this one.
+            if attempt == attempts or now - began + pause + (now - tried) > budget:
                 log.error("statscache could not write its final flush; %d messages are not stored", self.pending())
                 break
             time.sleep(pause)
-        else:
-            log.error("statscache could not write its final flush; %d messages are not stored", self.pending())
         log.info("statscache stopped: %s", self.metrics.summary())
         self.engine.dispose()
 
