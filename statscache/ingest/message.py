@@ -84,25 +84,25 @@ def parse_envelope(envelope: Any) -> Message:
             raise MalformedMessage("not-json", str(e)) from e
     if type(envelope) is not dict and not isinstance(envelope, abc.Mapping):  # the dict test is the fast path
         raise MalformedMessage("not-an-object", f"envelope is a {type(envelope).__name__}")
-    topic = envelope.get("topic")
-    if not isinstance(topic, str) or not topic:
-        raise MalformedMessage("no-topic", f"topic is {_shown(topic)}")
-    if len(topic) > MAX_TOPIC_LENGTH or not is_storable(topic):
-        raise MalformedMessage(
-            "bad-topic", f"topic {_shown(topic)} is longer than 255, or holds a NUL or a lone surrogate"
-        )
+    topic = _storable_text(envelope, "topic", MAX_TOPIC_LENGTH, "no-topic", "bad-topic")
     msg = envelope.get("msg")
     if not isinstance(msg, dict):
         raise MalformedMessage("msg-not-object", f"msg is a {type(msg).__name__}")
-    msg_id = envelope.get("msg_id")
-    if not isinstance(msg_id, str) or not msg_id:
-        raise MalformedMessage("no-msg-id", f"msg_id is {_shown(msg_id)}")
-    if len(msg_id) > MAX_MSG_ID_LENGTH or not is_storable(msg_id):
-        # One id the database cannot store would fail every flush that holds it.
-        raise MalformedMessage(
-            "bad-msg-id", f"msg_id {_shown(msg_id)} is longer than 255, or holds a NUL or a lone surrogate"
-        )
+    # One msg_id the database cannot store would fail every flush that holds it.
+    msg_id = _storable_text(envelope, "msg_id", MAX_MSG_ID_LENGTH, "no-msg-id", "bad-msg-id")
     return Message(msg_id, topic, _parse_timestamp(envelope.get("timestamp")), msg, envelope, _category(topic))
+
+
+def _storable_text(envelope: Mapping[str, Any], field: str, longest: int, missing: str, bad: str) -> str:
+    """The envelope's ``field``: a non-empty string (else reason ``missing``) a database can store (else ``bad``)."""
+    value = envelope.get(field)
+    if not isinstance(value, str) or not value:
+        raise MalformedMessage(missing, f"{field} is {_shown(value)}")
+    if len(value) > longest or not is_storable(value):
+        raise MalformedMessage(
+            bad, f"{field} {_shown(value)} is longer than {longest}, or holds a NUL or a lone surrogate"
+        )
+    return value
 
 
 def _category(topic: str) -> str:
