@@ -31,7 +31,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from statscache.config import Config
-from statscache.plugins.volume import VolumeByCategory
+from statscache.plugins.builtin.volume import VolumeByCategory
 from statscache.store import tally
 from statscache.store.engine import create_tables, make_engine
 from statscache.web import create_app

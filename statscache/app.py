@@ -9,7 +9,7 @@ recipe), so that slow clients wait on the proxy rather than on a worker.
 from __future__ import annotations
 
 if __name__ == "__main__":
-    from statscache.web.cli import main
+    from statscache.cli.web import main
 
     main()
 else:

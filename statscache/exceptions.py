@@ -35,3 +35,11 @@ class DatabaseUnavailable(StatscacheError):
 
 class DatabaseMissing(StatscacheError):
     """The database the web app reads does not exist yet: the daemon creates it."""
+
+
+class InvalidKey(StatscacheError, ValueError):
+    """A plugin produced a key, category or status that cannot be stored: the message is refused for that plugin."""
+
+
+class MetaError(StatscacheError):
+    """fedmsg.meta could not read the users or packages of a message: the message is refused for that plugin."""

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, start_http_server
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from statscache.ingest.cache import MessageCache
+
+class CacheCounts(Protocol):
+    """What the metrics read of the message cache when scraped."""
+
+    @property
+    def cached(self) -> int: ...
+
+    @property
+    def duplicates(self) -> int: ...
 
 
 class _PerMessageCounts(Collector):
@@ -19,7 +28,7 @@ class _PerMessageCounts(Collector):
         self.received = 0  # only ever incremented on the reactor thread
         self.rejected = 0  # these two under Metrics._lock: they are rare
         self.before_epoch = 0
-        self.cache: MessageCache | None = None
+        self.cache: CacheCounts | None = None
 
     def collect(self) -> Iterator[CounterMetricFamily]:
         family = CounterMetricFamily("statscache_messages", MESSAGES_HELP, labels=["outcome"])
@@ -109,7 +118,7 @@ class Metrics:
             registry=self.registry,
         )
 
-    def watch(self, cache: MessageCache) -> None:
+    def watch(self, cache: CacheCounts) -> None:
         """Report the cache's own counts of cached and duplicate messages."""
         self._per_message.cache = cache
 

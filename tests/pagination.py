@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, insert
 
 from statscache.config import Config
-from statscache.plugins.volume import VolumeByCategory
+from statscache.plugins.builtin.volume import VolumeByCategory
 from statscache.web import create_app
 
 BASE = 1444348800  # 2015-10-09 00:00 UTC

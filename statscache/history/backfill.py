@@ -40,7 +40,7 @@ from typing import Any, Protocol
 
 from statscache.history.client import ROWS_PER_PAGE, History, HistoryRefused, HistoryUnavailable, Page, rows_of
 from statscache.history.gaps import Stretch
-from statscache.store.coverage import TICK, iso
+from statscache.span import TICK, iso
 
 log = logging.getLogger(__name__)
 

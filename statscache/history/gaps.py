@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from statscache.config import Config
 from statscache.plugins import BasePlugin
+from statscache.span import Span, uncovered
 from statscache.store import coverage
-from statscache.store.coverage import Interval
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def missing_per_plugin(
     now: float,
     until: float,
     since: float | None = None,
-) -> dict[str, list[Interval]]:
+) -> dict[str, list[Span]]:
     """Each plugin's stretches of ``its start .. until`` that its statistics do not cover.
 
     A plugin's statistics start at the epoch, or ``backlog_delta`` before
@@ -44,19 +44,19 @@ def missing_per_plugin(
     (and been lost with a crash).
     """
     lag = config.datagrepper_lag.total_seconds()
-    missing: dict[str, list[Interval]] = {}
+    missing: dict[str, list[Span]] = {}
     for plugin in plugins:
-        begin = since if since is not None else coverage.wanted_since(plugin, config, now)
+        begin = since if since is not None else wanted_since(plugin, config, now)
         # Only recorded coverage counts: that a plugin has counted messages up to some time
         # says nothing of what it missed before (its first start, a crash); fetching a
         # stretch again costs pages, never exactness.
         stretches = coverage.covered(session, plugin.ident)
-        gaps = coverage.missing(stretches, begin, until)
-        missing[plugin.ident] = [Interval(max(begin, start - lag), end) for start, end in gaps]
+        gaps = uncovered(stretches, begin, until)
+        missing[plugin.ident] = [Span(max(begin, start - lag), end) for start, end in gaps]
     return missing
 
 
-def group(missing: Mapping[str, Iterable[Interval]]) -> list[Stretch]:
+def group(missing: Mapping[str, Iterable[Span]]) -> list[Stretch]:
     """Cut the plugins' missing stretches where the set of plugins that miss them changes.
 
     Each moment is fetched once, for every plugin that misses it; neighbours
@@ -87,3 +87,11 @@ def describe(stretches: Sequence[Stretch]) -> str:
     seconds = sum(s.seconds for s in stretches)
     plugins = len(frozenset().union(*(s.idents for s in stretches)))
     return f"{len(stretches)} stretches, {timedelta(seconds=round(seconds))} of history in all, for {plugins} plugins"
+
+
+def wanted_since(plugin: BasePlugin, config: Config, now: float) -> float:
+    """Where a plugin's statistics should begin: the epoch, or its ``backlog_delta`` ago if that is later."""
+    since = config.consumer_epoch.timestamp()
+    if plugin.backlog_delta is not None:
+        since = max(since, now - plugin.backlog_delta.total_seconds())
+    return since

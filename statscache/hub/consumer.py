@@ -13,14 +13,13 @@ from moksha.hub.zeromq.zeromq import ZMQMessage
 from sqlalchemy.engine import make_url
 
 from statscache import config as config_module
-from statscache import registry
 from statscache.exceptions import ConfigError, MalformedMessage, PluginLoadError
 from statscache.history.catchup import CatchUp
 from statscache.hub import bus, shutdown
 from statscache.hub.bus import BusGate
-from statscache.ingest import meta
+from statscache.ingest.meta import MetaReader
 from statscache.ingest.pipeline import Pipeline
-from statscache.plugins import BasePlugin
+from statscache.plugins import BasePlugin, registry
 
 log = logging.getLogger(__name__)
 
@@ -211,9 +210,9 @@ def _refuse_to_start(error: BaseException, what: str = "") -> NoReturn:
 
 def _build_pipeline(hub: Any, settings: config_module.Config, plugins: list[BasePlugin]) -> Pipeline:
     """The pipeline, its database and its metrics server; anything that fails here stops the hub."""
-    meta.configure(hub.config)  # fedmsg.meta reads users and packages with the hub's settings
     try:
-        pipeline = Pipeline(settings, plugins)
+        # fedmsg.meta reads users and packages with the hub's settings.
+        pipeline = Pipeline(settings, plugins, names=MetaReader(hub.config))
     except Exception as e:  # a missing driver, directory or server, a refused connection, a plugin's table...
         url = make_url(settings.sqlalchemy_uri).render_as_string(hide_password=True)
         _refuse_to_start(e, f"database {url}: ")

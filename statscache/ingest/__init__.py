@@ -1,6 +1,6 @@
 """Ingest: the path of a message, from an envelope off any transport to the plugins' tables.
 
-- :mod:`~statscache.ingest.message`: an envelope checked and wrapped as a :class:`~statscache.ingest.message.Message`;
+- :mod:`~statscache.ingest.envelope`: an envelope checked and wrapped as a :class:`~statscache.ingest.envelope.Message`;
 - :mod:`~statscache.ingest.meta`: the users and packages a message names (fedmsg.meta);
 - :mod:`~statscache.ingest.pipeline`: each plugin's contribution, routed by topic and cached;
 - :mod:`~statscache.ingest.cache`: the cache between the consumer's thread and the flush;

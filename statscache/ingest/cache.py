@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import Any, NamedTuple
 
-#: What the cache keeps of a message: its msg_id, its event time, and what it
-#: contributes to each plugin family (indexed like Pipeline's families). One
-#: tuple of plain values: the envelope is not kept, so memory follows the flush
-#: interval rather than message sizes, and the garbage collector can untrack it.
-Entry = tuple[str, float, tuple[Any, ...]]
+
+class Entry(NamedTuple):
+    """What the cache keeps of a message.
+
+    A tuple of plain values: the envelope is not kept, so memory follows the
+    flush interval rather than message sizes, and the garbage collector can
+    untrack it.
+    """
+
+    msg_id: str
+    #: The event time (UTC epoch seconds).
+    time: float
+    #: What the message contributes to each plugin family (indexed like the pipeline's families).
+    contributions: tuple[Any, ...]
+
+
 #: Which plugins (by ident) may count a message, for the few that not all may:
 #: history fetched for some plugins only. Absent: every plugin.
 Audiences = dict[str, frozenset[str]]
@@ -42,8 +53,8 @@ class MessageCache:
         """Cache the entry of a message that came live (consumer thread)."""
         self._arrivals.append(entry)
         self.live_added += 1
-        if entry[1] > self.newest_live:
-            self.newest_live = entry[1]
+        if entry.time > self.newest_live:
+            self.newest_live = entry.time
 
     def add_history(self, entry: Entry) -> None:
         """Cache the entry of a message fetched from history, for every plugin."""
@@ -77,13 +88,13 @@ class MessageCache:
             except IndexError:
                 break
             popped += 1
-            msg_id = entry[0]
+            msg_id = entry.msg_id
             kept = entries.get(msg_id)
             if kept is None:
                 entries[msg_id] = entry
                 audiences[msg_id] = audience
                 continue
-            if entry[1] < kept[1]:
+            if entry.time < kept.time:
                 entries[msg_id] = entry
             if msg_id in audiences:
                 audiences[msg_id] |= audience
@@ -95,11 +106,12 @@ class MessageCache:
             except IndexError:
                 break
             popped += 1
-            kept = entries.setdefault(entry[0], entry)
-            if kept is not entry and entry[1] < kept[1]:
-                entries[entry[0]] = entry
+            msg_id = entry.msg_id
+            kept = entries.setdefault(msg_id, entry)
+            if kept is not entry and entry.time < kept.time:
+                entries[msg_id] = entry
             if audiences:
-                audiences.pop(entry[0], None)  # a copy for every plugin lifts any restriction
+                audiences.pop(msg_id, None)  # a copy for every plugin lifts any restriction
         self._drained += popped
         self.duplicates += popped - (len(entries) - before)
         return entries, audiences

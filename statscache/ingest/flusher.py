@@ -279,7 +279,7 @@ class Flusher:
         Returns those, quarantined. Raises :class:`_PluginFails` when the
         plugin fails on every message it is tried with: then none is quarantined.
         """
-        contributing = [entry for entry in entries if entry[2][family] is not None]
+        contributing = [entry for entry in entries if entry.contributions[family] is not None]
         poisoned: list[tuple[Entry, Exception]] = []
         written = 0
 

@@ -17,13 +17,10 @@ import logging
 import threading
 from collections.abc import Mapping
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from statscache.exceptions import StatscacheError
-
-if TYPE_CHECKING:
-    from statscache.ingest.message import Message
-
+from statscache.exceptions import MetaError
+from statscache.plugins.message import Message
 
 #: Processors whose packages() asks a web service (taskotron asks bodhi, with no timeout):
 #: on the consumer thread that would stall the bus, so they are taken to name no package.
@@ -34,8 +31,12 @@ MAX_TOPICS = 8192
 MAX_NAMES = 4096
 
 
-class MetaError(StatscacheError):
-    """fedmsg.meta could not read a message."""
+#: The fedmsg settings fedmsg.meta's processors need, as Fedora's bus has them: what a reader uses
+#: unless given the hub's own (nothing is read from the working directory).
+FEDORA_BUS: Mapping[str, Any] = {
+    "topic_prefix": "org.fedoraproject",
+    "topic_prefix_re": r"org\.fedoraproject\.[^\W\d_]+",
+}
 
 
 class _OnlyOnce(logging.Filter):
@@ -67,33 +68,37 @@ class _OnlyOnce(logging.Filter):
 _fas_warnings = _OnlyOnce()
 
 
-class _Reader:
-    def __init__(self) -> None:
+class MetaReader:
+    """Reads a message's users and packages with fedmsg.meta, configured with ``fedmsg_config``
+    (the hub's; by default :data:`FEDORA_BUS`). One per pipeline; thread-safe.
+
+    fedmsg.meta keeps its processors in a global list, so the last reader set up
+    decides which settings they were built with: one process runs one bus.
+    """
+
+    def __init__(self, fedmsg_config: Mapping[str, Any] = FEDORA_BUS) -> None:
         self._lock = threading.Lock()
-        self._config: dict[str, Any] | None = None
+        self._config = dict(fedmsg_config)
         self._ready = False
         #: topic -> (processor, whether it reads users, whether it reads packages)
         self._by_topic: dict[str, tuple[Any, bool, bool]] = {}
 
-    def configure(self, config: Mapping[str, Any]) -> None:
-        """Use this fedmsg configuration (the hub's); the processors are built on first use."""
-        with self._lock:
-            self._config = dict(config)
-            self._ready = False
-            self._by_topic = {}
+    def users(self, message: Message) -> tuple[str, ...]:
+        """The users a message names (FAS usernames), sorted, without duplicates."""
+        return self._read(message, "users")
+
+    def packages(self, message: Message) -> tuple[str, ...]:
+        """The packages a message names, sorted, without duplicates."""
+        return self._read(message, "packages")
 
     def _processor(self, envelope: Mapping[str, Any]) -> tuple[tuple[Any, bool, bool], dict[str, Any]]:
         found = self._by_topic.get(envelope["topic"])
-        if found is not None and self._config is not None:  # the hot path: a topic seen before
+        if found is not None:  # the hot path: a topic seen before
             return found, self._config
         import fedmsg.meta
         from fedmsg.meta.base import BaseProcessor
 
         with self._lock:
-            if self._config is None:
-                import fedmsg.config
-
-                self._config = dict(fedmsg.config.load_config())
             if not self._ready:
                 # fedmsg_meta_fedora_infrastructure's fasshim logs on moksha's logger (added once).
                 logging.getLogger("moksha.hub").addFilter(_fas_warnings)
@@ -115,7 +120,7 @@ class _Reader:
                 self._by_topic[topic] = found
         return found, config
 
-    def read(self, message: Message, field: str) -> tuple[str, ...]:
+    def _read(self, message: Message, field: str) -> tuple[str, ...]:
         recorded = message.envelope.get(field)
         # An empty list is no answer: datanommer records one for every message
         # it has no schema for, where fedmsg.meta (and so the live path) may know.
@@ -154,17 +159,3 @@ def _bounded(names: set[str], message: Message, field: str) -> tuple[str, ...]:
     if len(names) > MAX_NAMES:
         raise MetaError(f"{message.msg_id} names more than {MAX_NAMES} {field}")
     return tuple(sorted(names))
-
-
-_reader = _Reader()
-configure = _reader.configure
-
-
-def users(message: Message) -> tuple[str, ...]:
-    """The users a message names (FAS usernames), sorted, without duplicates."""
-    return _reader.read(message, "users")
-
-
-def packages(message: Message) -> tuple[str, ...]:
-    """The packages a message names, sorted, without duplicates."""
-    return _reader.read(message, "packages")

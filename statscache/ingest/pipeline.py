@@ -14,10 +14,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from statscache.config import Config
 from statscache.exceptions import DatabaseUnavailable, MalformedMessage
 from statscache.ingest.cache import Entry, MessageCache
+from statscache.ingest.envelope import parse_envelope
 from statscache.ingest.flusher import Flusher
-from statscache.ingest.message import Message, parse_envelope
+from statscache.ingest.meta import MetaReader
 from statscache.metrics import Metrics
-from statscache.plugins import BasePlugin
+from statscache.plugins import BasePlugin, Message
+from statscache.plugins.message import NameReader
+from statscache.span import iso
 from statscache.store import coverage, ledger, tally
 from statscache.store.coverage import COVERAGE_TABLES
 from statscache.store.engine import DatabaseFile, create_tables, make_engine, make_session_factory, writing
@@ -38,8 +41,16 @@ MAX_ROUTES = 20_000
 class Pipeline:
     """Checks each envelope, caches what it contributes, and flushes the cache through the plugins; thread-safe."""
 
-    def __init__(self, config: Config, plugins: Sequence[BasePlugin], metrics: Metrics | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        plugins: Sequence[BasePlugin],
+        metrics: Metrics | None = None,
+        names: NameReader | None = None,
+    ) -> None:
         self.config = config
+        #: Reads the users and packages a message names (the hub's fedmsg settings; Fedora's bus by default).
+        self.names = names if names is not None else MetaReader()
         self.plugins = list(plugins)
         # One family per plugin class: volume-1m, -1h and -1d compute a message's contribution once.
         classes = list(dict.fromkeys(type(plugin) for plugin in self.plugins))
@@ -101,7 +112,7 @@ class Pipeline:
     def _entry(self, envelope: Any, authenticate: Callable[[dict[str, Any]], bool] | None) -> Entry | None:
         """The cache entry of an envelope: what each plugin family makes of it; None if it counts for nothing."""
         try:
-            message = parse_envelope(envelope)
+            message = parse_envelope(envelope, self.names)
         except MalformedMessage as e:
             self.metrics.rejected_envelope(e.reason)
             log.warning("rejected a malformed envelope: %s", e)
@@ -118,7 +129,7 @@ class Pipeline:
                 contributions[index] = representative.process(message)
             except Exception as error:
                 self._plugins_failed(members, message, error)
-        return message.msg_id, message.timestamp, tuple(contributions)
+        return Entry(message.msg_id, message.timestamp, tuple(contributions))
 
     def _flush_now(self) -> None:
         """Flush on this thread: messages arrive faster than the periodic flush writes them.
@@ -249,14 +260,14 @@ class Pipeline:
             "the database has failed for too long: %d messages held in memory were let go; "
             "the statistics are not claimed complete from %s on, and backfill fetches them again",
             dropped,
-            coverage.iso(since),
+            iso(since),
         )
         try:  # so that the gap says why it is there (the database may well refuse: it is failing)
             with self.session_factory() as session, session.begin():
                 reason = f"{dropped} messages let go while the database failed"
                 coverage.note_failure(session, [p.ident for p in self.plugins], since, until, reason)
         except Exception as error:
-            log.warning("could not record why the statistics are incomplete from %s on: %s", coverage.iso(since), error)
+            log.warning("could not record why the statistics are incomplete from %s on: %s", iso(since), error)
         if self.on_history_lost is not None:
             self.on_history_lost()
         return dropped

@@ -15,34 +15,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import Float, Integer, String, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from statscache.models import Base
-
-if TYPE_CHECKING:
-    from statscache.config import Config
-    from statscache.plugins import BasePlugin
-
-#: The resolution of times: datagrepper keeps them to the microsecond.
-TICK = 1e-6
-#: Stretches closer than this touch (a tick apart, give or take float rounding).
-_TOUCHING = 1.5 * TICK
-
-
-class Interval(NamedTuple):
-    start: float
-    end: float
-
-    def as_json(self) -> dict[str, str]:
-        return {"start": iso(self.start), "end": iso(self.end)}
-
-
-def iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat()
+from statscache.span import TOUCHING, Span
+from statscache.store.base import Base
 
 
 class CoveredStretch(Base):
@@ -71,14 +49,14 @@ class FailedStretch(Base):
 COVERAGE_TABLES = [CoveredStretch.__table__, FailedStretch.__table__]
 
 
-def covered(session: Session, ident: str) -> list[Interval]:
+def covered(session: Session, ident: str) -> list[Span]:
     """The plugin's complete stretches, oldest first."""
     rows = session.execute(
         select(CoveredStretch.start, CoveredStretch.end)
         .where(CoveredStretch.ident == ident)
         .order_by(CoveredStretch.start)
     )
-    return [Interval(start, end) for start, end in rows]
+    return [Span(start, end) for start, end in rows]
 
 
 def add(session: Session, idents: Iterable[str], start: float, end: float) -> None:
@@ -87,11 +65,11 @@ def add(session: Session, idents: Iterable[str], start: float, end: float) -> No
         touching = session.execute(
             select(CoveredStretch.start, CoveredStretch.end).where(
                 CoveredStretch.ident == ident,
-                CoveredStretch.start <= end + _TOUCHING,
-                CoveredStretch.end >= start - _TOUCHING,
+                CoveredStretch.start <= end + TOUCHING,
+                CoveredStretch.end >= start - TOUCHING,
             )
         ).all()
-        merged = Interval(min([start, *(row.start for row in touching)]), max([end, *(row.end for row in touching)]))
+        merged = Span(min([start, *(row.start for row in touching)]), max([end, *(row.end for row in touching)]))
         if touching:
             session.execute(
                 delete(CoveredStretch).where(
@@ -142,28 +120,3 @@ def forget(session: Session, ident: str) -> None:
     """Drop everything known of the plugin's coverage (its history is being rebuilt)."""
     session.execute(delete(CoveredStretch).where(CoveredStretch.ident == ident))
     session.execute(delete(FailedStretch).where(FailedStretch.ident == ident))
-
-
-def missing(stretches: Sequence[Interval], since: float, until: float) -> list[Interval]:
-    """What of ``since .. until`` the (sorted, merged) ``stretches`` leave uncovered."""
-    gaps: list[Interval] = []
-    cursor = since
-    for start, end in stretches:
-        if end < cursor:
-            continue
-        if start > until:
-            break
-        if start > cursor + _TOUCHING:
-            gaps.append(Interval(cursor, min(start, until)))
-        cursor = max(cursor, end)
-    if cursor + _TOUCHING < until:
-        gaps.append(Interval(cursor, until))
-    return gaps
-
-
-def wanted_since(plugin: BasePlugin, config: Config, now: float) -> float:
-    """Where a plugin's statistics should begin: the epoch, or its ``backlog_delta`` ago if that is later."""
-    since = config.consumer_epoch.timestamp()
-    if plugin.backlog_delta is not None:
-        since = max(since, now - plugin.backlog_delta.total_seconds())
-    return since

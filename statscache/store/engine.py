@@ -13,7 +13,7 @@ from sqlalchemy import URL, Engine, Table, create_engine, event, make_url
 from sqlalchemy.orm import sessionmaker
 
 from statscache.exceptions import DatabaseMissing
-from statscache.models import Base
+from statscache.store.base import Base
 
 #: Execution option of an engine whose SQLite transactions take the write lock as they begin (see :func:`writing`).
 _WRITE_LOCK = "statscache_write_lock"

@@ -22,18 +22,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, Float, Integer, String, delete, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from statscache.ingest.cache import Entry
-from statscache.models import Base, UTCDateTime
+from statscache.store.base import Base, UTCDateTime
 
 #: Bound parameters per ``IN`` query; under SQLite's (32,766) and PostgreSQL's (65,535) limits.
 _CHUNK = 5000
 #: Rows per multi-row INSERT (4 parameters each, under the same limits).
 _ROWS_PER_INSERT = 5000
+
+
+class Counted(Protocol):
+    """What the ledger needs of a message a plugin counted (the cache keeps it as an ``Entry``)."""
+
+    @property
+    def time(self) -> float:
+        """Its event time, UTC epoch seconds."""
+        ...
 
 
 class PluginSet(Base):
@@ -115,14 +123,14 @@ class Ledger:
                 found[msg_id] = self._idents(session, set_id)
         return found
 
-    def record(self, session: Session, before: Claims, counted: Mapping[str, Mapping[str, Entry]]) -> None:
+    def record(self, session: Session, before: Claims, counted: Mapping[str, Mapping[str, Counted]]) -> None:
         """Record that each plugin ident in ``counted`` has counted its messages (``msg_id -> cache entry``).
 
         ``before`` is what :meth:`counted_by` returned in this same transaction.
         """
         groups = [(messages, idents) for messages, idents in _group_by_messages(counted) if messages]
         for messages, idents in groups:
-            newest = max(entry[1] for entry in messages.values())
+            newest = max(entry.time for entry in messages.values())
             for ident in idents:
                 self._advance(session, ident, newest)
         # A flat list of parameters, four per row: no tuple per message for the GC to chase.
@@ -132,11 +140,12 @@ class Ledger:
             # The usual flush: every plugin counted the same, all-new messages.
             messages, idents = groups[0]
             set_id = self._id(session, idents)
-            for msg_id, timestamp, _ in sorted(messages.values()):  # in key order: each insert lands near the last
+            for msg_id in sorted(messages):  # in key order: each insert lands near the last
+                timestamp = messages[msg_id].time
                 inserts += (_hour(timestamp), msg_id, timestamp, set_id)
         else:
             claimed: dict[str, frozenset[str]] = {}
-            entries: dict[str, Entry] = {}
+            entries: dict[str, Counted] = {}
             for messages, idents in groups:
                 entries.update(messages)
                 for msg_id in messages:
@@ -144,7 +153,7 @@ class Ledger:
                     claimed[msg_id] = idents if previous is None else previous | idents
             for msg_id, idents in claimed.items():
                 already = before.get(msg_id)
-                timestamp = entries[msg_id][1]
+                timestamp = entries[msg_id].time
                 if already is None:
                     inserts += (_hour(timestamp), msg_id, timestamp, self._id(session, idents))
                 elif not idents <= already:
@@ -236,9 +245,11 @@ def _placeholder(connection: Connection) -> str:
     return "?" if connection.dialect.paramstyle == "qmark" else "%s"  # sqlite3, or psycopg
 
 
-def _group_by_messages(counted: Mapping[str, Mapping[str, Entry]]) -> list[tuple[Mapping[str, Entry], frozenset[str]]]:
+def _group_by_messages(
+    counted: Mapping[str, Mapping[str, Counted]],
+) -> list[tuple[Mapping[str, Counted], frozenset[str]]]:
     """Group idents that counted the very same messages (the usual case: all of them)."""
-    groups: list[tuple[Mapping[str, Entry], set[str]]] = []
+    groups: list[tuple[Mapping[str, Counted], set[str]]] = []
     for ident, messages in counted.items():
         for group_messages, idents in groups:
             if group_messages is messages or group_messages.keys() == messages.keys():

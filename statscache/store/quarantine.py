@@ -16,7 +16,7 @@ import time
 from sqlalchemy import Float, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from statscache.models import Base
+from statscache.store.base import Base
 
 #: Characters of an error's text kept with a quarantined message.
 MAX_REASON_LENGTH = 500

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
 
-from sqlalchemy import BigInteger, Column, Connection, Engine, String, Table, text
+from sqlalchemy import BigInteger, Column, Connection, Engine, String, Table, inspect, text
 from sqlalchemy.sql import quoted_name
 
-from statscache.models import Base
-from statscache.plugins import BasePlugin
+from statscache.store.base import Base
 from statscache.windows import interval_seconds
 
 WINDOWS_PER_BUCKET = 1024
@@ -47,13 +48,23 @@ class Tallied:
     has_category: bool
 
 
-def tallied(plugin: BasePlugin) -> Tallied:
+class Statistic(Protocol):
+    """What the tally needs of a plugin: its table, and its window length (None: not windowed)."""
+
+    @property
+    def model(self) -> type[Base]: ...
+
+    @property
+    def interval(self) -> timedelta | None: ...
+
+
+def tallied(plugin: Statistic) -> Tallied:
     span = UNWINDOWED_SPAN if plugin.interval is None else interval_seconds(plugin.interval) * WINDOWS_PER_BUCKET
-    names = plugin.model.column_names()
-    return Tallied(plugin.model.__tablename__, span, "category" in names)
+    table = inspect(plugin.model).local_table
+    return Tallied(table.name, span, "category" in table.columns)
 
 
-def install(engine: Engine, plugins: Iterable[BasePlugin]) -> None:
+def install(engine: Engine, plugins: Iterable[Statistic]) -> None:
     """Create the tally and the triggers of each plugin's table; count existing rows where triggers are new."""
     TALLY.create(engine, checkfirst=True)
     dialect = engine.dialect.name

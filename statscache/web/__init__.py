@@ -17,8 +17,7 @@ from flask import Flask, Response, redirect, request, url_for
 from sqlalchemy import Engine
 
 from statscache import config as config_module
-from statscache import registry
-from statscache.plugins import BasePlugin
+from statscache.plugins import BasePlugin, registry
 from statscache.store.engine import make_reader_engine
 from statscache.web import errors, headers
 from statscache.web.api import api

@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from statscache.models import epoch_seconds
 from statscache.plugins import BasePlugin
-from statscache.store.coverage import Interval
+from statscache.span import Span
+from statscache.store.base import epoch_seconds
 from statscache.web import coverage_report, formats
 from statscache.web.errors import ApiError
 from statscache.web.params import BadParameter, Query, parse_query
@@ -138,7 +138,7 @@ def _respond(body: str | bytes, fmt: str) -> Response:
     return Response(body, content_type=f"{mimetype}; charset=utf-8" if fmt == "csv" else mimetype)
 
 
-def _describe(plugin: BasePlugin, latest: Any, complete: list[Interval], now: float) -> dict[str, Any]:
+def _describe(plugin: BasePlugin, latest: Any, complete: list[Span], now: float) -> dict[str, Any]:
     return {
         "ident": plugin.ident,
         "name": plugin.name,

@@ -1,7 +1,7 @@
 """What the API says of a plugin's coverage: its complete stretches, and the gaps between them with why they are there.
 
 A gap is a stretch from where the plugin's statistics should begin (see
-:func:`statscache.store.coverage.wanted_since`) up to the end of its last complete
+:func:`statscache.history.gaps.wanted_since`) up to the end of its last complete
 stretch that no complete stretch covers. Past that end nothing is missing yet:
 live counting reaches it at the next flush. With nothing complete, everything
 from where the statistics should begin up to now is one gap.
@@ -18,9 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from statscache.config import Config
+from statscache.history.gaps import wanted_since
 from statscache.plugins import BasePlugin
+from statscache.span import Span, iso, uncovered
 from statscache.store import coverage, quarantine
-from statscache.store.coverage import CoveredStretch, FailedStretch, Interval, iso
+from statscache.store.coverage import CoveredStretch, FailedStretch
 from statscache.store.quarantine import QuarantinedMessage
 from statscache.web.state import State
 
@@ -30,13 +32,13 @@ RECENT_QUARANTINED = 100
 clock: Callable[[], float] = time.time
 
 
-def gaps_in(complete: Sequence[Interval], since: float, now: float) -> list[Interval]:
+def gaps_in(complete: Sequence[Span], since: float, now: float) -> list[Span]:
     """What ``complete`` (sorted, merged) leaves out of ``since`` .. its last end, or .. ``now`` when empty."""
     until = complete[-1].end if complete else now
-    return coverage.missing(complete, since, until)
+    return uncovered(complete, since, until)
 
 
-def latest_failure(gap: Interval, failed: Sequence[FailedStretch]) -> FailedStretch | None:
+def latest_failure(gap: Span, failed: Sequence[FailedStretch]) -> FailedStretch | None:
     """The most recently noted failure that overlaps the gap (one that only touches an end does not)."""
     overlapping = [f for f in failed if f.start < gap.end and f.end > gap.start]
     return max(overlapping, key=lambda f: f.noted_at, default=None)
@@ -55,13 +57,13 @@ NOTHING_QUARANTINED = Quarantined(0, [])
 def report(
     plugin: BasePlugin,
     config: Config,
-    complete: Sequence[Interval],
+    complete: Sequence[Span],
     failed: Sequence[FailedStretch],
     now: float,
     quarantined: Quarantined = NOTHING_QUARANTINED,
 ) -> dict[str, Any]:
     """The body of ``/api/<ident>/coverage``."""
-    since = coverage.wanted_since(plugin, config, now)
+    since = wanted_since(plugin, config, now)
     backlog = plugin.backlog_delta
     return {
         "ident": plugin.ident,
@@ -78,17 +80,17 @@ def report(
     }
 
 
-def summary(plugin: BasePlugin, config: Config, complete: Sequence[Interval], now: float) -> dict[str, Any]:
+def summary(plugin: BasePlugin, config: Config, complete: Sequence[Span], now: float) -> dict[str, Any]:
     """A plugin's coverage in the listing of ``/api/``: its last complete stretch, and how many gaps precede it."""
     last = complete[-1] if complete else None
     return {
         "complete_since": None if last is None else iso(last.start),
         "complete_until": None if last is None else iso(last.end),
-        "gaps": len(gaps_in(complete, coverage.wanted_since(plugin, config, now), now)),
+        "gaps": len(gaps_in(complete, wanted_since(plugin, config, now), now)),
     }
 
 
-def _gap_json(gap: Interval, failure: FailedStretch | None) -> dict[str, Any]:
+def _gap_json(gap: Span, failure: FailedStretch | None) -> dict[str, Any]:
     return {
         **gap.as_json(),
         "reason": None if failure is None else failure.reason,
@@ -96,7 +98,7 @@ def _gap_json(gap: Interval, failure: FailedStretch | None) -> dict[str, Any]:
     }
 
 
-def read(state: State, ident: str) -> tuple[list[Interval], list[FailedStretch]]:
+def read(state: State, ident: str) -> tuple[list[Span], list[FailedStretch]]:
     """The plugin's complete stretches and failed ones, from one moment of the database.
 
     Either table may not exist yet (the daemon creates them): then there is nothing of it.
@@ -119,15 +121,15 @@ def read_quarantined(state: State, ident: str) -> Quarantined:
         return Quarantined(quarantine.count(session, ident), quarantine.newest(session, ident, RECENT_QUARANTINED))
 
 
-def read_all(state: State) -> dict[str, list[Interval]]:
+def read_all(state: State) -> dict[str, list[Span]]:
     """Every plugin's complete stretches, oldest first, in one query (for the listing)."""
     if not state.has_table(CoveredStretch.__tablename__):
         return {}
-    by_ident: dict[str, list[Interval]] = defaultdict(list)
+    by_ident: dict[str, list[Span]] = defaultdict(list)
     statement = select(CoveredStretch.ident, CoveredStretch.start, CoveredStretch.end).order_by(
         CoveredStretch.ident, CoveredStretch.start
     )
     with state.engine.connect() as connection:
         for ident, start, end in connection.execute(statement):
-            by_ident[ident].append(Interval(start, end))
+            by_ident[ident].append(Span(start, end))
     return by_ident

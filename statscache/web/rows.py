@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from statscache.models import LatestEventModel
 from statscache.plugins import BasePlugin, LatestEventPlugin
 from statscache.plugins.links import safe_link
+from statscache.plugins.models import LatestEventModel
 from statscache.store import tally
 from statscache.web.params import Query
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from statscache.ingest.message import MAX_TIMESTAMP
+from statscache.ingest.envelope import MAX_TIMESTAMP
 
 #: Topics every built-in plugin reads, so that each reader meets hostile bodies.
 TOPICS = [

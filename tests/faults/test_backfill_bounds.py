@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from statscache import registry
 from statscache.config import Config
 from statscache.history import backfill as backfill_module
 from statscache.history import catchup
@@ -14,8 +13,9 @@ from statscache.history.backfill import Backfill
 from statscache.history.client import History
 from statscache.history.transfer import Endpoint
 from statscache.ingest.pipeline import Pipeline
+from statscache.plugins import registry
+from statscache.span import Span
 from statscache.store import coverage
-from statscache.store.coverage import Interval
 from tests.fakegrepper import FakeDatagrepper, RawArchive
 from tests.support import BUILTIN_IDENTS, recount, stored
 
@@ -51,7 +51,7 @@ def test_a_bulky_window_is_fetched_again_a_page_at_a_time(tmp_path, envelopes, m
     for ident in BUILTIN_IDENTS:
         assert stored(pipeline.engine, ident) == recount(envelopes, ident), ident
         with pipeline.session_factory() as session:
-            assert coverage.covered(session, ident) == [Interval(EPOCH.timestamp(), UNTIL)]
+            assert coverage.covered(session, ident) == [Span(EPOCH.timestamp(), UNTIL)]
     pipeline.engine.dispose()
 
 

@@ -21,12 +21,12 @@ from typing import Any
 import orjson
 import pytest
 
-from statscache import registry
 from statscache.config import Config
 from statscache.history import catchup
 from statscache.history.backfill import MAX_WINDOW_PAGES, Backfill
 from statscache.history.client import History
 from statscache.ingest.pipeline import Pipeline
+from statscache.plugins import registry
 from statscache.store import coverage
 from statscache.web import create_app
 from tests.fakegrepper import Answer, FakeDatagrepper, RawArchive

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from statscache import launcher
+from statscache.cli import run as launcher
 from statscache.hub.shutdown import BACKSTOP, DEADLINE
 from tests.integration.hub import Bus, Hub
 from tests.support import BUILTIN_IDENTS, recorded_lines, stored

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
-from statscache.ingest.message import MAX_TIMESTAMP
+from statscache.ingest.envelope import MAX_TIMESTAMP
 from tests.faults.hostile import systematic
 from tests.integration.hub import Hub
 from tests.support import recorded_envelopes, recorded_lines, stored

@@ -2,7 +2,7 @@
 
 Each message either gives a storable contribution or raises what the pipeline
 counts as a plugin error (:class:`~statscache.plugins.InvalidKey` or
-:class:`~statscache.ingest.meta.MetaError`), within a time and memory bound per
+:class:`~statscache.ingest.MetaError`), within a time and memory bound per
 message. The bounds are generous complexity checks, not benchmarks: linear
 work on a 100 KB field takes well under a millisecond, backtracking seconds.
 Then hostile and good envelopes go through a real pipeline on SQLite, and the
@@ -25,14 +25,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from statscache import registry
 from statscache.config import Config
-from statscache.exceptions import MalformedMessage
-from statscache.ingest import meta
-from statscache.ingest.message import MAX_TIMESTAMP, is_storable, parse_envelope
+from statscache.exceptions import MalformedMessage, MetaError
+from statscache.ingest.envelope import MAX_TIMESTAMP
 from statscache.ingest.pipeline import Pipeline
-from statscache.plugins import MAX_KEY_LENGTH, MAX_KEYS, CountingPlugin, Event, InvalidKey, LatestEventPlugin
+from statscache.plugins import MAX_KEY_LENGTH, MAX_KEYS, CountingPlugin, Event, InvalidKey, LatestEventPlugin, registry
 from statscache.plugins.links import safe_link
+from statscache.store.text import is_storable
+from statscache.testing import from_envelope
 from tests.faults.hostile import FIELDS, SHAPES, TOPICS, nested, systematic
 from tests.support import BUILTIN_IDENTS, recorded_envelopes, recount, stored
 
@@ -155,7 +155,7 @@ FAMILIES = families()
 
 def setup_module() -> None:
     """Build fedmsg.meta's processors now: that takes seconds, once, and is no message's doing."""
-    meta.users(parse_envelope({"topic": TOPICS[0], "msg_id": "warm", "timestamp": 1.4e9, "msg": {}}))
+    _ = from_envelope({"topic": TOPICS[0], "msg_id": "warm", "timestamp": 1.4e9, "msg": {}}).users
 
 
 def assert_storable(plugin: Any, contribution: Any) -> None:
@@ -180,7 +180,7 @@ def process_within_bounds(plugin: Any, message: Any) -> None:
     started = time.perf_counter()
     try:
         contribution = plugin.process(message)
-    except (InvalidKey, meta.MetaError):
+    except (InvalidKey, MetaError):
         contribution = None
     finally:
         elapsed = time.perf_counter() - started
@@ -200,7 +200,7 @@ def process_within_bounds(plugin: Any, message: Any) -> None:
 def test_every_plugin_takes_any_envelope_within_bounds(envelope):
     started = time.perf_counter()
     try:
-        message = parse_envelope(envelope)
+        message = from_envelope(envelope)
     except MalformedMessage:
         assert time.perf_counter() - started < MAX_SECONDS
         return

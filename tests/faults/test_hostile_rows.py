@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert
 
-from statscache import registry
 from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
+from statscache.plugins import registry
 from statscache.web import create_app
 from tests.support import BUILTIN_IDENTS, recorded_envelopes, recount
 

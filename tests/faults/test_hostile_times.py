@@ -13,11 +13,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from statscache import registry
 from statscache.config import Config
 from statscache.exceptions import MalformedMessage
-from statscache.ingest.message import MAX_TIMESTAMP, MIN_TIMESTAMP, parse_envelope
+from statscache.ingest.envelope import MAX_TIMESTAMP, MIN_TIMESTAMP
 from statscache.ingest.pipeline import Pipeline
+from statscache.plugins import registry
+from statscache.testing import from_envelope
 from tests.support import BUILTIN_IDENTS, recorded_envelopes, recount, stored
 
 EPOCH = datetime(2015, 1, 1, tzinfo=UTC)
@@ -77,14 +78,14 @@ def envelope(timestamp, msg_id="2015-d168b9b4-15e1-44cc-abcc-aa766b0b6e51"):
 @pytest.mark.parametrize("timestamp", POISON, ids=lambda value: repr(value)[:30])
 def test_times_outside_the_window_are_refused_with_a_reason(timestamp):
     with pytest.raises(MalformedMessage) as caught:
-        parse_envelope(envelope(timestamp))
+        from_envelope(envelope(timestamp))
     assert caught.value.reason == "timestamp-out-of-range"
 
 
 @pytest.mark.parametrize("timestamp", GARBAGE, ids=lambda value: repr(value)[:30])
 def test_what_is_not_a_time_is_refused_with_a_reason(timestamp):
     with pytest.raises(MalformedMessage) as caught:
-        parse_envelope(envelope(timestamp))
+        from_envelope(envelope(timestamp))
     assert caught.value.reason == "bad-timestamp"
 
 
@@ -101,7 +102,7 @@ def test_what_is_not_a_time_is_refused_with_a_reason(timestamp):
     ],
 )
 def test_the_edges_of_the_window(timestamp, seconds):
-    assert parse_envelope(envelope(timestamp)).timestamp == seconds
+    assert from_envelope(envelope(timestamp)).timestamp == seconds
 
 
 def test_a_live_copy_and_its_datagrepper_record_are_judged_alike():
@@ -111,7 +112,7 @@ def test_a_live_copy_and_its_datagrepper_record_are_judged_alike():
         outcomes = []
         for value in (live, archived):
             try:
-                outcomes.append(parse_envelope(envelope(value)).timestamp)
+                outcomes.append(from_envelope(envelope(value)).timestamp)
             except MalformedMessage as e:
                 outcomes.append(e.reason)
         assert outcomes[0] == outcomes[1], live

@@ -15,10 +15,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from statscache import registry
 from statscache.config import Config
-from statscache.plugins import Batch, VolumePlugin
-from statscache.plugins.volume import Volume, VolumeByCategory
+from statscache.plugins import Batch, VolumePlugin, registry
+from statscache.plugins.builtin.volume import Volume, VolumeByCategory
 from statscache.store import coverage, quarantine
 from tests.support import BUILTIN_IDENTS, recount, stored
 from tests.unit import test_pipeline

@@ -8,10 +8,9 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from statscache import registry
 from statscache.config import Config
-from statscache.plugins import VolumePlugin
-from statscache.plugins.volume import VolumeByCategory
+from statscache.plugins import VolumePlugin, registry
+from statscache.plugins.builtin.volume import VolumeByCategory
 from tests.faults import test_integrity
 from tests.faults.test_integrity import assert_exact, feed, ledger_size, poisoned_copy, stored_by_category
 from tests.integration import test_postgres

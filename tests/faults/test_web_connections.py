@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
-from statscache import registry
 from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
+from statscache.plugins import registry
 from tests.integration.hub import free_port, write_config
 from tests.support import recorded_envelopes, recount
 

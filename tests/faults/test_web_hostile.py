@@ -13,7 +13,7 @@ from sqlalchemy import insert
 
 from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
-from statscache.plugins.volume import Volume, VolumeByCategory
+from statscache.plugins.builtin.volume import Volume, VolumeByCategory
 from statscache.web import create_app
 from statscache.web.params import MAX_REPEATED
 from tests.support import recount

@@ -9,7 +9,7 @@ from sqlalchemy import exc, text
 
 from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
-from statscache.plugins.volume import Volume, VolumeByCategory
+from statscache.plugins.builtin.volume import Volume, VolumeByCategory
 from statscache.web import create_app
 from tests.support import recorded_envelopes, recount
 from tests.unit.test_pipeline import EPOCH

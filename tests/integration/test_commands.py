@@ -100,7 +100,7 @@ def test_without_an_endpoint_backfill_says_what_to_set(tmp_path):
 
 
 def test_relative_and_absolute_times_are_understood():
-    from statscache.commands import moment
+    from statscache.cli.maintenance import moment
 
     assert moment("2015-10-01") == EPOCH.timestamp()
     assert moment("1443657600") == EPOCH.timestamp()

@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.orm import Session
 
-from statscache import registry
 from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
+from statscache.plugins import registry
 from statscache.store import coverage
 from statscache.web import create_app
 from tests.faultproxy import FaultProxy, on, reset, status, timeout, truncate

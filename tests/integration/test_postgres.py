@@ -13,10 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import select
 
-from statscache import registry
 from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
-from statscache.plugins import BasePlugin
+from statscache.plugins import BasePlugin, registry
 from statscache.store import tally
 from statscache.store.engine import create_tables, make_engine
 from tests import pagination, services

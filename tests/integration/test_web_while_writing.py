@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from statscache import registry
 from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
+from statscache.plugins import registry
 from statscache.web import create_app
 from tests.support import recorded_envelopes
 from tests.unit.test_pipeline import EPOCH

@@ -10,14 +10,14 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
-from statscache import registry
 from statscache.config import Config
 from statscache.history import catchup, gaps
 from statscache.history.backfill import Backfill
 from statscache.history.client import History
 from statscache.ingest.pipeline import Pipeline
+from statscache.plugins import registry
+from statscache.span import Span, uncovered
 from statscache.store import coverage
-from statscache.store.coverage import Interval
 from tests.fakegrepper import FakeDatagrepper, RawArchive
 from tests.support import BUILTIN_IDENTS, recount, stored
 
@@ -82,7 +82,7 @@ def test_a_full_backfill_counts_every_message_once(make_pipeline, envelopes):
     # 14 pages hold it all; the window where the recorded twins (one msg_id, one time, twice) fall is fetched again.
     assert runner.progress.pages_done <= 25
     for ident in BUILTIN_IDENTS:
-        assert covered(pipeline, ident) == [Interval(EPOCH.timestamp(), UNTIL)]
+        assert covered(pipeline, ident) == [Span(EPOCH.timestamp(), UNTIL)]
     # Plugins whose backlog_delta ends after 2015 want none of it, and got none.
     assert covered(pipeline, "releng-dashboard") == []
 
@@ -144,7 +144,7 @@ def test_runs_of_equal_times_across_page_boundaries_lose_nothing(make_pipeline):
         runner = backfill(pipeline, server.url)
     assert_exact(pipeline, messages)
     assert not runner.progress.failed
-    assert covered(pipeline, "volume-1m") == [Interval(EPOCH.timestamp(), UNTIL)]
+    assert covered(pipeline, "volume-1m") == [Span(EPOCH.timestamp(), UNTIL)]
 
 
 def test_messages_archived_while_paging_are_not_missed(make_pipeline):
@@ -256,7 +256,7 @@ def test_the_fake_server_pages_like_datagrepper(envelopes):
 
 class TestGrouping:
     def test_stretches_are_cut_where_the_plugins_that_miss_them_change(self):
-        stretches = gaps.group({"a": [Interval(0, 100)], "b": [Interval(50, 100)], "c": [Interval(200, 300)]})
+        stretches = gaps.group({"a": [Span(0, 100)], "b": [Span(50, 100)], "c": [Span(200, 300)]})
         assert stretches == [
             gaps.Stretch(0, 50, frozenset("a")),
             gaps.Stretch(50, 100, frozenset("ab")),
@@ -267,10 +267,10 @@ class TestGrouping:
         assert gaps.group({"a": [], "b": []}) == []
 
     def test_missing_is_the_complement_of_coverage(self):
-        stretches = [Interval(10, 20), Interval(30, 40)]
-        assert coverage.missing(stretches, 0, 50) == [Interval(0, 10), Interval(20, 30), Interval(40, 50)]
-        assert coverage.missing(stretches, 15, 35) == [Interval(20, 30)]
-        assert coverage.missing([Interval(0, 60)], 10, 50) == []
+        stretches = [Span(10, 20), Span(30, 40)]
+        assert uncovered(stretches, 0, 50) == [Span(0, 10), Span(20, 30), Span(40, 50)]
+        assert uncovered(stretches, 15, 35) == [Span(20, 30)]
+        assert uncovered([Span(0, 60)], 10, 50) == []
 
 
 def test_a_stopped_backfill_returns_at_once_and_claims_nothing(make_pipeline, envelopes):

@@ -8,9 +8,9 @@ import random
 import pytest
 from sqlalchemy import select
 
-from statscache import registry
 from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
+from statscache.plugins import registry
 from tests.support import fedora_examples, recorded_envelopes
 from tests.unit.test_pipeline import EPOCH, feed
 

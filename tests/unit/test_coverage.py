@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from statscache import registry
 from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
+from statscache.plugins import registry
+from statscache.span import TICK, Span
 from statscache.store import coverage
-from statscache.store.coverage import TICK, Interval
 from tests.unit.test_pipeline import table_away
 
 EPOCH = datetime(2015, 1, 1, tzinfo=UTC)
@@ -79,10 +79,10 @@ def test_a_checkpoint_is_recorded_only_once_its_messages_are_written(pipeline, e
     assert covered(pipeline, "volume-1h") == []
     with table_away(tmp_path / "stats.sqlite", "volume_1d"):
         assert not pipeline.flush()  # volume-1d failed alone: its checkpoint waits for it
-    assert covered(pipeline, "volume-1h") == [Interval(start, end)]
+    assert covered(pipeline, "volume-1h") == [Span(start, end)]
     assert covered(pipeline, "volume-1d") == []
     assert pipeline.flush()
-    assert covered(pipeline, "volume-1d") == [Interval(start, end)]
+    assert covered(pipeline, "volume-1d") == [Span(start, end)]
     assert covered(pipeline, "volume-1m") == []  # not named by the checkpoint
 
 
@@ -93,7 +93,7 @@ def test_stretches_merge_when_they_overlap_or_touch(pipeline):
         coverage.add(session, ["a"], 20 + TICK, 25)  # a microsecond after: touching
         coverage.add(session, ["a"], 100, 110)
         coverage.add(session, ["a"], 24, 31)
-    assert covered(pipeline, "a") == [Interval(10, 40), Interval(100, 110)]
+    assert covered(pipeline, "a") == [Span(10, 40), Span(100, 110)]
 
 
 def test_a_covered_failure_is_forgotten(pipeline):
@@ -128,7 +128,7 @@ def test_while_the_hub_is_behind_it_claims_no_more_than_a_lag_past_what_it_recei
         pipeline.handle(dict(envelope, timestamp=behind + i))
     assert pipeline.flush()
     (stretch,) = covered(pipeline, "volume-1h")
-    assert stretch == Interval(since, float(int(behind + 99)) + 60)  # the default lag: 60 s
+    assert stretch == Span(since, float(int(behind + 99)) + 60)  # the default lag: 60 s
     assert pipeline.flush()  # nothing came since: the hub has caught up
     (stretch,) = covered(pipeline, "volume-1h")
     assert stretch.end >= time.time() - 5

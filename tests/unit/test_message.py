@@ -4,7 +4,7 @@ import math
 import pytest
 
 from statscache.exceptions import MalformedMessage
-from statscache.ingest.message import parse_envelope
+from statscache.testing import from_envelope
 from tests.support import recorded_envelopes
 
 
@@ -28,7 +28,7 @@ GOOD = {
 
 def test_parses_a_recorded_envelope():
     envelope = recorded_envelopes()[0]
-    message = parse_envelope(envelope)
+    message = from_envelope(envelope)
     assert message.msg_id == envelope["msg_id"]
     assert message.topic == "org.fedoraproject.prod.autocloud.image.queued"
     assert message.category == "autocloud"
@@ -37,7 +37,7 @@ def test_parses_a_recorded_envelope():
 
 
 def test_parses_a_json_string_too():
-    assert parse_envelope(json.dumps(GOOD)).msg_id == GOOD["msg_id"]
+    assert from_envelope(json.dumps(GOOD)).msg_id == GOOD["msg_id"]
 
 
 @pytest.mark.parametrize(
@@ -52,11 +52,11 @@ def test_parses_a_json_string_too():
     ],
 )
 def test_timestamp_forms(value, seconds):
-    assert parse_envelope({**GOOD, "timestamp": value}).timestamp == seconds
+    assert from_envelope({**GOOD, "timestamp": value}).timestamp == seconds
 
 
 def test_short_topic_has_empty_category():
-    assert parse_envelope({**GOOD, "topic": "a.b.c"}).category == ""
+    assert from_envelope({**GOOD, "topic": "a.b.c"}).category == ""
 
 
 @pytest.mark.parametrize(
@@ -93,5 +93,5 @@ def test_short_topic_has_empty_category():
 )
 def test_malformed_envelopes_name_their_reason(envelope, reason):
     with pytest.raises(MalformedMessage) as caught:
-        parse_envelope(envelope)
+        from_envelope(envelope)
     assert caught.value.reason == reason

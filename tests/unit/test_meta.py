@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from statscache.exceptions import MetaError
 from statscache.ingest import meta
-from statscache.ingest.message import parse_envelope
+from statscache.testing import from_envelope
 from tests.support import fedora_examples, fedora_examples_meta
 
 KOJI = {
@@ -28,13 +29,13 @@ KOJI = {
 
 
 def test_live_messages_are_read_by_fedmsg_meta():
-    message = parse_envelope(KOJI)
+    message = from_envelope(KOJI)
     assert message.users == ("kevin",)
     assert message.packages == ("ansible",)
 
 
 def test_a_datagrepper_record_s_own_lists_win():
-    record = parse_envelope({**KOJI, "users": ["b", "a", "b"], "packages": ["x"]})
+    record = from_envelope({**KOJI, "users": ["b", "a", "b"], "packages": ["x"]})
     assert record.users == ("a", "b")
     assert record.packages == ("x",)
 
@@ -42,21 +43,21 @@ def test_a_datagrepper_record_s_own_lists_win():
 def test_an_empty_recorded_list_is_read_as_live_messages_are():
     # datanommer records [] for messages it has no schema for: the counts must
     # not depend on whether a message came live or through backfill.
-    live = parse_envelope(KOJI)
-    record = parse_envelope({**KOJI, "users": [], "packages": []})
+    live = from_envelope(KOJI)
+    record = from_envelope({**KOJI, "users": [], "packages": []})
     assert live.users and live.packages
     assert (record.users, record.packages) == (live.users, live.packages)
 
 
 def test_a_processor_missing_a_field_means_none():
-    broken = parse_envelope({**KOJI, "msg": {"new": 1}})  # the koji processor expects owner and name
+    broken = from_envelope({**KOJI, "msg": {"new": 1}})  # the koji processor expects owner and name
     assert broken.users == () and broken.packages == ()
 
 
 def test_a_processor_that_raises_otherwise_is_a_meta_error():
     koschei = next(e for e in fedora_examples() if e["topic"].endswith("koschei.collection.state.change"))
-    with pytest.raises(meta.MetaError, match="koschei"):
-        meta.packages(parse_envelope(koschei))
+    with pytest.raises(MetaError, match="koschei"):
+        _ = from_envelope(koschei).packages
 
 
 def test_taskotron_is_not_asked_for_packages_over_the_network(monkeypatch):
@@ -66,7 +67,7 @@ def test_taskotron_is_not_asked_for_packages_over_the_network(monkeypatch):
         raise AssertionError("fedmsg.meta went to the network")
 
     monkeypatch.setattr("socket.create_connection", no_network)
-    assert parse_envelope(taskotron).packages == ()
+    assert from_envelope(taskotron).packages == ()
 
 
 def test_fas_warnings_are_logged_once_each(caplog, monkeypatch):
@@ -76,6 +77,6 @@ def test_fas_warnings_are_logged_once_each(caplog, monkeypatch):
     # A push that names only an email, which fedmsg.meta asks FAS about.
     push = next(e for n, e in enumerate(examples, 1) if any("@redhat.com" in user for user in reference[n]["users"]))
     for copy in range(5):
-        assert meta.users(parse_envelope({**push, "msg_id": f"push-{copy}"}))
+        assert from_envelope({**push, "msg_id": f"push-{copy}"}).users
     warnings = [record.getMessage() for record in caplog.records if record.name == "moksha.hub"]
     assert len(warnings) == len(set(warnings)) == 2

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from statscache.models import CategorizedVolumeModel, LatestEventModel, VolumeModel, concrete_model
+from statscache.plugins.models import CategorizedVolumeModel, LatestEventModel, VolumeModel, concrete_model
 from statscache.store.engine import create_tables, make_engine, make_session_factory
 
 UTC = UTC

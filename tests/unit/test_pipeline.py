@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from statscache import registry
 from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
-from statscache.plugins.volume import VolumeByCategory
+from statscache.plugins import registry
+from statscache.plugins.builtin.volume import VolumeByCategory
 from tests.support import BUILTIN_IDENTS, recount, run_in_threads, stored
 from tests.unit.sample_plugins import Exploding, Statuses
 

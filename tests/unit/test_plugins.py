@@ -5,17 +5,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from statscache.ingest.message import parse_envelope
 from statscache.plugins import Batch, InvalidKey, VolumePlugin
+from statscache.plugins.builtin.volume import Volume, VolumeByCategory
 from statscache.plugins.links import safe_link
-from statscache.plugins.volume import Volume, VolumeByCategory
+from statscache.testing import from_envelope
 from tests.unit.sample_plugins import ByTopic, Statuses
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 
 
 def message(n=1, topic="org.fedoraproject.prod.buildsys.build", timestamp=1444368907.0, **msg):
-    return parse_envelope({"topic": topic, "msg": msg, "msg_id": f"2015-{n}", "timestamp": timestamp})
+    return from_envelope({"topic": topic, "msg": msg, "msg_id": f"2015-{n}", "timestamp": timestamp})
 
 
 def test_ident_and_table_name():

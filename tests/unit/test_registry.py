@@ -2,10 +2,10 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
-from statscache import registry
 from statscache.config import Config
 from statscache.exceptions import ConfigError, PluginLoadError
-from statscache.plugins.volume import Volume, VolumeByCategory
+from statscache.plugins import registry
+from statscache.plugins.builtin.volume import Volume, VolumeByCategory
 
 
 def entry(name, target):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, insert, text, update
 from sqlalchemy.orm import Session
 
-from statscache.plugins.volume import Volume, VolumeByCategory
+from statscache.plugins.builtin.volume import Volume, VolumeByCategory
 from statscache.store import tally
 from statscache.store.engine import create_tables, make_engine
 from statscache.store.upsert import add_counts

@@ -11,12 +11,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import insert
 
-from statscache import registry
 from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
-from statscache.plugins.volume import Volume, VolumeByCategory
+from statscache.plugins import registry
+from statscache.plugins.builtin.volume import Volume, VolumeByCategory
+from statscache.span import iso
 from statscache.store import coverage
-from statscache.store.coverage import iso
 from statscache.web import create_app
 from tests.support import BUILTIN_IDENTS, recorded_envelopes, recount
 from tests.unit.sample_plugins import Statuses

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from statscache import config
+from statscache.cli import web as cli
 from statscache.exceptions import ConfigError
-from statscache.web import cli
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
-from statscache.plugins.volume import Volume
+from statscache.plugins.builtin.volume import Volume
 from statscache.store import coverage
 from statscache.store.engine import create_tables, make_engine
 from statscache.web import coverage_report, create_app

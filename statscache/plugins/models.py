@@ -1,4 +1,4 @@
-"""SQLAlchemy models: the declarative base, UTC timestamps, and the base statistics models.
+"""The tables plugins write: the base statistics models.
 
 Each base model knows its columns and how to serialize its rows (JSON-ready
 dicts, CSV through :mod:`csv`). Plugins get a concrete table of their own from
@@ -10,39 +10,13 @@ from __future__ import annotations
 import csv
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar, TextIO
 
-from sqlalchemy import BigInteger, DateTime, String, TypeDecorator, inspect
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import BigInteger, String, inspect
+from sqlalchemy.orm import Mapped, mapped_column
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stores aware datetimes as naive UTC and hands them back aware, on every backend."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.utcoffset() is None:
-            raise ValueError(f"refusing to store naive datetime {value!r}: statscache stores UTC only")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
-
-
-class Base(DeclarativeBase):
-    """Declarative base of every statscache table."""
-
-
-def epoch_seconds(value: datetime) -> int | float:
-    """UTC epoch seconds, as an int when whole (window starts always are)."""
-    seconds = value.timestamp()
-    return int(seconds) if seconds.is_integer() else seconds
+from statscache.store.base import Base, UTCDateTime, epoch_seconds
 
 
 class StatsModel(Base):

@@ -19,18 +19,18 @@ from sqlalchemy import delete
 from tqdm import tqdm
 
 from statscache import config as config_module
-from statscache import registry
 from statscache.exceptions import StatscacheError
 from statscache.history import catchup, gaps
 from statscache.history.backfill import Progress
 from statscache.history.client import ROWS_PER_PAGE
+from statscache.ingest.meta import MetaReader
 from statscache.ingest.pipeline import Pipeline
-from statscache.plugins import BasePlugin
+from statscache.plugins import BasePlugin, registry
+from statscache.span import iso
 from statscache.store import coverage
-from statscache.store.coverage import iso
 from statscache.store.ledger import Ledger
 
-log = logging.getLogger("statscache.commands")
+log = logging.getLogger("statscache.cli.maintenance")
 
 _RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -100,10 +100,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _pipeline() -> Pipeline:
     import fedmsg.config
 
-    settings = config_module.load(fedmsg.config.load_config())
+    raw = fedmsg.config.load_config()
+    settings = config_module.load(raw)
     if settings.datagrepper_endpoint is None:
         raise StatscacheError("statscache.datagrepper.endpoint is not set (fedmsg.d/): there is no history to fetch")
-    return Pipeline(settings, registry.load(settings))
+    return Pipeline(settings, registry.load(settings), names=MetaReader(raw))
 
 
 def _settled(pipeline: Pipeline) -> float:

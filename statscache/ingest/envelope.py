@@ -1,4 +1,4 @@
-"""One bus message as plugins see it, and the checks that turn an envelope into one.
+"""The checks that turn an envelope from the bus or from history into a :class:`~statscache.plugins.Message`.
 
 The event time is the envelope's ``timestamp``, cut to the whole second, and
 accepted from 1970-01-01 (:data:`MIN_TIMESTAMP`) up to, not including,
@@ -18,12 +18,13 @@ import re
 from collections import abc
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 
 from statscache.exceptions import MalformedMessage
-from statscache.ingest import meta
+from statscache.plugins.message import Message, NameReader
+from statscache.store.text import is_storable
 
 #: Longest msg_id accepted (Fedora's are 41 characters: a year and a UUID).
 MAX_MSG_ID_LENGTH = 255
@@ -40,40 +41,8 @@ MAX_TIMESTAMP_TEXT = 64
 _DECIMAL = re.compile(r"[+-]?[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]{1,4})?")
 
 
-class Message(NamedTuple):
-    """A validated fedmsg envelope.
-
-    ``timestamp`` is the event time in UTC epoch seconds (the envelope's own
-    ``timestamp``, not the time statscache received it), cut to the whole
-    second: datagrepper serves no more than that, and a message must count
-    the same whether it came live or through backfill.
-    """
-
-    msg_id: str
-    topic: str
-    timestamp: float
-    msg: dict[str, Any]
-    envelope: Mapping[str, Any]
-    #: The topic's fourth dot-part (``org.fedoraproject.prod.CATEGORY...``), or "".
-    category: str
-
-    @property
-    def datetime(self) -> datetime:
-        return datetime.fromtimestamp(self.timestamp, tz=UTC)
-
-    @property
-    def users(self) -> tuple[str, ...]:
-        """The users the message names (see :mod:`statscache.ingest.meta`)."""
-        return meta.users(self)
-
-    @property
-    def packages(self) -> tuple[str, ...]:
-        """The packages the message names (see :mod:`statscache.ingest.meta`)."""
-        return meta.packages(self)
-
-
-def parse_envelope(envelope: Any) -> Message:
-    """Check an envelope (as fedmsg or datagrepper hands it over) and wrap it.
+def parse_envelope(envelope: Any, names: NameReader) -> Message:
+    """Check an envelope (as fedmsg or datagrepper hands it over) and wrap it; ``names`` reads its users and packages.
 
     Raises :class:`MalformedMessage` naming what is wrong.
     """
@@ -90,7 +59,7 @@ def parse_envelope(envelope: Any) -> Message:
         raise MalformedMessage("msg-not-object", f"msg is a {type(msg).__name__}")
     # One msg_id the database cannot store would fail every flush that holds it.
     msg_id = _storable_text(envelope, "msg_id", MAX_MSG_ID_LENGTH, "no-msg-id", "bad-msg-id")
-    return Message(msg_id, topic, _parse_timestamp(envelope.get("timestamp")), msg, envelope, _category(topic))
+    return Message(msg_id, topic, _parse_timestamp(envelope.get("timestamp")), msg, envelope, _category(topic), names)
 
 
 def _storable_text(envelope: Mapping[str, Any], field: str, longest: int, missing: str, bad: str) -> str:
@@ -108,23 +77,6 @@ def _storable_text(envelope: Mapping[str, Any], field: str, longest: int, missin
 def _category(topic: str) -> str:
     parts = topic.split(".", 4)
     return parts[3] if len(parts) > 3 else ""
-
-
-def is_storable(text: str) -> bool:
-    """Whether every database can store ``text``: no NUL (PostgreSQL refuses it) and no lone surrogate.
-
-    Python's JSON reader lets ``"\\ud800"`` through as a lone surrogate, which
-    no UTF-8 database can encode: one such key would fail every flush holding it.
-    """
-    if "\x00" in text:
-        return False
-    if text.isascii():  # the usual case, and cheap
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _parse_timestamp(value: Any) -> float:

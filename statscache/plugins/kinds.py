@@ -1,0 +1,228 @@
+"""The kinds of plugin most statistics are: a count per window and key, a count per window,
+and the latest event per category. Each asks one method of the message alone."""
+
+from __future__ import annotations
+
+import operator
+from abc import abstractmethod
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from itertools import islice, repeat
+from typing import Any, ClassVar, NamedTuple
+
+from sqlalchemy.orm import Session
+
+from statscache.exceptions import InvalidKey
+from statscache.plugins.base import BasePlugin, Batch
+from statscache.plugins.links import safe_link
+from statscache.plugins.message import Message
+from statscache.plugins.models import CategorizedVolumeModel, LatestEventModel, StatsModel, VolumeModel, concrete_model
+from statscache.store.text import is_storable
+from statscache.store.upsert import add_counts, replace_if_newer
+from statscache.windows import interval_seconds
+
+#: Longest key a counting plugin may emit (or category an event may have); longer ones are refused as bad input.
+MAX_KEY_LENGTH = 255
+#: Most keys one message may count under: a message naming more is refused as bad input
+#: (real ones name a few users or packages; a bodhi update of a big stack, some hundreds).
+MAX_KEYS = 4096
+#: Longest status an event may have.
+MAX_STATUS_LENGTH = 1024
+
+
+class _WindowedCount(BasePlugin):
+    """Shared set-up of the counting bases: a window length, and a table made from ``base_model``."""
+
+    windowed = True
+    base_model: ClassVar[type[StatsModel]]
+
+    def __init__(self, interval: timedelta | None = None) -> None:
+        super().__init__(interval)
+        assert self.interval is not None
+        self._seconds = interval_seconds(self.interval)
+        self.model = concrete_model(self.base_model, self.table_name)
+
+
+class CountingPlugin(_WindowedCount):
+    """Counts distinct messages per UTC window and key.
+
+    Write :meth:`keys`; a message counts once for each distinct key it yields.
+    """
+
+    base_model = CategorizedVolumeModel
+
+    @abstractmethod
+    def keys(self, message: Message) -> Iterable[str]:
+        """The keys ``message`` counts under (none: it is not counted); of the message alone."""
+
+    def process(self, message: Message) -> tuple[str, ...] | None:
+        """The message's distinct keys, checked to be storable."""
+        keys = self.keys(message)
+        if type(keys) is not tuple:
+            # islice: a generator of endless keys must not run the consumer out of memory.
+            keys = tuple(islice(keys, MAX_KEYS + 1))
+        if len(keys) > MAX_KEYS:
+            raise InvalidKey(f"a message may count under at most {MAX_KEYS} keys")
+        if len(keys) > 1:
+            keys = tuple(dict.fromkeys(keys))
+        elif not keys:
+            return None
+        for key in keys:
+            if not _storable_key(key):
+                raise InvalidKey(
+                    f"key {_shown(key)} is not a non-empty string of at most {MAX_KEY_LENGTH} characters "
+                    "without NUL or lone surrogates"
+                )
+        return keys
+
+    def tally(self, batch: Batch) -> Counter[tuple[int, str]]:
+        """Messages per (window start, key)."""
+        return _tally(
+            self,
+            batch,
+            lambda seconds: Counter(
+                (int(timestamp // seconds) * seconds, key) for timestamp, keys in batch for key in keys
+            ),
+        )
+
+    def update(self, session: Session, batch: Batch) -> None:
+        rows = [
+            {"timestamp": _utc(window), "category": key, "volume": volume}
+            for (window, key), volume in self.tally(batch).items()
+        ]
+        add_counts(session, self.model, ("timestamp", "category"), rows)
+
+
+class VolumePlugin(_WindowedCount):
+    """Counts distinct messages per UTC window; override :meth:`matches` to count only some."""
+
+    base_model = VolumeModel
+
+    def matches(self, message: Message) -> bool:
+        """Whether ``message`` is counted (every message by default); of the message alone."""
+        return True
+
+    def process(self, message: Message) -> bool | None:
+        return True if self.matches(message) else None
+
+    def tally(self, batch: Batch) -> Counter[int]:
+        """Messages per window start."""
+
+        def count(seconds: int) -> Counter[int]:
+            # Window indexes counted in C (floordiv over the list), then scaled: few distinct windows.
+            indexes = Counter(map(operator.floordiv, batch.timestamps(), repeat(seconds)))
+            return Counter({int(index) * seconds: volume for index, volume in indexes.items()})
+
+        return _tally(self, batch, count)
+
+    def update(self, session: Session, batch: Batch) -> None:
+        rows = [{"timestamp": _utc(window), "volume": volume} for window, volume in self.tally(batch).items()]
+        add_counts(session, self.model, ("timestamp",), rows)
+
+
+class Event(NamedTuple):
+    """One event a :class:`LatestEventPlugin` keeps: the newest per category wins."""
+
+    category: str
+    status: str
+    link: str | None = None
+
+
+class LatestEventPlugin(BasePlugin):
+    """Keeps the latest event of each category; write :meth:`event`.
+
+    A category that recurs replaces its row (only with a newer event), so
+    replays and out-of-order deliveries leave the newest one in place.
+
+    An event's link is kept only if it is an http(s) URL to one of
+    :attr:`link_hosts` (see :mod:`statscache.plugins.links`); any other link
+    becomes None, and the event is kept. The web API checks stored links again.
+    """
+
+    #: Hosts the plugin's links may point to: names, or ``*.example.org`` for any one label before
+    #: ``.example.org``. None listed: the plugin serves no links.
+    link_hosts: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, interval: timedelta | None = None) -> None:
+        super().__init__(interval)
+        self.model = concrete_model(LatestEventModel, self.table_name)
+
+    @abstractmethod
+    def event(self, message: Message) -> Event | None:
+        """The event ``message`` announces (None: it announces none); of the message alone."""
+
+    def process(self, message: Message) -> tuple[str, Event] | None:
+        """The event, checked to be storable, its link kept only if safe."""
+        event = self.event(message)
+        if event is None:
+            return None
+        if type(event) is not Event:
+            raise InvalidKey(f"event() returned {type(event).__name__}, not an Event")
+        category, status, link = event
+        storable_status = type(status) is str and len(status) <= MAX_STATUS_LENGTH and is_storable(status)
+        if not (_storable_key(category) and storable_status):
+            raise InvalidKey(
+                f"event needs a category of 1 to {MAX_KEY_LENGTH} characters and a status of at most "
+                f"{MAX_STATUS_LENGTH}, without NUL or lone surrogates; got {_shown(category)}, {_shown(status)}"
+            )
+        if link is not None:
+            safe = safe_link(link, self.link_hosts)
+            if safe is None:
+                event = Event(category, status, None)
+        return message.msg_id, event
+
+    def update(self, session: Session, batch: Batch) -> None:
+        newest: dict[str, tuple[float, str, Event]] = {}
+        for timestamp, (msg_id, event) in batch:
+            current = newest.get(event.category)
+            # Ties on time go to the larger msg_id, so the outcome never depends on arrival order.
+            if current is None or (timestamp, msg_id) > current[:2]:
+                newest[event.category] = (timestamp, msg_id, event)
+        rows = [
+            {
+                "category": category,
+                "timestamp": _utc(timestamp),
+                "msg_id": msg_id,
+                "status": event.status,
+                "link": event.link,
+            }
+            for category, (timestamp, msg_id, event) in newest.items()
+        ]
+        replace_if_newer(session, self.model, ("category",), rows)
+
+
+def _tally(plugin: _WindowedCount, batch: Batch, count: Callable[[int], Counter[Any]]) -> Counter[Any]:
+    """``count(seconds)`` for the plugin's window length, unless a finer tally of the
+    same batch by the same class divides it: then summing that one's windows is
+    exact and costs one step per window instead of one per message."""
+    seconds = plugin._seconds
+    finer = [s for (cls, s) in batch.memo if cls is type(plugin) and seconds % s == 0]
+    if finer:
+        source = batch.memo[(type(plugin), max(finer))]
+        tally: Counter[Any] = Counter()
+        for window, volume in source.items():
+            if type(window) is tuple:
+                tally[(window[0] // seconds * seconds, window[1])] += volume
+            else:
+                tally[window // seconds * seconds] += volume
+    else:
+        tally = count(seconds)
+    batch.memo[(type(plugin), seconds)] = tally
+    return tally
+
+
+def _storable_key(key: object) -> bool:
+    """A string of 1 to MAX_KEY_LENGTH characters that every database can store."""
+    return type(key) is str and 0 < len(key) <= MAX_KEY_LENGTH and is_storable(key)
+
+
+def _shown(value: object) -> str:
+    """A value for an error message, never printed whole (it comes from the bus)."""
+    if type(value) is str:
+        return repr(value[:80]) + ("..." if len(value) > 80 else "")
+    return f"a {type(value).__name__}"
+
+
+def _utc(epoch_seconds: float) -> datetime:
+    return datetime.fromtimestamp(epoch_seconds, tz=UTC)

@@ -1,0 +1,52 @@
+"""Spans of time: the one type for "from this moment to that one", and what spans leave uncovered.
+
+Times are UTC epoch seconds (floats), both ends inclusive, to the microsecond
+(:data:`TICK`, datagrepper's resolution): spans less than a microsecond apart touch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+#: The resolution of times: datagrepper keeps them to the microsecond.
+TICK = 1e-6
+#: Spans closer than this touch (a tick apart, give or take float rounding).
+TOUCHING = 1.5 * TICK
+
+
+class Span(NamedTuple):
+    """From ``start`` to ``end``, both included (UTC epoch seconds)."""
+
+    start: float
+    end: float
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+    def as_json(self) -> dict[str, str]:
+        return {"start": iso(self.start), "end": iso(self.end)}
+
+
+def iso(timestamp: float) -> str:
+    """A time as ISO 8601, in UTC."""
+    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat()
+
+
+def uncovered(spans: Sequence[Span], since: float, until: float) -> list[Span]:
+    """What of ``since .. until`` the (sorted, merged) ``spans`` leave uncovered."""
+    gaps: list[Span] = []
+    cursor = since
+    for start, end in spans:
+        if end < cursor:
+            continue
+        if start > until:
+            break
+        if start > cursor + TOUCHING:
+            gaps.append(Span(cursor, min(start, until)))
+        cursor = max(cursor, end)
+    if cursor + TOUCHING < until:
+        gaps.append(Span(cursor, until))
+    return gaps
