@@ -90,7 +90,7 @@ def run(url: str, count: int, concurrency: int, download_only: bool, workdir: Pa
         consumer_epoch=datetime.fromtimestamp(START, tz=UTC),
         datagrepper_endpoint=url,
     )
-    pipeline = Pipeline(config, registry.load(config))
+    pipeline = Pipeline.open(config, registry.load(config))
     stretches = catchup.plan(pipeline, until)
     sink: Any = Discard() if download_only else pipeline
     last_flush = time.monotonic()

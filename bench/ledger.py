@@ -52,7 +52,7 @@ def main() -> None:
         if args.layout == "old":
             old_layout(database)
         config = Config(sqlalchemy_uri=f"sqlite:///{database}", consumer_epoch=datetime(2015, 1, 1, tzinfo=UTC))
-        pipeline = Pipeline(config, [Volume(timedelta(days=1))])
+        pipeline = Pipeline.open(config, [Volume(timedelta(days=1))])
         pipeline.max_cached = pipeline._flush_at = args.batch + 1  # only the flushes timed here
         report_every = max(args.batch, args.count // 10 // args.batch * args.batch)
         spent = 0.0

@@ -104,7 +104,7 @@ def _pipeline() -> Pipeline:
     settings = config_module.load(raw)
     if settings.datagrepper_endpoint is None:
         raise StatscacheError("statscache.datagrepper.endpoint is not set (fedmsg.d/): there is no history to fetch")
-    return Pipeline(settings, registry.load(settings), names=MetaReader(raw))
+    return Pipeline.open(settings, registry.load(settings), names=MetaReader(raw))
 
 
 def _settled(pipeline: Pipeline) -> float:

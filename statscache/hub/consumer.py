@@ -212,7 +212,7 @@ def _build_pipeline(hub: Any, settings: config_module.Config, plugins: list[Base
     """The pipeline, its database and its metrics server; anything that fails here stops the hub."""
     try:
         # fedmsg.meta reads users and packages with the hub's settings.
-        pipeline = Pipeline(settings, plugins, names=MetaReader(hub.config))
+        pipeline = Pipeline.open(settings, plugins, names=MetaReader(hub.config))
     except Exception as e:  # a missing driver, directory or server, a refused connection, a plugin's table...
         url = make_url(settings.sqlalchemy_uri).render_as_string(hide_password=True)
         _refuse_to_start(e, f"database {url}: ")

@@ -8,11 +8,10 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from sqlalchemy import inspect
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine
 
 from statscache.config import Config
-from statscache.exceptions import DatabaseUnavailable, MalformedMessage
+from statscache.exceptions import MalformedMessage
 from statscache.ingest.cache import Entry, MessageCache
 from statscache.ingest.envelope import parse_envelope
 from statscache.ingest.flusher import Flusher
@@ -21,11 +20,8 @@ from statscache.metrics import Metrics
 from statscache.plugins import BasePlugin, Message
 from statscache.plugins.message import NameReader
 from statscache.span import iso
-from statscache.store import coverage, ledger, tally
-from statscache.store.coverage import COVERAGE_TABLES
-from statscache.store.engine import DatabaseFile, create_tables, make_engine, make_session_factory, writing
-from statscache.store.ledger import LEDGER_TABLES
-from statscache.store.quarantine import QUARANTINE_TABLES
+from statscache.store import coverage, schema
+from statscache.store.engine import DatabaseFile, make_engine, make_session_factory, writing
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +37,36 @@ MAX_ROUTES = 20_000
 class Pipeline:
     """Checks each envelope, caches what it contributes, and flushes the cache through the plugins; thread-safe."""
 
-    def __init__(
-        self,
+    @classmethod
+    def open(
+        cls,
         config: Config,
         plugins: Sequence[BasePlugin],
         metrics: Metrics | None = None,
         names: NameReader | None = None,
+    ) -> Pipeline:
+        """A pipeline writing to the configured database, made ready first: its tables created where
+        missing, older layouts upgraded, write access checked.
+
+        Raises :class:`~statscache.exceptions.DatabaseUnavailable` when it cannot be written.
+        """
+        engine = make_engine(config.sqlalchemy_uri)
+        try:
+            schema.prepare(engine, plugins)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(config, plugins, engine, metrics, names)
+
+    def __init__(
+        self,
+        config: Config,
+        plugins: Sequence[BasePlugin],
+        engine: Engine,
+        metrics: Metrics | None = None,
+        names: NameReader | None = None,
     ) -> None:
+        """A pipeline writing through ``engine`` to a database already prepared (see :meth:`open`)."""
         self.config = config
         #: Reads the users and packages a message names (the hub's fedmsg settings; Fedora's bus by default).
         self.names = names if names is not None else MetaReader()
@@ -61,8 +80,7 @@ class Pipeline:
         self.cache = MessageCache()
         self.metrics = metrics or Metrics()
         self.metrics.watch(self.cache)
-        self.engine = make_engine(config.sqlalchemy_uri)
-        self._prepare_database()
+        self.engine = engine
         self._database_file = DatabaseFile.of(self.engine)
         self._database_lock = threading.Lock()
         #: Messages held while the database fails beyond which they are let go (see :meth:`let_go`).
@@ -211,21 +229,6 @@ class Pipeline:
         except Exception:
             log.exception("could not record a failed stretch of history")
 
-    def _prepare_database(self) -> None:
-        """Create what is missing of statscache's tables (and their triggers); upgrade older layouts."""
-        tables = [*LEDGER_TABLES, *COVERAGE_TABLES, *QUARANTINE_TABLES, *(p.model.__table__ for p in self.plugins)]
-        try:
-            create_tables(self.engine, tables)
-            ledger.prepare(self.engine)
-            tally.install(self.engine, self.plugins)
-            with self.engine.begin() as connection:
-                # A statement that writes nothing, but needs write access: a database that can
-                # only be read must fail here, not at every flush after "ready".
-                connection.exec_driver_sql(f"DELETE FROM {ledger.PluginState.__tablename__} WHERE 1 = 0")
-        except SQLAlchemyError as error:
-            cause = getattr(error, "orig", None) or error
-            raise DatabaseUnavailable(f"it cannot be written: {cause}") from error
-
     def flush(self) -> bool:
         """Write what is cached now; True when nothing is left waiting because of an error."""
         with self._database_lock:
@@ -276,12 +279,10 @@ class Pipeline:
         """Reconnect on the next flush (a connection opened read-only stays so), and notice a database emptied."""
         self.engine.dispose()
         try:
-            found = inspect(self.engine).get_table_names()
+            gone = schema.emptied(self.engine)
         except Exception:  # the database is out of reach: the next flush tries again
             return
-        # Every one of statscache's own tables gone (not one moved aside): a database dropped and made anew.
-        emptied = not any(table.name in found for table in (*LEDGER_TABLES, *COVERAGE_TABLES))
-        if emptied:
+        if gone:
             log.error("statscache's tables are gone from the database: it makes them anew and counts on there")
             with self._database_lock:
                 self._start_database_anew()
@@ -290,7 +291,7 @@ class Pipeline:
         self.metrics.database_resets.inc()
         self.engine.dispose()
         try:
-            self._prepare_database()
+            schema.prepare(self.engine, self.plugins)
         except Exception:
             log.exception("statscache could not make its tables anew; trying again at the next flush")
             return

@@ -34,7 +34,7 @@ def make_pipeline(tmp_path, **settings):
         plugins_enabled=("volume", "volume-by-category"),
         **settings,
     )
-    return Pipeline(config, registry.load(config))
+    return Pipeline.open(config, registry.load(config))
 
 
 def test_a_bulky_window_is_fetched_again_a_page_at_a_time(tmp_path, envelopes, monkeypatch):

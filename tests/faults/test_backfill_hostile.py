@@ -54,7 +54,7 @@ def pipeline(tmp_path):
         datagrepper_lag=timedelta(seconds=5),
         plugins_enabled=("volume", "volume-by-category"),
     )
-    made = Pipeline(config, registry.load(config))
+    made = Pipeline.open(config, registry.load(config))
     yield made
     made.engine.dispose()
 

@@ -241,7 +241,7 @@ def count_exactly(url: str, bodies_hostile: list[Any], envelopes_hostile: list[A
     random.shuffle(mixed)
     config = Config(sqlalchemy_uri=url, consumer_epoch=EPOCH)
     plugins = registry.load(config)
-    pipeline = Pipeline(config, plugins)
+    pipeline = Pipeline.open(config, plugins)
     try:
         half = len(mixed) // 2
         for envelope in mixed[:half]:

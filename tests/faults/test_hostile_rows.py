@@ -53,7 +53,7 @@ def fill(url):
     """A database with the recorded stream, plus extreme rows and stored links written behind the daemon's back."""
     config = Config(sqlalchemy_uri=url, consumer_epoch=EPOCH)
     plugins = registry.load(config)
-    pipeline = Pipeline(config, plugins)
+    pipeline = Pipeline.open(config, plugins)
     envelopes = recorded_envelopes()
     for envelope in envelopes:
         pipeline.handle(envelope)

@@ -175,7 +175,7 @@ def test_a_lone_surrogate_key_is_refused_at_process_and_the_flush_keeps_working(
         sqlalchemy_uri=f"sqlite:///{tmp_path / 's.sqlite'}", consumer_epoch=datetime(2015, 1, 1, tzinfo=UTC)
     )
     plugin = VolumeByUser(timedelta(days=1))
-    pipeline = Pipeline(config, [plugin])
+    pipeline = Pipeline.open(config, [plugin])
     good = recorded_envelopes()[:50]
     poisoned = {**good[0], "msg_id": "poisoned", "users": ["ok", "bad\ud800"]}
     for envelope in [poisoned, *good]:

@@ -121,7 +121,7 @@ def test_a_live_copy_and_its_datagrepper_record_are_judged_alike():
 @pytest.fixture
 def pipeline(tmp_path):
     config = Config(sqlalchemy_uri=f"sqlite:///{tmp_path / 'stats.sqlite'}", consumer_epoch=EPOCH)
-    made = Pipeline(config, registry.load(config))
+    made = Pipeline.open(config, registry.load(config))
     yield made
     made.engine.dispose()
 

@@ -49,7 +49,7 @@ def workdir(tmp_path_factory):
     config = Config(sqlalchemy_uri=settings["statscache.sqlalchemy.uri"], consumer_epoch=EPOCH)
     plugins = registry.load(Config(**{**config.__dict__, "plugins_enabled": ("volume-by-category",)}))
     plugins = [plugin for plugin in plugins if plugin.ident == IDENT]
-    pipeline = Pipeline(config, plugins)
+    pipeline = Pipeline.open(config, plugins)
     for envelope in recorded_envelopes():
         pipeline.handle(envelope)
     assert pipeline.flush()

@@ -46,7 +46,7 @@ def app(tmp_path_factory, published):
     database = tmp_path_factory.mktemp("hostile") / "stats.sqlite"
     config = Config(sqlalchemy_uri=f"sqlite:///{database}", consumer_epoch=EPOCH)
     plugins = [VolumeByCategory(timedelta(days=1)), Volume(timedelta(days=1))]
-    pipeline = Pipeline(config, plugins)
+    pipeline = Pipeline.open(config, plugins)
     for envelope in published:
         pipeline.handle(envelope)
     assert pipeline.flush()

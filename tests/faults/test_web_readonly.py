@@ -59,7 +59,7 @@ def test_nothing_is_created_before_the_daemon_and_its_data_is_served_once_there(
 
         # The daemon starts and counts: the running app serves it, without a restart.
         envelopes = recorded_envelopes()
-        pipeline = Pipeline(config, plugins())
+        pipeline = Pipeline.open(config, plugins())
         for envelope in envelopes:
             pipeline.handle(envelope)
         assert pipeline.flush()
@@ -82,7 +82,7 @@ def test_the_app_cannot_write_to_the_database(database_url, tmp_path, statement)
     (tmp_path / "db").mkdir()
     config = Config(sqlalchemy_uri=database_url, consumer_epoch=EPOCH)
     envelopes = recorded_envelopes()
-    pipeline = Pipeline(config, plugins())
+    pipeline = Pipeline.open(config, plugins())
     for envelope in envelopes:
         pipeline.handle(envelope)
     assert pipeline.flush()

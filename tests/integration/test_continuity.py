@@ -116,7 +116,7 @@ def uninterrupted(tmp_path, messages: list[dict], epoch: datetime) -> str:
     """The database one run that saw every message would have written."""
     url = f"sqlite:///{tmp_path / 'uninterrupted.sqlite'}"
     config = Config(sqlalchemy_uri=url, consumer_epoch=epoch)
-    pipeline = Pipeline(config, registry.load(config))
+    pipeline = Pipeline.open(config, registry.load(config))
     for envelope in messages:
         pipeline.handle(envelope)
     pipeline.close()

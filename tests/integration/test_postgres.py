@@ -36,7 +36,7 @@ def make_pipeline(postgres_url: str) -> Iterator[MakePipeline]:
 
     def make(plugins: list[BasePlugin] | None = None, **settings: Any) -> Pipeline:
         config = Config(sqlalchemy_uri=postgres_url, consumer_epoch=EPOCH, **settings)
-        pipeline = Pipeline(config, registry.load(config) if plugins is None else plugins)
+        pipeline = Pipeline.open(config, registry.load(config) if plugins is None else plugins)
         assert pipeline.engine.dialect.name == "postgresql"
         made.append(pipeline)
         return pipeline

@@ -27,7 +27,7 @@ def database_url(request, tmp_path):
 def test_pages_are_consistent_while_the_pipeline_flushes(database_url):
     envelopes = recorded_envelopes()
     config = Config(sqlalchemy_uri=database_url, consumer_epoch=EPOCH)
-    pipeline = Pipeline(config, registry.load(config))
+    pipeline = Pipeline.open(config, registry.load(config))
     client = create_app(config).test_client()  # an engine of its own, as in its own process
     done = threading.Event()
 

@@ -43,7 +43,7 @@ def make_pipeline(database_url):
             datagrepper_lag=timedelta(seconds=5),
             **settings,
         )
-        pipeline = Pipeline(config, registry.load(config))
+        pipeline = Pipeline.open(config, registry.load(config))
         made.append(pipeline)
         return pipeline
 

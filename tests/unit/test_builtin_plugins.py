@@ -41,13 +41,13 @@ def snapshot(pipeline):
 def run(tmp_path, name, batches, restart_between=False):
     """Feed each batch then flush; with ``restart_between`` a new pipeline (same database) takes each batch."""
     config = Config(sqlalchemy_uri=f"sqlite:///{tmp_path / name}.sqlite", consumer_epoch=EPOCH)
-    pipeline = Pipeline(config, registry.load(config))
+    pipeline = Pipeline.open(config, registry.load(config))
     for batch in batches:
         feed(pipeline, batch)
         assert pipeline.flush()
         if restart_between:
             pipeline.close()
-            pipeline = Pipeline(config, registry.load(config))
+            pipeline = Pipeline.open(config, registry.load(config))
     result = snapshot(pipeline)
     pipeline.close()
     return result

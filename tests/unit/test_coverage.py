@@ -24,7 +24,7 @@ def pipeline(tmp_path):
         consumer_epoch=EPOCH,
         plugins_enabled=("volume", "volume-by-category"),
     )
-    pipeline = Pipeline(config, registry.load(config))
+    pipeline = Pipeline.open(config, registry.load(config))
     yield pipeline
     pipeline.engine.dispose()
 

@@ -32,7 +32,7 @@ def pipeline(tmp_path_factory, examples):
         sqlalchemy_uri=f"sqlite:///{tmp_path_factory.mktemp('fedora') / 'stats.sqlite'}",
         consumer_epoch=datetime(2012, 1, 1, tzinfo=UTC),
     )
-    pipeline = Pipeline(config, registry.load(config))
+    pipeline = Pipeline.open(config, registry.load(config))
     for example in examples:
         pipeline.handle(example)
     assert pipeline.flush()

@@ -25,7 +25,7 @@ def make_pipeline(tmp_path):
 
     def make(plugins=None, **settings):
         config = Config(sqlalchemy_uri=f"sqlite:///{tmp_path / 'stats.sqlite'}", consumer_epoch=EPOCH, **settings)
-        pipeline = Pipeline(config, registry.load(config) if plugins is None else plugins)
+        pipeline = Pipeline.open(config, registry.load(config) if plugins is None else plugins)
         made.append(pipeline)
         return pipeline
 

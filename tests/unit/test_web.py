@@ -37,7 +37,7 @@ def make_client(database):
     """A test client over ``database``, filled by the real pipeline with the recorded stream; and its cleanup."""
     config = Config(sqlalchemy_uri=f"sqlite:///{database}", consumer_epoch=EPOCH)
     plugins = sample_plugins(config)
-    pipeline = Pipeline(config, plugins)
+    pipeline = Pipeline.open(config, plugins)
     envelopes = recorded_envelopes()
     for envelope in envelopes:
         pipeline.handle(envelope)
@@ -263,7 +263,9 @@ def test_csv_and_ndjson_carry_the_same_rows_as_json(client):
 
 def test_csv_quotes_what_needs_quoting(config, tmp_path):
     plugin = VolumeByCategory(timedelta(days=1))
-    pipeline = Pipeline(Config(sqlalchemy_uri=f"sqlite:///{tmp_path / 'q.sqlite'}", consumer_epoch=EPOCH), [plugin])
+    pipeline = Pipeline.open(
+        Config(sqlalchemy_uri=f"sqlite:///{tmp_path / 'q.sqlite'}", consumer_epoch=EPOCH), [plugin]
+    )
     awkward = 'comma, "quote"\nand newline'
     with pipeline.engine.begin() as connection:
         connection.execute(insert(plugin.model), [{"timestamp": EPOCH, "category": awkward, "volume": 3}])

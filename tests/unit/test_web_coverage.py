@@ -45,7 +45,7 @@ def _clock(monkeypatch):
 @pytest.fixture
 def pipeline(tmp_path):
     config = Config(sqlalchemy_uri=f"sqlite:///{tmp_path / 'coverage.sqlite'}", consumer_epoch=EPOCH)
-    made = Pipeline(config, [Volume(timedelta(hours=1)), Statuses(), Recent()])
+    made = Pipeline.open(config, [Volume(timedelta(hours=1)), Statuses(), Recent()])
     yield made
     made.engine.dispose()
 
