@@ -30,6 +30,13 @@ class Span(NamedTuple):
         return {"start": iso(self.start), "end": iso(self.end)}
 
 
+class Stretch(NamedTuple):
+    """A span of time and the plugins (by ident) it concerns: history they miss, or have been handed whole."""
+
+    span: Span
+    idents: frozenset[str]
+
+
 def iso(timestamp: float) -> str:
     """A time as ISO 8601, in UTC."""
     return datetime.fromtimestamp(timestamp, tz=UTC).isoformat()

@@ -164,6 +164,6 @@ def _backfill(pipeline: Pipeline, since: float | None, until: float, idents: set
     progress = runner.progress
     elapsed = time.monotonic() - began
     log.info("%d messages in %d pages, %s", progress.messages, progress.pages_done, timedelta(seconds=round(elapsed)))
-    for start, end, reason in progress.failed:
-        log.error("not fetched: %s to %s: %s", iso(start), iso(end), reason)
+    for span, reason in progress.failed:
+        log.error("not fetched: %s to %s: %s", iso(span.start), iso(span.end), reason)
     return complete

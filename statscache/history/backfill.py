@@ -39,8 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from statscache.history.client import ROWS_PER_PAGE, History, HistoryRefused, HistoryUnavailable, Page, rows_of
-from statscache.history.gaps import Stretch
-from statscache.span import TICK, iso
+from statscache.span import TICK, Span, Stretch, iso
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +80,8 @@ class Progress:
     #: Seconds of history in all, and those of the windows finished.
     seconds_total: float = 0.0
     seconds_done: float = 0.0
-    failed: list[tuple[float, float, str]] = field(default_factory=list)
+    #: Each span of history that could not be had, and why.
+    failed: list[tuple[Span, str]] = field(default_factory=list)
     #: Messages datagrepper counted in all the stretches, when it was asked (see :meth:`Backfill.survey`).
     messages_expected: int | None = None
     #: Most bytes of rows held at once, waiting for their windows to check out.
@@ -113,9 +113,10 @@ def _allowance(total: int) -> int:
 
 @dataclass
 class _Window:
+    """A part of a stretch fetched page by page, and what its pages showed so far."""
+
     stretch: Stretch
-    start: float
-    end: float
+    span: Span
     attempt: int = 1
     #: Shared with its sibling parts, when this window is part of a larger one.
     budget: _Budget | None = None
@@ -176,7 +177,7 @@ class Backfill:
         fetching starts, and nothing depends on it.
         """
         try:
-            return sum(self.history.page(s.start, s.end, 1, rows_per_page=1).total for s in stretches)
+            return sum(self.history.page(*s.span, 1, rows_per_page=1).total for s in stretches)
         except (HistoryUnavailable, HistoryRefused) as error:
             log.warning("could not count the history to fetch: %s", error)
             return None
@@ -188,13 +189,13 @@ class Backfill:
         of the history is reported as failed and ``run`` returns False.
         ``expected``: what :meth:`survey` said, for the progress estimate.
         """
-        self.progress = Progress(seconds_total=sum(s.seconds for s in stretches), messages_expected=expected)
+        self.progress = Progress(seconds_total=sum(s.span.seconds for s in stretches), messages_expected=expected)
         self._held = 0
         self._halt = threading.Event()
         if self._stop.is_set():
             self._halt.set()
         todo: deque[tuple[_Window, int]] = deque()
-        cursors = {stretch: stretch.start for stretch in stretches}
+        cursors = {stretch: stretch.span.start for stretch in stretches}
         pending = list(stretches)
         inflight: deque[tuple[_Window, int, Future[Page]]] = deque()
         executor = _Fetchers(self.concurrency)
@@ -238,11 +239,11 @@ class Backfill:
 
     def _fetch(self, window: _Window, number: int) -> Page:
         # History this recent may not all be archived yet: wait until it is.
-        ready_at = window.end + self.lag
+        ready_at = window.span.end + self.lag
         delay = ready_at - time.time()
         if delay > 0 and self._halt.wait(delay):
             raise _Stopped
-        return self.history.page(window.start, window.end, number)
+        return self.history.page(*window.span, number)
 
     def _next_window(
         self, pending: list[Stretch], cursors: dict[Stretch, float], todo: deque[tuple[_Window, int]], length: float
@@ -252,11 +253,11 @@ class Backfill:
             return
         stretch = pending[0]
         start = cursors[stretch]
-        end = min(stretch.end, start + length)
+        end = min(stretch.span.end, start + length)
         cursors[stretch] = end
-        if end >= stretch.end:
+        if end >= stretch.span.end:
             pending.pop(0)
-        todo.append((_Window(stretch, start, end, opens_next=True), 1))
+        todo.append((_Window(stretch, Span(start, end), opens_next=True), 1))
 
     def _take(
         self,
@@ -299,13 +300,13 @@ class Backfill:
 
     def _implausible(self, window: _Window, page: Page) -> str | None:
         """Why a window's first page is refused (None if it is not): its size, against what may be."""
-        seconds = window.end - window.start
+        seconds = window.span.seconds
         if page.pages > MAX_WINDOW_PAGES and seconds <= 2 * SHORTEST_WINDOW:
             return f"{page.pages} pages in {seconds:g} s of history, more than the {MAX_WINDOW_PAGES} a window may have"
         if window.budget is not None:
             if page.total > window.budget.left:
                 return (
-                    f"a total of {page.total} for {iso(window.start)}..{iso(window.end)}, more than the "
+                    f"a total of {page.total} for {_shown(window.span)}, more than the "
                     f"{window.budget.left} left of what the window it is part of held (late archiving included)"
                 )
             window.budget.left -= page.total
@@ -348,12 +349,12 @@ class Backfill:
         self._release(window)
         if window.opens_next and window.total is None:  # refused before it was sized: cut the next one now
             self._next_window(pending, cursors, todo, self._adapted(window))
-        self._fail(window.start, window.end, window.stretch.idents, reason)
-        self.progress.seconds_done += window.end - window.start
+        self._fail(window.span, window.stretch.idents, reason)
+        self.progress.seconds_done += window.span.seconds
 
     def _adapted(self, window: _Window) -> float:
         """The next window's length: about TARGET_WINDOW_ROWS at the rate this one had."""
-        length = window.end - window.start
+        length = window.span.seconds
         if not window.total:
             return min(LONGEST_WINDOW, max(length, SHORTEST_WINDOW) * 8)
         return min(LONGEST_WINDOW, max(SHORTEST_WINDOW, length * TARGET_WINDOW_ROWS / window.total))
@@ -363,14 +364,14 @@ class Backfill:
 
         The parts may claim between them what the window did, and what late archiving adds.
         """
-        seconds = window.end - window.start
+        seconds = window.span.seconds
         wanted = -(-page.pages * ROWS_PER_PAGE // TARGET_WINDOW_ROWS)
         parts = max(2, min(wanted, MAX_SPLIT_PARTS, int(seconds / SHORTEST_WINDOW)))
         step = seconds / parts
-        edges = [window.start + i * step for i in range(parts)] + [window.end]
+        edges = [window.span.start + i * step for i in range(parts)] + [window.span.end]
         budget = _Budget(page.total + _allowance(page.total))
         pieces = [
-            _Window(window.stretch, start, end, attempt=window.attempt, budget=budget)
+            _Window(window.stretch, Span(start, end), attempt=window.attempt, budget=budget)
             for start, end in zip(edges, edges[1:], strict=False)
         ]
         pieces[-1].opens_next = window.opens_next
@@ -386,19 +387,19 @@ class Backfill:
             problem = f"{window.rows - len(window.seen)} rows came on two pages (and as many never came)"
         if problem is None:
             self._hand_in(window)
-            self.sink.checkpoint(window.start, window.end, window.stretch.idents)
-            self.progress.seconds_done += window.end - window.start
+            self.sink.checkpoint(*window.span, window.stretch.idents)
+            self.progress.seconds_done += window.span.seconds
             return
         self._release(window)
         if window.attempt < WINDOW_ATTEMPTS:
-            log.warning("history %s..%s came back inconsistent (%s); fetching it again", *_span(window), problem)
+            log.warning("history %s came back inconsistent (%s); fetching it again", _shown(window.span), problem)
             claimed = max(window.total or 0, window.rows)
             budget = _Budget(claimed + _allowance(claimed))
-            for start, end in _pieces(window):
-                todo.append((_Window(window.stretch, start, end, attempt=window.attempt + 1, budget=budget), 1))
+            for piece in _pieces(window):
+                todo.append((_Window(window.stretch, piece, attempt=window.attempt + 1, budget=budget), 1))
             return
-        self._fail(window.start, window.end, window.stretch.idents, problem)
-        self.progress.seconds_done += window.end - window.start
+        self._fail(window.span, window.stretch.idents, problem)
+        self.progress.seconds_done += window.span.seconds
 
     def _give_up(
         self, unfinished: list[_Window], pending: list[Stretch], cursors: dict[Stretch, float], reason: str
@@ -409,20 +410,20 @@ class Backfill:
         dropped), and what is not yet cut in windows.
         """
         log.error("backfill stopped: %s", reason)
-        spans: dict[Stretch, list[tuple[float, float]]] = {}
+        spans: dict[Stretch, list[Span]] = {}
         for window in unfinished:
             if not window.closed:
                 self._release(window)
-                spans.setdefault(window.stretch, []).append((window.start, window.end))
+                spans.setdefault(window.stretch, []).append(window.span)
         for stretch in pending:
-            spans.setdefault(stretch, []).append((cursors[stretch], stretch.end))
+            spans.setdefault(stretch, []).append(Span(cursors[stretch], stretch.span.end))
         for stretch, parts in spans.items():
-            for start, end in _merged(parts):
-                self._fail(start, end, stretch.idents, reason)
+            for span in _merged(parts):
+                self._fail(span, stretch.idents, reason)
 
-    def _fail(self, start: float, end: float, idents: frozenset[str], reason: str) -> None:
-        self.progress.failed.append((start, end, reason))
-        self.sink.note_failure(start, end, idents, reason)
+    def _fail(self, span: Span, idents: frozenset[str], reason: str) -> None:
+        self.progress.failed.append((span, reason))
+        self.sink.note_failure(*span, idents, reason)
 
 
 class _Fetchers:
@@ -467,7 +468,7 @@ class _Fetchers:
                 future.set_exception(error)
 
 
-def _pieces(window: _Window) -> list[tuple[float, float]]:
+def _pieces(window: _Window) -> list[Span]:
     """Cut a window that came back inconsistent into pieces of one page each, by the times it showed.
 
     Paging is what goes wrong: a page boundary inside a run of equal times
@@ -475,27 +476,27 @@ def _pieces(window: _Window) -> list[tuple[float, float]]:
     piece of at most one page has no boundary, and pieces are cut between
     distinct times, so they tile the window whatever was archived since.
     """
-    pieces: list[tuple[float, float]] = []
-    begin, size = window.start, 0
+    pieces: list[Span] = []
+    begin, size = window.span.start, 0
     for moment, count in sorted(Counter(window.times).items()):
         if size and size + count > ROWS_PER_PAGE:
-            pieces.append((begin, moment - TICK))
+            pieces.append(Span(begin, moment - TICK))
             begin, size = moment, 0
         size += count
-    pieces.append((begin, window.end))
+    pieces.append(Span(begin, window.span.end))
     return pieces
 
 
-def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def _merged(spans: list[Span]) -> list[Span]:
     """Spans that overlap or touch, as one."""
-    merged: list[tuple[float, float]] = []
+    merged: list[Span] = []
     for start, end in sorted(spans):
-        if merged and start <= merged[-1][1] + TICK:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        if merged and start <= merged[-1].end + TICK:
+            merged[-1] = Span(merged[-1].start, max(merged[-1].end, end))
         else:
-            merged.append((start, end))
+            merged.append(Span(start, end))
     return merged
 
 
-def _span(window: _Window) -> tuple[str, str]:
-    return iso(window.start), iso(window.end)
+def _shown(span: Span) -> str:
+    return f"{iso(span.start)}..{iso(span.end)}"

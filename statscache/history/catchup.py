@@ -11,6 +11,7 @@ from statscache.history import gaps
 from statscache.history.backfill import Backfill, Progress
 from statscache.history.client import History
 from statscache.ingest.pipeline import Pipeline
+from statscache.span import Span, Stretch
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def plan(
     until: float,
     since: float | None = None,
     idents: Collection[str] | None = None,
-) -> list[gaps.Stretch]:
+) -> list[Stretch]:
     """The stretches of history the pipeline's plugins (or those of ``idents``) miss up to ``until``."""
     plugins = [p for p in pipeline.plugins if idents is None or p.ident in idents]
     with pipeline.session_factory() as session:
@@ -54,14 +55,17 @@ def make_backfill(pipeline: Pipeline, on_progress: Callable[[Progress], None] | 
     )
 
 
-def _past_the_join(stretches: list[gaps.Stretch], live_since: float, lag: float) -> list[gaps.Stretch]:
+def _past_the_join(stretches: list[Stretch], live_since: float, lag: float) -> list[Stretch]:
     """Stretches that end where live coverage begins, continued ``lag`` into it.
 
     A subscription takes a moment to join the bus (zeromq connects in the
     background): messages sent right after the hub went live may never have
     arrived. Fetching that moment too costs a few pages; duplicates are dropped.
     """
-    return [gaps.Stretch(s.start, live_since + lag, s.idents) if s.end >= live_since - 1 else s for s in stretches]
+    return [
+        Stretch(Span(s.span.start, live_since + lag), s.idents) if s.span.end >= live_since - 1 else s
+        for s in stretches
+    ]
 
 
 class CatchUp(threading.Thread):

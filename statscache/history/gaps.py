@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
 from statscache.config import Config
 from statscache.plugins import BasePlugin
-from statscache.span import Span, uncovered
+from statscache.span import Span, Stretch, uncovered
 from statscache.store import coverage
-
-
-@dataclass(frozen=True)
-class Stretch:
-    """A stretch of history to fetch (both ends inclusive, epoch seconds) and the plugins that miss it."""
-
-    start: float
-    end: float
-    idents: frozenset[str]
-
-    @property
-    def seconds(self) -> float:
-        return self.end - self.start
 
 
 def missing_per_plugin(
@@ -73,10 +59,10 @@ def group(missing: Mapping[str, Iterable[Span]]) -> list[Stretch]:
         idents = frozenset(ident for ident, intervals in missing.items() if any(a <= middle <= b for a, b in intervals))
         if not idents:
             continue
-        if stretches and stretches[-1].idents == idents and stretches[-1].end == start:
-            stretches[-1] = Stretch(stretches[-1].start, end, idents)
+        if stretches and stretches[-1].idents == idents and stretches[-1].span.end == start:
+            stretches[-1] = Stretch(Span(stretches[-1].span.start, end), idents)
         else:
-            stretches.append(Stretch(start, end, idents))
+            stretches.append(Stretch(Span(start, end), idents))
     return stretches
 
 
@@ -84,7 +70,7 @@ def describe(stretches: Sequence[Stretch]) -> str:
     """One line for the log: how much history, for how many plugins."""
     if not stretches:
         return "nothing to fetch"
-    seconds = sum(s.seconds for s in stretches)
+    seconds = sum(s.span.seconds for s in stretches)
     plugins = len(frozenset().union(*(s.idents for s in stretches)))
     return f"{len(stretches)} stretches, {timedelta(seconds=round(seconds))} of history in all, for {plugins} plugins"
 

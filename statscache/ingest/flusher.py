@@ -7,7 +7,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from typing import NamedTuple
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +15,7 @@ from statscache.exceptions import DatabaseOutage
 from statscache.ingest.cache import Audiences, Entry, MessageCache
 from statscache.metrics import Metrics
 from statscache.plugins import BasePlugin, Batch
+from statscache.span import Span, Stretch
 from statscache.store import coverage, quarantine
 from statscache.store.ledger import Ledger
 
@@ -29,14 +29,6 @@ _FAILING_ALONE = 4
 
 class _PluginFails(Exception):
     """The plugin's ``update`` fails on any message: keep its batch for the next flush, quarantine nothing."""
-
-
-class Checkpoint(NamedTuple):
-    """Every message of ``start .. end`` for these plugins has been cached: once written, they are complete there."""
-
-    start: float
-    end: float
-    idents: frozenset[str]
 
 
 class Flusher:
@@ -70,7 +62,8 @@ class Flusher:
         self._retry: dict[BasePlugin, Entries] = {}
         # The periodic poll and the final flush at shutdown must not interleave.
         self._lock = threading.Lock()
-        self._checkpoints: list[Checkpoint] = []
+        #: Stretches of history handed in whole: once their messages are written, those plugins are complete there.
+        self._checkpoints: list[Stretch] = []
         self._checkpoints_lock = threading.Lock()
         #: Per plugin ident: live since when its coverage was last extended (None: not live).
         self._live_since: dict[str, float] = {}
@@ -109,7 +102,7 @@ class Flusher:
         with self._checkpoints_lock:
             if generation is not None and generation != self.generation:
                 return False
-            self._checkpoints.append(Checkpoint(start, end, frozenset(idents)))
+            self._checkpoints.append(Stretch(Span(start, end), frozenset(idents)))
             return True
 
     def pending(self) -> int:
@@ -196,7 +189,7 @@ class Flusher:
         else:
             log.error("statscache flush failed again (%s); %d messages kept in memory", error, kept)
 
-    def _requeue(self, checkpoints: list[Checkpoint]) -> None:
+    def _requeue(self, checkpoints: list[Stretch]) -> None:
         with self._checkpoints_lock:
             self._checkpoints[:0] = checkpoints
 
@@ -205,7 +198,7 @@ class Flusher:
         drained: Entries,
         audiences: Audiences,
         retry: dict[BasePlugin, Entries],
-        checkpoints: list[Checkpoint],
+        checkpoints: list[Stretch],
         claim: float,
     ) -> tuple[dict[BasePlugin, Entries], set[str]]:
         """One transaction; returns the entries of plugins whose update failed, and the idents that wrote all theirs."""
@@ -312,9 +305,7 @@ class Flusher:
             self._metrics.quarantined.labels(plugin.ident).inc()
         return [entry for entry, _ in poisoned]
 
-    def _record_coverage(
-        self, session: Session, written: set[str], checkpoints: list[Checkpoint], claim: float
-    ) -> None:
+    def _record_coverage(self, session: Session, written: set[str], checkpoints: list[Stretch], claim: float) -> None:
         """Extend the live coverage of the plugins that wrote everything, and record the checkpoints' stretches."""
         by_since: dict[float, list[str]] = {}
         for ident in sorted(written):
@@ -326,7 +317,7 @@ class Flusher:
         for checkpoint in checkpoints:
             idents = checkpoint.idents & written
             if idents:
-                coverage.add(session, sorted(idents), checkpoint.start, checkpoint.end)
+                coverage.add(session, sorted(idents), *checkpoint.span)
 
 
 def _attempt(session: Session, alive: Callable[[], bool], plugin: BasePlugin, batch: Batch) -> Exception | None:

@@ -31,8 +31,8 @@ class Page:
 
 
 @dataclass(frozen=True)
-class _Stretch:
-    """Rows from ``start`` to before ``stop`` (None: no bound that way)."""
+class _BucketRows:
+    """How many rows lie from ``start`` to before ``stop`` (None: no bound that way): a run of tally buckets."""
 
     start: datetime | None
     stop: datetime | None
@@ -111,29 +111,29 @@ class Rows:
         query = self.query
         offset = (query.page - 1) * query.rows_per_page
         counts = self._bucket_counts(connection) if tallied else None
-        total = self._count(connection) if counts is None else sum(stretch.rows for stretch in counts)
+        total = self._count(connection) if counts is None else sum(run.rows for run in counts)
         if offset >= total:
             return Page(total, [])
         start = stop = None
         if counts is not None:
             # Walk the buckets from the end the order starts at, to the one holding the page's first row.
-            for stretch in reversed(counts) if query.descending else counts:
-                if offset < stretch.rows:
+            for run in reversed(counts) if query.descending else counts:
+                if offset < run.rows:
                     if query.descending:
-                        stop = stretch.stop
+                        stop = run.stop
                     else:
-                        start = stretch.start
+                        start = run.start
                     break
-                offset -= stretch.rows
+                offset -= run.rows
         statement = select(self._table).where(self._where(start, stop))
         statement = self._ordered(statement, query.descending).offset(offset).limit(query.rows_per_page)
         return Page(total, [self._convert(row) for row in connection.execute(statement)])
 
-    def _bucket_counts(self, connection: Connection) -> list[_Stretch]:
+    def _bucket_counts(self, connection: Connection) -> list[_BucketRows]:
         """Rows per bucket under the filters, in time order: the tally's counts, counted
         exactly where a filter cuts a bucket.
 
-        Every bucket up to 0 is taken as one stretch, of all the rows before the
+        Every bucket up to 0 is taken as one run, of all the rows before the
         first bucket after 1970: SQLite's tally rounds times before 1970 towards
         zero (bucket 0 holds a span either side of 1970), PostgreSQL's down. Only
         a database written by hand or by an older statscache holds such rows.
@@ -150,13 +150,13 @@ class Rows:
         bounds += [(bucket, bucket + span, rows) for bucket, rows in counts if bucket > 0]
         exact = []
         for first, end, rows in bounds:
-            stretch = _Stretch(_utc(first), _utc(end), rows)
+            run = _BucketRows(_utc(first), _utc(end), rows)
             cut_low = start is not None and (first is None or start > first)
             cut_high = stop is not None and stop < end
             if cut_low or cut_high:
-                stretch = _Stretch(stretch.start, stretch.stop, self._count(connection, stretch.start, stretch.stop))
-            exact.append(stretch)
-        return [stretch for stretch in exact if stretch.rows]
+                run = _BucketRows(run.start, run.stop, self._count(connection, run.start, run.stop))
+            exact.append(run)
+        return [run for run in exact if run.rows]
 
     def stream(self, connection: Connection) -> Iterator[list[Any]]:
         """JSON-ready values of every selected row, fetched a batch at a time (server-side on PostgreSQL)."""

@@ -16,7 +16,7 @@ from statscache.history.backfill import Backfill
 from statscache.history.client import History
 from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import registry
-from statscache.span import Span, uncovered
+from statscache.span import Span, Stretch, uncovered
 from statscache.store import coverage
 from tests.fakegrepper import FakeDatagrepper, RawArchive
 from tests.support import BUILTIN_IDENTS, recount, stored
@@ -102,7 +102,7 @@ def test_a_crash_then_a_backfill_gives_what_an_uninterrupted_run_would(make_pipe
         restarted = make_pipeline(server.url)
         # It resumes where the statistics were complete (less the 5 s lag), not at the epoch.
         (stretch,) = catchup.plan(restarted, UNTIL)
-        assert stretch.start == first[-1]["timestamp"] - 5
+        assert stretch.span.start == first[-1]["timestamp"] - 5
         backfill(restarted, server.url)
     assert_exact(restarted, envelopes)
 
@@ -258,9 +258,9 @@ class TestGrouping:
     def test_stretches_are_cut_where_the_plugins_that_miss_them_change(self):
         stretches = gaps.group({"a": [Span(0, 100)], "b": [Span(50, 100)], "c": [Span(200, 300)]})
         assert stretches == [
-            gaps.Stretch(0, 50, frozenset("a")),
-            gaps.Stretch(50, 100, frozenset("ab")),
-            gaps.Stretch(200, 300, frozenset("c")),
+            Stretch(Span(0, 50), frozenset("a")),
+            Stretch(Span(50, 100), frozenset("ab")),
+            Stretch(Span(200, 300), frozenset("c")),
         ]
 
     def test_nothing_missing_is_nothing_to_fetch(self):
