@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statscache.exceptions import DatabaseOutage
 from statscache.ingest.cache import Audiences, Entry, MessageCache
+from statscache.ingest.shares import Entries, Share, divide
 from statscache.metrics import Metrics
 from statscache.plugins import BasePlugin, Batch
 from statscache.span import Span, Stretch
@@ -21,7 +21,6 @@ from statscache.store.ledger import Ledger
 
 log = logging.getLogger(__name__)
 
-Entries = dict[str, Entry]
 
 #: Messages failing alone, with none written, after which a plugin is taken to fail whatever it is given.
 _FAILING_ALONE = 4
@@ -212,41 +211,18 @@ class Flusher:
         with self._session_factory() as session, session.begin():
             alive = _transaction_probe(session)
             before = self._ledger.counted_by(session, [*drained, *(m for e in retry.values() for m in e)])
-            # Entries nobody has counted yet: what most plugins get, one list per family.
-            if before:
-                unseen = [entry for msg_id, entry in drained.items() if msg_id not in before]
-            else:
-                unseen = list(drained.values())
-            # Who had counted the drained messages already: a few distinct sets of plugins.
-            claims = Counter(idents for msg_id, idents in before.items() if msg_id in drained)
-            shared: dict[int, Batch] = {}
             counted: dict[str, Entries] = {}
-            for plugin, family in self._plugins:
-                excluded = {msg_id for msg_id, audience in audiences.items() if plugin.ident not in audience}
-                if not excluded and plugin not in retry and all(plugin.ident in idents for idents in claims):
-                    offered = drained
-                    duplicates = claims.total()
-                    entries = unseen
-                    if family not in shared:
-                        shared[family] = Batch(unseen, family)
-                    batch = shared[family]
-                else:  # it has messages to retry, or missed some that others counted (installed later)
-                    offered = {**drained, **retry.get(plugin, {})}
-                    for msg_id in excluded:  # history fetched for other plugins only
-                        offered.pop(msg_id, None)
-                    entries = [entry for msg_id, entry in offered.items() if plugin.ident not in before.get(msg_id, ())]
-                    duplicates = len(offered) - len(entries)
-                    batch = Batch(entries, family)
+            for share in divide(self._plugins, drained, audiences, retry, before):
+                plugin = share.plugin
                 try:
-                    error = _attempt(session, alive, plugin, batch)
-                    poisoned = [] if error is None else self._isolate(session, alive, plugin, family, entries, error)
+                    poisoned = self._write_share(session, alive, share)
                 except _PluginFails:
                     log.exception("plugin %s failed to write a batch; kept for the next flush", plugin.ident)
                     self._metrics.plugin_errors.labels(plugin.ident, "update").inc()
-                    failed[plugin] = offered
+                    failed[plugin] = share.offered
                     continue
-                counted[plugin.ident] = offered  # quarantined messages too: they are not tried again
-                counts.append((plugin, len(offered) - duplicates - len(poisoned), duplicates))
+                counted[plugin.ident] = share.offered  # quarantined messages too: they are not tried again
+                counts.append((plugin, len(share.entries) - len(poisoned), share.duplicates))
             # Statements after a lost transaction would each commit on their own (SQLite): never a ledger row alone.
             _check_transaction(alive, None)
             self._ledger.record(session, before, counted)
@@ -257,6 +233,13 @@ class Flusher:
             if duplicates:
                 self._metrics.duplicates.labels(plugin.ident).inc(duplicates)
         return failed, written
+
+    def _write_share(self, session: Session, alive: Callable[[], bool], share: Share) -> list[Entry]:
+        """Write one plugin's batch; returns the messages quarantined for it (see :meth:`_isolate`)."""
+        error = _attempt(session, alive, share.plugin, share.batch)
+        if error is None:
+            return []
+        return self._isolate(session, alive, share.plugin, share.family, share.entries, error)
 
     def _isolate(
         self,
