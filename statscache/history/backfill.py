@@ -38,7 +38,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from statscache.history.client import ROWS_PER_PAGE, History, HistoryRefused, HistoryUnavailable, Page, rows_of
+from statscache.history.client import ROWS_PER_PAGE, History, Page, rows_of
+from statscache.history.errors import HistoryRefused, HistoryUnavailable
 from statscache.span import TICK, Span, Stretch, iso
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,8 @@ import orjson
 import requests
 import tenacity
 
-from statscache.exceptions import StatscacheError
 from statscache.history import transfer
+from statscache.history.errors import HistoryRefused, HistoryUnavailable, Refused
 from statscache.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -43,14 +43,6 @@ RATE_SPAN = 60.0
 TIME_SLACK = 1e-3
 #: Longest msg_id taken (real ones are "<year>-<uuid>": 41 characters).
 MAX_MSG_ID = 256
-
-
-class HistoryUnavailable(StatscacheError):
-    """A page of history could not be had, even after every retry."""
-
-
-class HistoryRefused(StatscacheError):
-    """datagrepper answered with something impossible (too large, off its endpoint, not a page of that window)."""
 
 
 class _BadPage(Exception):
@@ -151,7 +143,7 @@ class History:
         except HistoryUnavailable:
             self._requests.labels("failed").inc()
             raise
-        except transfer.Refused as error:
+        except Refused as error:
             raise self.refuse(f"page {page} of {start}..{end}: {error}") from error
         except _Implausible as error:
             raise self.refuse(f"page {page} of {start}..{end}: {error}") from error

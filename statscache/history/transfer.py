@@ -21,31 +21,15 @@ from requests.adapters import HTTPAdapter
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 
-from statscache.exceptions import StatscacheError
+from statscache.history.errors import DeadlineExceeded, OffEndpoint, TooLarge
 
-__all__ = ["DeadlineExceeded", "Endpoint", "OffEndpoint", "Refused", "TooLarge", "bounded_session", "get"]
+__all__ = ["Endpoint", "bounded_session", "get"]
 
 #: Redirects followed within the endpoint, at most, for one request.
 MAX_REDIRECTS = 5
 #: Bytes read from the body at a time.
 CHUNK = 64 * 1024
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-
-
-class DeadlineExceeded(requests.Timeout):
-    """The whole exchange took longer than its deadline (a timeout: worth trying again)."""
-
-
-class Refused(StatscacheError):
-    """An answer refused for what it is, not for how it came: asking again would get the same."""
-
-
-class TooLarge(Refused):
-    """The body is larger than the cap."""
-
-
-class OffEndpoint(Refused):
-    """A redirect leads off the configured endpoint."""
 
 
 class _Deadline:

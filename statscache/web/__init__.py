@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from statscache import config as config_module
 from statscache.plugins import BasePlugin, registry
 from statscache.store.engine import make_reader_engine
-from statscache.web import errors, headers
+from statscache.web import answers, headers
 from statscache.web.api import api
 from statscache.web.state import State
 
@@ -46,7 +46,7 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["statscache"] = State(settings, engine or make_reader_engine(settings.sqlalchemy_uri), plugins)
     app.register_blueprint(api)
-    errors.install(app)
+    answers.install(app)
 
     @app.get("/")
     def index() -> Response:

@@ -14,8 +14,8 @@ from statscache.plugins import BasePlugin
 from statscache.span import Span
 from statscache.store.base import epoch_seconds
 from statscache.web import coverage_report, formats
-from statscache.web.errors import ApiError
-from statscache.web.params import BadParameter, Query, parse_query
+from statscache.web.errors import ApiError, BadParameter, NotAcceptable
+from statscache.web.params import Query, parse_query
 from statscache.web.rows import Rows
 from statscache.web.state import State
 
@@ -128,7 +128,7 @@ def _plugin(ident: str) -> BasePlugin:
 def _format(requested: str | None) -> str:
     try:
         return formats.negotiate(request.accept_mimetypes, requested)
-    except formats.NotAcceptable:
+    except NotAcceptable:
         supported = ", ".join(formats.MEDIA_TYPES.values())
         raise ApiError(406, "not acceptable", f"this resource is served as {supported}") from None
 

@@ -17,6 +17,8 @@ from typing import Any
 import orjson
 from werkzeug.datastructures import MIMEAccept
 
+from statscache.web.errors import NotAcceptable
+
 #: Format name -> media type, in order of preference when a client accepts several equally.
 MEDIA_TYPES = {
     "json": "application/json",
@@ -29,10 +31,6 @@ _ALIASES = {"application/ndjson": "ndjson", "application/jsonl": "ndjson"}
 CHUNK_ROWS = 1000
 #: What a spreadsheet reads as the start of a formula (or, for tab and CR, skips to find one).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class NotAcceptable(Exception):
-    """The client accepts none of the formats the API can write."""
 
 
 def negotiate(accept: MIMEAccept, requested: str | None) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from statscache.exceptions import StatscacheError
+from statscache.web.errors import BadParameter
 
 #: Pages beyond this are refused rather than computed: no result is that long.
 MAX_PAGE = 2**31 - 1
@@ -27,24 +27,6 @@ IGNORED = frozenset({"_"})
 MAX_REPEATED = 100
 #: The longest time a parameter may spell (an ISO 8601 date/time with nanoseconds and offset is 35).
 _MAX_TIME_LENGTH = 64
-#: How much of a bad name or value an error quotes back: enough to recognise, never the whole of a huge one.
-_QUOTED = 40
-
-
-class BadParameter(StatscacheError):
-    """A query parameter that cannot be used; says which and what it accepts."""
-
-    def __init__(self, name: str, accepts: str, value: str | None = None) -> None:
-        self.name = name
-        self.accepts = accepts
-        self.value = value
-        got = "" if value is None else f", not {_quoted(value)!r}"
-        super().__init__(f"parameter {_quoted(name)!r} must be {accepts}{got}")
-
-
-def _quoted(text: str) -> str:
-    """``text``, cut short if long: error bodies must not grow with what a client sends."""
-    return text if len(text) <= _QUOTED else text[:_QUOTED] + "…"
 
 
 @dataclass(frozen=True)
