@@ -83,3 +83,16 @@ def test_the_hub_loads_the_example_and_the_api_serves_it(tmp_path, installed):
     finally:
         web.terminate()
         web.wait(10)
+
+
+def test_the_examples_own_tests_pass_against_statscache_testing(installed):
+    """The README's plugin guide: a plugin's tests need statscache.testing and nothing else."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=EXAMPLE,
+        env=installed,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
