@@ -12,7 +12,8 @@ setup(
     license="LGPL-2.1-or-later",
     python_requires=">=3.11",
     packages=find_packages(include=["statscache", "statscache.*"]),
-    package_data={"statscache.demo": ["*.jsonl.gz"]},
+    # py.typed: type checkers read statscache's annotations (plugins subclass BasePlugin).
+    package_data={"statscache": ["py.typed"], "statscache.demo": ["*.jsonl.gz"]},
     install_requires=[
         # moksha loads entry points through pkg_resources: older setuptools cannot
         # match its dotted dist names, 82+ no longer ships pkg_resources.
@@ -42,6 +43,11 @@ setup(
             "hypothesis>=6.100",
             "docutils>=0.20",
             "ruff==0.17.6",  # pinned: its formatting changes between releases
+            # pinned: what mypy and the stubs accept changes between releases (tests/unit/test_types.py)
+            "mypy==2.4.1",
+            "types-requests==2.33.0.20261030",
+            "types-tqdm==4.70.0.20261106",
+            "types-waitress==3.0.1.20260724",
             "psycopg[binary]>=3.1",
             "schemathesis>=4.0",
             "gunicorn>=23",  # the README's production recipe is tested too

@@ -170,10 +170,10 @@ EARLIEST_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def _aware_datetime(value: Any) -> datetime:
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise ValueError("a timezone-aware datetime.datetime, e.g. datetime(2015, 1, 1, tzinfo=timezone.utc)")
-    value = value.astimezone(UTC)
-    if not EARLIEST_EPOCH <= value <= datetime.now(UTC):
+    utc = value.astimezone(UTC)
+    if not EARLIEST_EPOCH <= utc <= datetime.now(UTC):
         raise ValueError("a timezone-aware datetime.datetime from 1970-01-01 UTC to now")
-    return value
+    return utc
 
 
 def _names(value: Any) -> tuple[str, ...]:

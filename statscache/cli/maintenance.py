@@ -14,8 +14,9 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 from tqdm import tqdm
 
 from statscache import config as config_module
@@ -127,7 +128,8 @@ def _known_plugin(pipeline: Pipeline, ident: str) -> BasePlugin:
 def _forget(pipeline: Pipeline, plugin: BasePlugin) -> None:
     """Drop the plugin's statistics, coverage and ledger records, in one transaction."""
     with pipeline.session_factory() as session, session.begin():
-        dropped = session.execute(delete(plugin.model)).rowcount
+        # Session.execute is typed as returning a Result; a DELETE's is a CursorResult (SQLAlchemy's advice: cast).
+        dropped = cast("CursorResult[Any]", session.execute(delete(plugin.model))).rowcount
         coverage.forget(session, plugin.ident)
         Ledger().forget(session, plugin.ident)
     log.info("dropped %d rows of %s", dropped, plugin.ident)

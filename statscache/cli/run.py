@@ -52,7 +52,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def demo_endpoint(config: dict[str, Any]) -> str:
     """The first 127.0.0.1 endpoint the hub listens to: where the demo publishes."""
-    for endpoints in config.get("endpoints", {}).values():
+    listed: dict[str, list[str]] = config.get("endpoints", {})
+    for endpoints in listed.values():
         for endpoint in endpoints:
             if endpoint.startswith("tcp://127.0.0.1:"):
                 return endpoint

@@ -16,7 +16,7 @@ import math
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 import requests
@@ -206,7 +206,7 @@ def _as_page(body: Any, content: bytes, params: dict[str, Any]) -> Page:
     return Page(keys, total, pages, content, expected)
 
 
-def _is_count(value: Any) -> bool:
+def _is_count(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 

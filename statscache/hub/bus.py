@@ -99,9 +99,10 @@ class BusGate:
         if not connection.socket.get(zmq.EVENTS) & zmq.POLLIN:
             return None
         try:
-            return connection.socket.recv_multipart(zmq.NOBLOCK)
+            frames: list[bytes] = connection.socket.recv_multipart(zmq.NOBLOCK)
         except zmq.Again:
             return None
+        return frames
 
     def _hand_over(self, frames: list[bytes], deliver: Callable[[str, str], Any]) -> None:
         try:

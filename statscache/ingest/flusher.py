@@ -46,7 +46,7 @@ class Flusher:
 
     def __init__(
         self,
-        session_factory: sessionmaker,
+        session_factory: sessionmaker[Session],
         cache: MessageCache,
         plugins: Sequence[BasePlugin],
         families: Sequence[int],
@@ -295,8 +295,8 @@ class Flusher:
             since = self._live_since.get(ident)
             if since is not None:
                 by_since.setdefault(since, []).append(ident)
-        for since, idents in by_since.items():
-            coverage.extend(session, idents, since, max(since, claim))
+        for since, live in by_since.items():
+            coverage.extend(session, live, since, max(since, claim))
         for checkpoint in checkpoints:
             idents = checkpoint.idents & written
             if idents:
@@ -330,6 +330,7 @@ def _transaction_probe(session: Session) -> Callable[[], bool]:
     """A check of whether the session's database transaction is still open (cheap: no round trip)."""
     connection = session.connection()
     raw = connection.connection.dbapi_connection
+    assert raw is not None  # None only once the connection is invalidated, not while the session uses it
     if connection.dialect.name == "sqlite":
         # SQLite ends the whole transaction on its own after some errors (a full disk, an I/O error).
         return lambda: bool(raw.in_transaction)

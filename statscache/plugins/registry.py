@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any
 
 from statscache.config import Config
 from statscache.exceptions import ConfigError, PluginLoadError
@@ -17,11 +16,11 @@ ENTRY_POINT_GROUP = "statscache.plugin"
 REQUIRED_TEXT = ("name", "summary", "description")
 
 
-def discover(found: Iterable[EntryPoint] | None = None) -> dict[str, type[BasePlugin[Any]]]:
+def discover(found: Iterable[EntryPoint] | None = None) -> dict[str, type[BasePlugin]]:
     """Load and check every plugin class of the entry point group, by entry point name."""
     if found is None:
         found = entry_points(group=ENTRY_POINT_GROUP)
-    classes: dict[str, type[BasePlugin[Any]]] = {}
+    classes: dict[str, type[BasePlugin]] = {}
     for entry_point in found:
         where = f"plugin entry point {entry_point.name!r} ({entry_point.value})"
         try:
@@ -43,7 +42,7 @@ def _is_text(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def instantiate(classes: dict[str, type[BasePlugin[Any]]], config: Config) -> list[BasePlugin[Any]]:
+def instantiate(classes: dict[str, type[BasePlugin]], config: Config) -> list[BasePlugin]:
     """The enabled plugins, one instance per window length for windowed ones."""
     names = set(classes)
     for key, chosen in (("enabled", config.plugins_enabled), ("disabled", config.plugins_disabled)):
@@ -55,7 +54,7 @@ def instantiate(classes: dict[str, type[BasePlugin[Any]]], config: Config) -> li
             )
     enabled = names if config.plugins_enabled is None else set(config.plugins_enabled)
     enabled -= set(config.plugins_disabled)
-    plugins: list[BasePlugin[Any]] = []
+    plugins: list[BasePlugin] = []
     for name in sorted(enabled):
         plugin_class = classes[name]
         try:
@@ -76,6 +75,6 @@ def instantiate(classes: dict[str, type[BasePlugin[Any]]], config: Config) -> li
     return plugins
 
 
-def load(config: Config) -> list[BasePlugin[Any]]:
+def load(config: Config) -> list[BasePlugin]:
     """Discover the installed plugins and set up the enabled ones."""
     return instantiate(discover(), config)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import ClassVar
 
-from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy import DateTime, Table, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -28,6 +29,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     """Declarative base of every statscache table."""
+
+    # SQLAlchemy types __table__ as any FromClause (a class may be mapped to a SELECT); every
+    # statscache model, plugins' included, is declared with columns, which makes it a Table.
+    __table__: ClassVar[Table]
 
 
 def epoch_seconds(value: datetime) -> int | float:

@@ -20,7 +20,7 @@ def prepare(engine: Engine, plugins: Sequence[tally.Statistic]) -> None:
 
     Raises :class:`~statscache.exceptions.DatabaseUnavailable` when the database cannot be written.
     """
-    tables = [*LEDGER_TABLES, *COVERAGE_TABLES, *QUARANTINE_TABLES, *(inspect(p.model).local_table for p in plugins)]
+    tables = [*LEDGER_TABLES, *COVERAGE_TABLES, *QUARANTINE_TABLES, *(p.model.__table__ for p in plugins)]
     try:
         create_tables(engine, tables)
         ledger.prepare(engine)

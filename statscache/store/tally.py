@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import BigInteger, Column, Connection, Engine, String, Table, inspect, text
+from sqlalchemy import BigInteger, Column, Connection, Engine, String, Table, text
 from sqlalchemy.sql import quoted_name
 
 from statscache.store.base import Base
@@ -60,7 +60,7 @@ class Statistic(Protocol):
 
 def tallied(plugin: Statistic) -> Tallied:
     span = UNWINDOWED_SPAN if plugin.interval is None else interval_seconds(plugin.interval) * WINDOWS_PER_BUCKET
-    table = inspect(plugin.model).local_table
+    table = plugin.model.__table__
     return Tallied(table.name, span, "category" in table.columns)
 
 

@@ -10,11 +10,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from statscache.exceptions import StatscacheError
+from statscache.store.base import Base
 
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
-def _insert_for(session: Session, model: type) -> Any:
+def _insert_for(session: Session, model: type[Base]) -> Any:
     dialect = session.get_bind().dialect.name
     try:
         # The table, not the mapped class: Core executemany skips the ORM's per-row bookkeeping.
@@ -23,7 +24,7 @@ def _insert_for(session: Session, model: type) -> Any:
         raise StatscacheError(f"statscache supports SQLite and PostgreSQL, not {dialect!r}") from None
 
 
-def add_counts(session: Session, model: type, key_columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
+def add_counts(session: Session, model: type[Base], key_columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
     """Insert count rows, adding ``volume`` to the rows that already exist."""
     if not rows:
         return
@@ -35,7 +36,9 @@ def add_counts(session: Session, model: type, key_columns: Sequence[str], rows: 
     session.execute(statement, rows)
 
 
-def replace_if_newer(session: Session, model: type, key_columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
+def replace_if_newer(
+    session: Session, model: type[Base], key_columns: Sequence[str], rows: list[dict[str, Any]]
+) -> None:
     """Insert rows, replacing an existing row only with a newer one.
 
     Newer means a later ``timestamp``, or the same one and a larger ``msg_id``:

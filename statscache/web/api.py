@@ -29,7 +29,8 @@ _LINK_PRIORITY = ("next", "prev", "first", "last")
 
 
 def state() -> State:
-    return current_app.extensions["statscache"]
+    installed: State = current_app.extensions["statscache"]  # Flask types extensions as dict[str, Any]
+    return installed
 
 
 @api.get("/")

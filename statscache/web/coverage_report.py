@@ -12,7 +12,8 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,7 +45,9 @@ def latest_failure(gap: Span, failed: Sequence[FailedStretch]) -> FailedStretch 
     return max(overlapping, key=lambda f: f.noted_at, default=None)
 
 
-class Quarantined(NamedTuple):
+# Not a NamedTuple: a field named count would hide tuple.count.
+@dataclass(frozen=True)
+class Quarantined:
     """How many messages a plugin quarantined, and the newest of them."""
 
     count: int

@@ -146,7 +146,7 @@ class Rows:
         high = _FAR if stop is None else max(int(stop // span) * span, 0)
         counts = tally.buckets(connection, table, low, high, self.query.categories)
         early = sum(rows for bucket, rows in counts if bucket <= 0)
-        bounds = [(None, span, early)] if early else []
+        bounds: list[tuple[int | None, int, int]] = [(None, span, early)] if early else []
         bounds += [(bucket, bucket + span, rows) for bucket, rows in counts if bucket > 0]
         exact = []
         for first, end, rows in bounds:

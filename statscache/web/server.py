@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
-import waitress
-from waitress.server import BaseWSGIServer
+import waitress.server
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, MultiSocketServer
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,11 @@ MAX_REQUEST_BODY = 1 << 16
 
 def create_server(
     app: Callable[..., Any], *, host: str, port: int, threads: int, connection_limit: int, channel_timeout: float
-) -> Any:
+) -> MultiSocketServer | BaseWSGIServer:
     """A waitress server for ``app``, ready to ``run()``, that closes connections stalled for ``channel_timeout``."""
     timeout = max(1, math.ceil(channel_timeout))
-    server = waitress.create_server(
+    # waitress.create_server is this function, re-exported: types-waitress leaves the re-export out.
+    server = waitress.server.create_server(
         app,
         host=host,
         port=port,
@@ -47,7 +49,9 @@ def create_server(
         asyncore_use_poll=True,
         ident="statscache",
     )
-    listeners = [server] if isinstance(server, BaseWSGIServer) else server.map.values()
+    # Several addresses: a MultiSocketServer, whose map holds its dispatchers, a server per address among
+    # them (types-waitress says the map may be None and holds sockets: neither is so here).
+    listeners: Iterable[object] = [server] if isinstance(server, BaseWSGIServer) else (server.map or {}).values()
     for listener in listeners:
         if isinstance(listener, BaseWSGIServer):
             _close_stalled_writes(listener)
@@ -59,9 +63,12 @@ def _close_stalled_writes(server: BaseWSGIServer) -> None:
     idle_only = server.maintenance
 
     def maintenance(now: float) -> None:
-        idle_only(now)  # waitress: connections with no request in progress
+        # waitress: connections with no request in progress. It passes time.time(), types-waitress says an int.
+        idle_only(now)  # type: ignore[arg-type]
         cutoff = now - server.adj.channel_timeout
-        for channel in list(server.active_channels.values()):
+        # types-waitress declares one HTTPChannel: waitress keeps a dict of them, by file descriptor.
+        channels = cast("dict[int, HTTPChannel]", server.active_channels)
+        for channel in list(channels.values()):
             # last_activity moves whenever the client takes bytes: only a client that takes none stays behind.
             if channel.requests and channel.total_outbufs_len and channel.last_activity < cutoff:
                 log.warning(
@@ -72,4 +79,5 @@ def _close_stalled_writes(server: BaseWSGIServer) -> None:
                 # Wakes the thread waiting to write (it gets ClientDisconnected and moves on).
                 channel.handle_close()
 
+    # Replacing the method on this instance is the point: waitress's loop calls self.maintenance(now).
     server.maintenance = maintenance  # type: ignore[method-assign]

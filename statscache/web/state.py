@@ -64,7 +64,11 @@ class State:
                 yield connection
 
     def latest_by_ident(self) -> dict[str, datetime]:
-        """Up to when each plugin's statistics are complete (plugins that have counted nothing are absent)."""
+        """The event time of the newest message each plugin has counted (plugins that have counted none are absent).
+
+        Not up to when its statistics are complete: older messages may still be missing
+        (that is coverage, :mod:`statscache.store.coverage`).
+        """
         if not self.has_table(PluginState.__tablename__):
             return {}
         with self.engine.connect() as connection:

@@ -45,8 +45,7 @@ def project_name(message: Message) -> str | None:
         if isinstance(nested, Mapping):
             candidates += [nested.get("project"), nested.get("repo")]
     for project in candidates:
-        if isinstance(project, Mapping) and _text(project.get("name")):
-            name = project["name"]
+        if isinstance(project, Mapping) and (name := _text(project.get("name"))):
             namespace = _text(project.get("namespace"))
             if namespace:
                 name = f"{namespace}/{name}"
