@@ -26,7 +26,7 @@ from pathlib import Path
 from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
 from statscache.plugins.builtin.volume import Volume
-from tests.support import recorded_envelopes
+from tests.fakes.support import recorded_envelopes
 
 START = 1444348800.0  # 2015-10-09 00:00 UTC
 STEP = 0.6
