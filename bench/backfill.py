@@ -3,13 +3,13 @@
 
     python bench/backfill.py [--count 100000] [--latency 0.26] [--concurrency 4] [--rounds 2] [--real]
 
-A datagrepper-compatible server (tests/fakegrepper.py, in a process of its
+A datagrepper-compatible server (tests/fakes/fakegrepper.py, in a process of its
 own) holds COUNT real-shaped messages: the recorded autocloud envelopes, each
 with a fresh msg_id, 0.6 s apart as on Fedora's bus. Each answer takes
 ``--latency`` seconds, as a page of the real datagrepper does here (0.26 s,
 ../shared/PLATFORM.md). With ``--real``, the messages are loaded (through
 datanommer) into a real datagrepper 1.1.0 on a private PostgreSQL instead, as
-the test suite runs it (tests/datagrepper.py). Two runs use the same backfill engine, the same
+the test suite runs it (tests/services/datagrepper.py). Two runs use the same backfill engine, the same
 windows, pages and concurrency:
 
 - download: every page fetched and parsed, the messages dropped;
@@ -39,13 +39,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from statscache import registry  # noqa: E402
 from statscache.config import Config  # noqa: E402
 from statscache.demo import SAMPLE  # noqa: E402
 from statscache.history import catchup  # noqa: E402
 from statscache.history.backfill import Backfill  # noqa: E402
 from statscache.history.client import History  # noqa: E402
 from statscache.ingest.pipeline import Pipeline  # noqa: E402
+from statscache.plugins import registry  # noqa: E402
 
 START = 1444348800.0  # 2015-10-09 00:00 UTC
 STEP = 0.6  # seconds between messages: Fedora's bus averages ~1.7 msg/s
@@ -63,7 +63,7 @@ def messages(count: int) -> list[dict[str, Any]]:
 
 def serve(count: int, latency: float) -> None:
     """The server process: prints its URL, then serves until stdin closes."""
-    from tests.fakegrepper import FakeDatagrepper, RawArchive
+    from tests.fakes.fakegrepper import FakeDatagrepper, RawArchive
 
     with FakeDatagrepper(RawArchive(messages(count)), latency=latency) as server:
         print(server.url, flush=True)
@@ -169,8 +169,8 @@ def fake_datagrepper(count: int, latency: float) -> Iterator[str]:
 
 @contextlib.contextmanager
 def real_datagrepper(count: int) -> Iterator[str]:
-    from tests.datagrepper import Datagrepper
-    from tests.services import PostgresServer
+    from tests.services.datagrepper import Datagrepper
+    from tests.services.postgres import PostgresServer
 
     with PostgresServer() as postgres, Datagrepper(postgres) as datagrepper:
         began = time.perf_counter()

@@ -16,6 +16,8 @@ code first on PYTHONPATH to compare versions side by side.
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import sqlite3
 import tempfile
 import time
@@ -24,12 +26,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from statscache.config import Config
+from statscache.demo import SAMPLE
 from statscache.ingest.pipeline import Pipeline
 from statscache.plugins.builtin.volume import Volume
-from tests.support import recorded_envelopes
 
 START = 1444348800.0  # 2015-10-09 00:00 UTC
 STEP = 0.6
+
+
+def recorded_envelopes() -> list[dict[str, object]]:
+    """The shipped sample of real bus traffic, one envelope per line."""
+    with gzip.open(SAMPLE, "rt", encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
 
 
 def old_layout(database: Path) -> None:

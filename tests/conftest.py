@@ -1,4 +1,4 @@
-"""Shared fixtures: the recorded traffic, and services the tests start themselves (see tests/services.py)."""
+"""Shared fixtures: the recorded traffic, and services the tests start themselves (see tests/services/)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,17 @@ from typing import Any
 
 import pytest
 
-from tests.datagrepper import Datagrepper
-from tests.integration.hub import Bus
-from tests.services import PostgresServer, ServiceError
-from tests.support import recorded_envelopes
+from tests.fakes.support import recorded_envelopes
+from tests.services.datagrepper import Datagrepper
+from tests.services.hub import Bus
+from tests.services.postgres import PostgresServer, ServiceError
 
 _databases = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
 def envelopes() -> list[dict[str, Any]]:
-    """The recorded bus traffic (tests/support.py), read once per test module."""
+    """The recorded bus traffic (tests/fakes/support.py), read once per test module."""
     return recorded_envelopes()
 
 
@@ -61,7 +61,7 @@ def postgres_url(postgres_server: PostgresServer, request: pytest.FixtureRequest
 
 @pytest.fixture(scope="session")
 def datagrepper(postgres_server: PostgresServer) -> Iterator[Datagrepper]:
-    """A real datagrepper 1.1.0 on its own database, shared by the session (tests/datagrepper.py).
+    """A real datagrepper 1.1.0 on its own database, shared by the session (tests/services/datagrepper.py).
 
     The first run builds its venv (about 20 s); a failure fails the tests that need it, never skips them.
     """

@@ -1,0 +1,84 @@
+"""The README's run command: statscache-run --demo starts the daemon and the web app, and stats appear."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.support import recorded_envelopes
+from tests.services.hub import ROOT, free_port, wait_for, write_config
+
+pytestmark = pytest.mark.integration
+
+RUN = str(Path(sys.executable).with_name("statscache-run"))
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status, dict(response.headers), response.read()
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    overrides = {"endpoints": {"local": [f"tcp://127.0.0.1:{free_port()}"]}}
+    write_config(tmp_path, overrides)
+    return tmp_path
+
+
+def test_demo_shows_the_recorded_statistics_on_the_web_then_stops_cleanly(workdir):
+    port = free_port()
+    log = (workdir / "run.log").open("wb")
+    process = subprocess.Popen([RUN, "--demo", "--port", str(port)], cwd=workdir, stdout=log, stderr=log)
+    try:
+        base = f"http://127.0.0.1:{port}"
+
+        def all_counted():
+            _, _, body = get(f"{base}/api/volume-1d?rows_per_page=100")
+            return sum(row["volume"] for row in json.loads(body)) == 1300
+
+        wait_for(all_counted, 90, "the 1,300 sample messages to be counted", process)
+        status, headers, body = get(f"{base}/")  # the root leads to the API
+        assert status == 200 and headers["Content-Type"] == "application/json"
+        listed = {plugin["ident"]: plugin for plugin in json.loads(body)}
+        assert listed["volume-1d"]["latest"] == max(envelope["timestamp"] for envelope in recorded_envelopes())
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        log.close()
+    text = (workdir / "run.log").read_text()
+    assert "demo: published 1302 recorded messages" in text
+    assert "statscache stopped: received=1302 cached=1302 duplicate=2" in text  # the hub's final flush ran
+
+
+def test_a_bad_configuration_stops_everything_with_a_clear_message(workdir):
+    write_config(workdir, {"statscache.producer.frequncy": 1})  # a typo: neither part may start
+    port = free_port()
+    process = subprocess.run([RUN, "--port", str(port)], cwd=workdir, capture_output=True, text=True, timeout=120)
+    assert process.returncode == 1
+    assert "stopping the rest" in process.stderr
+    assert "unknown configuration key 'statscache.producer.frequncy'" in process.stderr
+    with pytest.raises(urllib.error.URLError):
+        get(f"http://127.0.0.1:{port}/api/")
+
+
+def test_the_app_module_serves_as_a_script_and_exposes_a_wsgi_app(workdir):
+    port = free_port()
+    script = subprocess.Popen([sys.executable, str(ROOT / "statscache" / "app.py"), "--port", str(port)], cwd=workdir)
+    try:
+        wait_for(lambda: get(f"http://127.0.0.1:{port}/api/")[0] == 200, 60, "python statscache/app.py", script)
+    finally:
+        script.terminate()
+        script.wait(10)
+    # What gunicorn loads: statscache.app:app, configured from the working directory.
+    probe = "from statscache.app import app; print('volume-1d' in app.extensions['statscache'].plugins)"
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=workdir, capture_output=True, text=True, timeout=60)
+    assert loaded.stdout.strip() == "True", loaded.stderr

@@ -1,0 +1,82 @@
+"""Users and packages of a message: a datagrepper record's own lists first, else fedmsg.meta's processors."""
+
+from __future__ import annotations
+
+import pytest
+
+from statscache.exceptions import MetaError
+from statscache.ingest import meta
+from statscache.testing import from_envelope
+from tests.fakes.support import fedora_examples, fedora_examples_meta
+
+KOJI = {
+    "topic": "org.fedoraproject.prod.buildsys.build.state.change",
+    "msg_id": "2015-1",
+    "timestamp": 1424216566.0,
+    "msg": {
+        "name": "ansible",
+        "owner": "kevin",
+        "new": 1,
+        "build_id": 1,
+        "instance": "primary",
+        "version": "1.8.3",
+        "release": "1.el7",
+        "attribute": "state",
+        "old": 0,
+        "task_id": 2,
+    },
+}
+
+
+def test_live_messages_are_read_by_fedmsg_meta():
+    message = from_envelope(KOJI)
+    assert message.users == ("kevin",)
+    assert message.packages == ("ansible",)
+
+
+def test_a_datagrepper_record_s_own_lists_win():
+    record = from_envelope({**KOJI, "users": ["b", "a", "b"], "packages": ["x"]})
+    assert record.users == ("a", "b")
+    assert record.packages == ("x",)
+
+
+def test_an_empty_recorded_list_is_read_as_live_messages_are():
+    # datanommer records [] for messages it has no schema for: the counts must
+    # not depend on whether a message came live or through backfill.
+    live = from_envelope(KOJI)
+    record = from_envelope({**KOJI, "users": [], "packages": []})
+    assert live.users and live.packages
+    assert (record.users, record.packages) == (live.users, live.packages)
+
+
+def test_a_processor_missing_a_field_means_none():
+    broken = from_envelope({**KOJI, "msg": {"new": 1}})  # the koji processor expects owner and name
+    assert broken.users == () and broken.packages == ()
+
+
+def test_a_processor_that_raises_otherwise_is_a_meta_error():
+    koschei = next(e for e in fedora_examples() if e["topic"].endswith("koschei.collection.state.change"))
+    with pytest.raises(MetaError, match="koschei"):
+        _ = from_envelope(koschei).packages
+
+
+def test_taskotron_is_not_asked_for_packages_over_the_network(monkeypatch):
+    taskotron = next(e for e in fedora_examples() if ".taskotron." in e["topic"])
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("fedmsg.meta went to the network")
+
+    monkeypatch.setattr("socket.create_connection", no_network)
+    assert from_envelope(taskotron).packages == ()
+
+
+def test_fas_warnings_are_logged_once_each(caplog, monkeypatch):
+    monkeypatch.setattr(meta._fas_warnings, "_seen", set())  # as in a fresh process
+    reference = fedora_examples_meta()
+    examples = fedora_examples()
+    # A push that names only an email, which fedmsg.meta asks FAS about.
+    push = next(e for n, e in enumerate(examples, 1) if any("@redhat.com" in user for user in reference[n]["users"]))
+    for copy in range(5):
+        assert from_envelope({**push, "msg_id": f"push-{copy}"}).users
+    warnings = [record.getMessage() for record in caplog.records if record.name == "moksha.hub"]
+    assert len(warnings) == len(set(warnings)) == 2
