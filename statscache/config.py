@@ -13,9 +13,10 @@ overflow a timer, or count nothing at all is refused rather than run.
     Where statistics begin: messages older than this are skipped (and counted as such).
     From 1970-01-01 UTC to the moment the hub starts (a future epoch would count nothing).
 ``statscache.sqlalchemy.uri`` (str, default ``sqlite:///statscache.sqlite``)
-    SQLAlchemy database URL; the default is a SQLite file in the working directory.
-    It must parse as a URL; a driver that is not installed, a directory that does not
-    exist or a server that refuses the connection stop the hub at start-up.
+    SQLAlchemy database URL of SQLite or PostgreSQL; the default is a SQLite file in the
+    working directory. It must parse as a URL; another database, a driver that is not
+    installed, a directory that does not exist or a server that refuses the connection
+    stop the hub at start-up.
 ``statscache.producer.frequency`` (``timedelta`` or seconds, default 1 s)
     How often the in-memory statistics are written to the database. From 100 ms (each
     flush is a transaction, even when idle) to 1 day.

@@ -33,6 +33,10 @@ class DatabaseUnavailable(StatscacheError):
     """The database cannot be opened or written at start-up (a missing directory, no driver, read-only)."""
 
 
+class UnsupportedDatabase(DatabaseUnavailable):
+    """The database is neither SQLite nor PostgreSQL: statscache knows no other's statements."""
+
+
 class DatabaseMissing(StatscacheError):
     """The database the web app reads does not exist yet: the daemon creates it."""
 

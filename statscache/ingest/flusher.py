@@ -16,7 +16,7 @@ from statscache.ingest.shares import Entries, Share, divide
 from statscache.metrics import Metrics
 from statscache.plugins import BasePlugin, Batch
 from statscache.span import Span, Stretch
-from statscache.store import coverage, quarantine
+from statscache.store import coverage, dialects, quarantine
 from statscache.store.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -329,16 +329,7 @@ def _waiting(retry: dict[BasePlugin, Entries]) -> int:
 def _transaction_probe(session: Session) -> Callable[[], bool]:
     """A check of whether the session's database transaction is still open (cheap: no round trip)."""
     connection = session.connection()
-    raw = connection.connection.dbapi_connection
-    assert raw is not None  # None only once the connection is invalidated, not while the session uses it
-    if connection.dialect.name == "sqlite":
-        # SQLite ends the whole transaction on its own after some errors (a full disk, an I/O error).
-        return lambda: bool(raw.in_transaction)
-    if connection.dialect.name == "postgresql":
-        from psycopg.pq import TransactionStatus
-
-        return lambda: raw.info.transaction_status == TransactionStatus.INTRANS
-    return lambda: True
+    return dialects.of(connection).transaction_probe(connection)
 
 
 def _check_transaction(alive: Callable[[], bool], error: Exception | None) -> None:

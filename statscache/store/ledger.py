@@ -24,9 +24,10 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, Float, Integer, String, delete, inspect, select, update
+from sqlalchemy import Engine, Float, Integer, String, delete, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from statscache.store import dialects
 from statscache.store.base import Base, UTCDateTime
 
 #: Bound parameters per ``IN`` query; under SQLite's (32,766) and PostgreSQL's (65,535) limits.
@@ -111,7 +112,7 @@ class Ledger:
         """For each already-recorded message among ``msg_ids``, the plugins that counted it."""
         wanted = sorted(msg_ids)  # in key order: each chunk walks the tree once, left to right
         connection = session.connection()
-        mark = _placeholder(connection)
+        mark = dialects.of(connection).placeholder  # for exec_driver_sql: these run for every message
         found: dict[str, frozenset[str]] = {}
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
@@ -159,7 +160,7 @@ class Ledger:
                 elif not idents <= already:
                     updates.append((self._id(session, already | idents), msg_id))
         connection = session.connection()
-        mark = _placeholder(connection)
+        mark = dialects.of(connection).placeholder
         # Many rows per statement: the driver releases the GIL once per statement
         # rather than once per row, and a busy reactor thread then costs one wait, not thousands.
         step = 4 * _ROWS_PER_INSERT
@@ -238,11 +239,6 @@ def _parse_set(text: str | None) -> frozenset[str]:
 def _hour(timestamp: float) -> int:
     """The hour of an event time, in hours since the epoch (older layouts' clustering key)."""
     return int(timestamp // 3600)
-
-
-def _placeholder(connection: Connection) -> str:
-    """The driver's parameter mark: these statements go straight to it (they run for every message)."""
-    return "?" if connection.dialect.paramstyle == "qmark" else "%s"  # sqlite3, or psycopg
 
 
 def _group_by_messages(

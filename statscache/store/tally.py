@@ -20,8 +20,8 @@ from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy import BigInteger, Column, Connection, Engine, String, Table, text
-from sqlalchemy.sql import quoted_name
 
+from statscache.store import dialects
 from statscache.store.base import Base
 from statscache.windows import interval_seconds
 
@@ -67,7 +67,7 @@ def tallied(plugin: Statistic) -> Tallied:
 def install(engine: Engine, plugins: Iterable[Statistic]) -> None:
     """Create the tally and the triggers of each plugin's table; count existing rows where triggers are new."""
     TALLY.create(engine, checkfirst=True)
-    dialect = engine.dialect.name
+    dialect = dialects.of(engine)
     with engine.begin() as connection:
         for plugin in plugins:
             table = tallied(plugin)
@@ -80,7 +80,7 @@ def install(engine: Engine, plugins: Iterable[Statistic]) -> None:
 
 def has_tally(connection: Connection, table: Tallied) -> bool:
     """Whether the table's rows are tallied (the daemon installs it; an older database may lack it)."""
-    return _has_trigger(connection, connection.dialect.name, table)
+    return _has_trigger(connection, dialects.of(connection), table)
 
 
 def buckets(
@@ -104,61 +104,35 @@ def _trigger_name(table: Tallied) -> str:
     return f"{table.table_name}_tally"
 
 
-def _has_trigger(connection: Connection, dialect: str, table: Tallied) -> bool:
-    if dialect == "sqlite":
-        query = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = :name"
-    else:
-        query = "SELECT 1 FROM pg_trigger WHERE tgname = :name AND NOT tgisinternal"
-    return connection.execute(text(query), {"name": _trigger_name(table) + "_insert"}).first() is not None
-
-
-def _bucket_sql(dialect: str, row: str, span: int) -> str:
-    if dialect == "sqlite":
-        return f"(CAST(strftime('%s', {row}.timestamp) AS INTEGER) / {span}) * {span}"
-    return f"(floor(extract(epoch FROM {row}.timestamp) / {span}) * {span})::bigint"
+def _has_trigger(connection: Connection, dialect: dialects.Dialect, table: Tallied) -> bool:
+    return dialect.has_trigger(connection, _trigger_name(table) + "_insert")
 
 
 def _category_sql(table: Tallied, row: str) -> str:
     return f"COALESCE({row}.category, '')" if table.has_category else "''"
 
 
-def _adjust(dialect: str, table: Tallied, row: str, delta: int) -> str:
+def _adjust(dialect: dialects.Dialect, table: Tallied, row: str, delta: int) -> str:
+    """The statement adding ``delta`` to the count of ``row``'s bucket and category."""
     return (
         "INSERT INTO statscache_tally (table_name, bucket, category, row_count) "
-        f"VALUES ('{table.table_name}', {_bucket_sql(dialect, row, table.span)}, {_category_sql(table, row)}, {delta}) "
+        f"VALUES ('{table.table_name}', {dialect.bucket(row, table.span)}, {_category_sql(table, row)}, {delta}) "
         "ON CONFLICT (table_name, bucket, category) "
         "DO UPDATE SET row_count = statscache_tally.row_count + excluded.row_count;"
     )
 
 
-def _trigger_ddl(dialect: str, table: Tallied) -> list[str]:
-    name = _trigger_name(table)
-    target = quoted_name(table.table_name, quote=True)
+def _trigger_ddl(dialect: dialects.Dialect, table: Tallied) -> list[str]:
     moved = "timestamp, category" if table.has_category else "timestamp"
-    if dialect == "sqlite":
-        return [
-            f'CREATE TRIGGER "{name}_insert" AFTER INSERT ON "{target}" BEGIN {_adjust(dialect, table, "NEW", 1)} END',
-            f'CREATE TRIGGER "{name}_delete" AFTER DELETE ON "{target}" BEGIN {_adjust(dialect, table, "OLD", -1)} END',
-            f'CREATE TRIGGER "{name}_update" AFTER UPDATE OF {moved} ON "{target}" BEGIN '
-            f"{_adjust(dialect, table, 'OLD', -1)} {_adjust(dialect, table, 'NEW', 1)} END",
-        ]
-    function = f'"{name}"'
-    return [
-        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"IF TG_OP IN ('DELETE', 'UPDATE') THEN {_adjust(dialect, table, 'OLD', -1)} END IF; "
-        f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {_adjust(dialect, table, 'NEW', 1)} END IF; "
-        "RETURN NULL; END $$",
-        f'CREATE TRIGGER "{name}_insert" AFTER INSERT OR DELETE ON "{target}" '
-        f"FOR EACH ROW EXECUTE FUNCTION {function}()",
-        f'CREATE TRIGGER "{name}_update" AFTER UPDATE OF {moved} ON "{target}" '
-        f"FOR EACH ROW EXECUTE FUNCTION {function}()",
-    ]
+    return dialect.triggers(
+        _trigger_name(table), table.table_name, moved, lambda row, delta: _adjust(dialect, table, row, delta)
+    )
 
 
-def _recount(connection: Connection, dialect: str, table: Tallied) -> None:
+def _recount(connection: Connection, dialect: dialects.Dialect, table: Tallied) -> None:
     """Count the rows already there (the triggers count those written from now on)."""
     connection.execute(text("DELETE FROM statscache_tally WHERE table_name = :table"), {"table": table.table_name})
-    bucket = _bucket_sql(dialect, "rows", table.span)
+    bucket = dialect.bucket("rows", table.span)
     category = _category_sql(table, "rows")
     connection.exec_driver_sql(
         "INSERT INTO statscache_tally (table_name, bucket, category, row_count) "

@@ -1,4 +1,4 @@
-"""Dialect-aware "insert or add to" statements (SQLite and PostgreSQL both speak ON CONFLICT)."""
+"""Insert-or-add-to and insert-or-replace-if-newer statements (each dialect's INSERT ... ON CONFLICT)."""
 
 from __future__ import annotations
 
@@ -6,34 +6,24 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, or_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from statscache.exceptions import StatscacheError
+from statscache.store import dialects
 from statscache.store.base import Base
-
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
-
-
-def _insert_for(session: Session, model: type[Base]) -> Any:
-    dialect = session.get_bind().dialect.name
-    try:
-        # The table, not the mapped class: Core executemany skips the ORM's per-row bookkeeping.
-        return _INSERTS[dialect](model.__table__)
-    except KeyError:
-        raise StatscacheError(f"statscache supports SQLite and PostgreSQL, not {dialect!r}") from None
 
 
 def add_counts(session: Session, model: type[Base], key_columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
     """Insert count rows, adding ``volume`` to the rows that already exist."""
     if not rows:
         return
-    statement = _insert_for(session, model)
-    statement = statement.on_conflict_do_update(
+    table = model.__table__
+    # The table, not the mapped class: Core executemany skips the ORM's per-row bookkeeping.
+    statement = dialects.of(session.get_bind()).insert(table)
+    upsert = statement.on_conflict_do_update(
         index_elements=list(key_columns),
-        set_={"volume": statement.table.c.volume + statement.excluded.volume},
+        set_={"volume": table.c.volume + statement.excluded.volume},
     )
-    session.execute(statement, rows)
+    session.execute(upsert, rows)
 
 
 def replace_if_newer(
@@ -46,19 +36,19 @@ def replace_if_newer(
     """
     if not rows:
         return
-    statement = _insert_for(session, model)
+    table = model.__table__
+    dialect = dialects.of(session.get_bind())
+    statement = dialect.insert(table)
     keys = set(key_columns)
-    new_id, old_id = statement.excluded.msg_id, statement.table.c.msg_id
-    if session.get_bind().dialect.name == "postgresql":
-        # Code-point order, as in Python and SQLite: a locale's collation would let
-        # the winner of a tie depend on whether two events were flushed together.
-        new_id, old_id = new_id.collate("C"), old_id.collate("C")
-    statement = statement.on_conflict_do_update(
+    # Code-point order, as in Python: the winner of a tie must not depend on what was flushed together.
+    new_id = dialect.code_point_order(statement.excluded.msg_id)
+    old_id = dialect.code_point_order(table.c.msg_id)
+    upsert = statement.on_conflict_do_update(
         index_elements=list(key_columns),
         set_={name: statement.excluded[name] for name in rows[0] if name not in keys},
         where=or_(
-            statement.excluded.timestamp > statement.table.c.timestamp,
-            and_(statement.excluded.timestamp == statement.table.c.timestamp, new_id >= old_id),
+            statement.excluded.timestamp > table.c.timestamp,
+            and_(statement.excluded.timestamp == table.c.timestamp, new_id >= old_id),
         ),
     )
-    session.execute(statement, rows)
+    session.execute(upsert, rows)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, inspect, select
@@ -13,6 +13,7 @@ from statscache.config import Config
 from statscache.exceptions import DatabaseMissing
 from statscache.plugins import BasePlugin
 from statscache.store import tally
+from statscache.store.engine import snapshot
 from statscache.store.ledger import PluginState
 
 
@@ -54,14 +55,9 @@ class State:
             return True
         return False
 
-    @contextmanager
-    def snapshot(self) -> Iterator[Connection]:
+    def snapshot(self) -> AbstractContextManager[Connection]:
         """A connection in a read transaction: what it reads comes from one moment of the database."""
-        with self.engine.connect() as connection:
-            if connection.dialect.name == "postgresql":
-                connection = connection.execution_options(isolation_level="REPEATABLE READ")
-            with connection.begin():
-                yield connection
+        return snapshot(self.engine)
 
     def latest_by_ident(self) -> dict[str, datetime]:
         """The event time of the newest message each plugin has counted (plugins that have counted none are absent).

@@ -1,0 +1,76 @@
+"""PostgreSQL's ways, and psycopg's: read-only sessions, snapshots, code-point order, PL/pgSQL triggers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, ColumnElement, Connection, Engine, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql
+
+
+class PostgreSQL:
+    """PostgreSQL through psycopg (see :class:`statscache.store.dialects.Dialect`)."""
+
+    name = "postgresql"
+    placeholder = "%s"  # psycopg's format paramstyle
+
+    def tune(self, engine: Engine) -> None:
+        pass  # a server: transactions, locks and concurrent readers work as they are
+
+    def writing(self, engine: Engine) -> Engine:
+        return engine  # a transaction waits for the row locks it needs as it writes
+
+    def reader(self, url: URL, **kwargs: Any) -> Engine:
+        engine = create_engine(url, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _read_only(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            cursor.close()
+            dbapi_connection.commit()  # the SET is transactional: keep it past this first transaction
+
+        return engine
+
+    def database_file(self, url: URL) -> Path | None:
+        return None
+
+    def consistent(self, connection: Connection) -> Connection:
+        # READ COMMITTED, the default, takes a new snapshot for every statement.
+        return connection.execution_options(isolation_level="REPEATABLE READ")
+
+    def insert(self, table: Table) -> postgresql.Insert:
+        return postgresql.insert(table)
+
+    def code_point_order(self, text: ColumnElement[str]) -> ColumnElement[str]:
+        # A locale's collation would let the winner of a tie depend on whether two events were flushed together.
+        return text.collate("C")
+
+    def transaction_probe(self, connection: Connection) -> Callable[[], bool]:
+        from psycopg.pq import TransactionStatus  # here: statscache on SQLite alone needs no psycopg
+
+        raw = connection.connection.dbapi_connection
+        assert raw is not None  # None only once the connection is invalidated, not while it is in use
+        return lambda: raw.info.transaction_status == TransactionStatus.INTRANS
+
+    def has_trigger(self, connection: Connection, name: str) -> bool:
+        query = text("SELECT 1 FROM pg_trigger WHERE tgname = :name AND NOT tgisinternal")
+        return connection.execute(query, {"name": name}).first() is not None
+
+    def bucket(self, row: str, span: int) -> str:
+        return f"(floor(extract(epoch FROM {row}.timestamp) / {span}) * {span})::bigint"
+
+    def triggers(self, name: str, table: str, columns: str, adjust: Callable[[str, int], str]) -> list[str]:
+        function = f'"{name}"'
+        return [
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF TG_OP IN ('DELETE', 'UPDATE') THEN {adjust('OLD', -1)} END IF; "
+            f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {adjust('NEW', 1)} END IF; "
+            "RETURN NULL; END $$",
+            f'CREATE TRIGGER "{name}_insert" AFTER INSERT OR DELETE ON "{table}" '
+            f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+            f'CREATE TRIGGER "{name}_update" AFTER UPDATE OF {columns} ON "{table}" '
+            f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+        ]

@@ -1,0 +1,117 @@
+"""SQLite's ways, and sqlite3's: made to behave like a transactional database, read-only readers, triggers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import URL, ColumnElement, Connection, Engine, Table, create_engine, event, text
+from sqlalchemy.dialects import sqlite
+
+from statscache.exceptions import DatabaseMissing
+
+#: Execution option of an engine whose transactions take the write lock as they begin (see :meth:`SQLite.writing`).
+_WRITE_LOCK = "statscache_write_lock"
+
+
+class SQLite:
+    """SQLite through sqlite3 (see :class:`statscache.store.dialects.Dialect`)."""
+
+    name = "sqlite"
+    placeholder = "?"  # sqlite3's qmark paramstyle
+
+    def tune(self, engine: Engine) -> None:
+        # pysqlite opens transactions lazily on its own terms, which breaks SAVEPOINT;
+        # take transaction control away from it and begin explicitly instead.
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            if not _in_memory(engine.url):
+                # WAL lets the web process read while the daemon writes.
+                cursor.execute("PRAGMA journal_mode=WAL")
+                # In WAL mode NORMAL stays consistent and skips an fsync per commit; a
+                # commit lost to a power cut loses its ledger rows too, so it is redone
+                # (not double-counted) when those messages come again.
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            immediate = connection.get_execution_options().get(_WRITE_LOCK, False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    def writing(self, engine: Engine) -> Engine:
+        # BEGIN IMMEDIATE (see tune): a transaction that began by reading fails at once on the
+        # write lock when another writer committed meanwhile; one that takes it first waits.
+        return engine.execution_options(**{_WRITE_LOCK: True})
+
+    def reader(self, url: URL, **kwargs: Any) -> Engine:
+        if _in_memory(url):
+            return create_engine(url, **kwargs)
+        path = os.path.abspath(url.database or "")
+        # An SQLite URI filename: mode=ro opens an existing file read-only, and never creates one.
+        read_only = url.set(database="file:" + quote(path), query={**url.query, "mode": "ro", "uri": "true"})
+        engine = create_engine(read_only, **kwargs)
+
+        @event.listens_for(engine, "do_connect")
+        def _exists(*_: Any) -> None:
+            # sqlite3 says "unable to open database file" for a missing file and for a forbidden one alike.
+            if not os.path.exists(path):
+                raise DatabaseMissing(f"no database at {path} yet: the statscache daemon creates it")
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # as in tune: BEGIN explicitly
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA query_only=1")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN")
+
+        return engine
+
+    def database_file(self, url: URL) -> Path | None:
+        return None if _in_memory(url) else Path(url.database or "").resolve()
+
+    def consistent(self, connection: Connection) -> Connection:
+        # A transaction in WAL mode reads the snapshot of its first read until it ends.
+        return connection
+
+    def insert(self, table: Table) -> sqlite.Insert:
+        return sqlite.insert(table)
+
+    def code_point_order(self, text: ColumnElement[str]) -> ColumnElement[str]:
+        return text  # the default BINARY collation compares UTF-8 bytes: code-point order
+
+    def transaction_probe(self, connection: Connection) -> Callable[[], bool]:
+        raw = connection.connection.dbapi_connection
+        assert raw is not None  # None only once the connection is invalidated, not while it is in use
+        # SQLite ends the whole transaction on its own after some errors (a full disk, an I/O error).
+        return lambda: bool(raw.in_transaction)
+
+    def has_trigger(self, connection: Connection, name: str) -> bool:
+        query = text("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = :name")
+        return connection.execute(query, {"name": name}).first() is not None
+
+    def bucket(self, row: str, span: int) -> str:
+        return f"(CAST(strftime('%s', {row}.timestamp) AS INTEGER) / {span}) * {span}"
+
+    def triggers(self, name: str, table: str, columns: str, adjust: Callable[[str, int], str]) -> list[str]:
+        return [
+            f'CREATE TRIGGER "{name}_insert" AFTER INSERT ON "{table}" BEGIN {adjust("NEW", 1)} END',
+            f'CREATE TRIGGER "{name}_delete" AFTER DELETE ON "{table}" BEGIN {adjust("OLD", -1)} END',
+            f'CREATE TRIGGER "{name}_update" AFTER UPDATE OF {columns} ON "{table}" BEGIN '
+            f"{adjust('OLD', -1)} {adjust('NEW', 1)} END",
+        ]
+
+
+def _in_memory(url: URL) -> bool:
+    return url.database in (None, "", ":memory:")
