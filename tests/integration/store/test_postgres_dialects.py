@@ -7,7 +7,7 @@ from sqlalchemy import Engine, text
 
 from statscache.store import dialects
 from statscache.store.engine import snapshot, writing
-from tests.unit import test_dialects
+from tests.unit.store import test_dialects
 
 pytestmark = pytest.mark.integration
 
