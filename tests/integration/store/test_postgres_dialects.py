@@ -1,4 +1,4 @@
-"""The dialects seam on a real PostgreSQL server: the tests of tests/unit/test_dialects.py, run again here."""
+"""The dialects seam on a real PostgreSQL server: the tests of tests/unit/store/test_dialects.py, run again here."""
 
 from __future__ import annotations
 

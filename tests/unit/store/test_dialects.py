@@ -1,6 +1,6 @@
 """The dialects seam: each statement a dialect gives does its job on its database.
 
-SQLite here; tests/integration/test_postgres_dialects.py runs the same tests on PostgreSQL.
+SQLite here; tests/integration/store/test_postgres_dialects.py runs the same tests on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ ADJUSTMENTS = Table(
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
-    """Where the engines connect: a SQLite file here (tests/integration/test_postgres_dialects.py: PostgreSQL)."""
+    """Where the engines connect: a SQLite file here (tests/integration/store/test_postgres_dialects.py: PostgreSQL)."""
     return f"sqlite:///{tmp_path / 'dialect.sqlite'}"
 
 
