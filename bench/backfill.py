@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from statscache.config import Config  # noqa: E402
 from statscache.demo import SAMPLE  # noqa: E402
-from statscache.history import catchup  # noqa: E402
+from statscache.history import fill  # noqa: E402
 from statscache.history.backfill import Backfill  # noqa: E402
 from statscache.history.client import History  # noqa: E402
 from statscache.ingest.pipeline import Pipeline  # noqa: E402
@@ -91,7 +91,7 @@ def run(url: str, count: int, concurrency: int, download_only: bool, workdir: Pa
         datagrepper_endpoint=url,
     )
     pipeline = Pipeline.open(config, registry.load(config))
-    stretches = catchup.plan(pipeline, until)
+    stretches = fill.plan(pipeline, until)
     sink: Any = Discard() if download_only else pipeline
     last_flush = time.monotonic()
 

@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from statscache import config as config_module
 from statscache.exceptions import StatscacheError
-from statscache.history import catchup, gaps
+from statscache.history import fill, gaps
 from statscache.history.backfill import Progress
 from statscache.history.client import ROWS_PER_PAGE
 from statscache.ingest.meta import MetaReader
@@ -136,7 +136,7 @@ def _forget(pipeline: Pipeline, plugin: BasePlugin) -> None:
 
 
 def _backfill(pipeline: Pipeline, since: float | None, until: float, idents: set[str] | None, quiet: bool) -> bool:
-    stretches = catchup.plan(pipeline, until, since=since, idents=idents)
+    stretches = fill.plan(pipeline, until, since=since, idents=idents)
     log.info("%s, up to %s", gaps.describe(stretches), iso(until))
     if not stretches:
         return True
@@ -154,7 +154,7 @@ def _backfill(pipeline: Pipeline, since: float | None, until: float, idents: set
         rate = progress.messages / (now - began + 1e-9)
         bar.set_postfix_str(f"{progress.messages:,} messages, {rate:,.0f} msg/s")
 
-    runner = catchup.make_backfill(pipeline, on_progress)
+    runner = fill.make_backfill(pipeline, on_progress)
     expected = None if quiet else runner.survey(stretches)
     if expected is not None:
         bar.total = -(-expected // ROWS_PER_PAGE)

@@ -8,7 +8,7 @@ import pytest
 
 from statscache.config import Config
 from statscache.history import backfill as backfill_module
-from statscache.history import catchup
+from statscache.history import fill
 from statscache.history.backfill import Backfill
 from statscache.history.client import History
 from statscache.history.transfer import Endpoint
@@ -44,7 +44,7 @@ def test_a_bulky_window_is_fetched_again_a_page_at_a_time(tmp_path, envelopes, m
     with FakeDatagrepper(RawArchive(envelopes)) as server:
         history = History(server.url, timedelta(seconds=5), retries=1, backoff=0.01, max_page_bytes=PAGE)
         runner = Backfill(history, pipeline, frozenset(p.ident for p in pipeline.plugins), concurrency=4, lag=0)
-        assert runner.run(catchup.plan(pipeline, UNTIL))
+        assert runner.run(fill.plan(pipeline, UNTIL))
     assert pipeline.flush()
     # Held at once: the pages of at most a few windows, each under its cap.
     assert 0 < runner.progress.held_peak <= 3 * PAGE
@@ -71,7 +71,7 @@ def test_times_cut_to_the_second_are_history_of_the_window_they_begin(tmp_path):
     with FakeDatagrepper(RawArchive(messages, whole_seconds=True)) as server:
         history = History(server.url, timedelta(seconds=5), retries=1, backoff=0.01)
         runner = Backfill(history, pipeline, frozenset(p.ident for p in pipeline.plugins), concurrency=4, lag=0)
-        assert runner.run(catchup.plan(pipeline, UNTIL, since=base + 0.1))
+        assert runner.run(fill.plan(pipeline, UNTIL, since=base + 0.1))
     assert pipeline.flush()
     shown = [dict(m, timestamp=float(int(m["timestamp"]))) for m in messages]
     assert stored(pipeline.engine, "volume-1m") == recount(shown, "volume-1m")
@@ -81,7 +81,7 @@ def test_times_cut_to_the_second_are_history_of_the_window_they_begin(tmp_path):
 
 def test_the_page_cap_is_configured(tmp_path):
     pipeline = make_pipeline(tmp_path, datagrepper_max_page_bytes=PAGE)
-    assert catchup.history_of(pipeline).max_page_bytes == PAGE
+    assert fill.history_of(pipeline).max_page_bytes == PAGE
     pipeline.engine.dispose()
 
 

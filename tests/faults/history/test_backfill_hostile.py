@@ -22,7 +22,7 @@ import orjson
 import pytest
 
 from statscache.config import Config
-from statscache.history import catchup
+from statscache.history import fill
 from statscache.history.backfill import MAX_WINDOW_PAGES, Backfill
 from statscache.history.client import History
 from statscache.ingest.pipeline import Pipeline
@@ -110,7 +110,7 @@ class Hostile:
 def run_backfill(pipeline: Pipeline, history: History) -> tuple[Backfill, bool]:
     """Backfill the month; also whether it ended by itself (a generous bound that only guards against a hang)."""
     runner = Backfill(history, pipeline, frozenset(p.ident for p in pipeline.plugins), concurrency=4, lag=0)
-    thread = threading.Thread(target=runner.run, args=(catchup.plan(pipeline, UNTIL),), daemon=True)
+    thread = threading.Thread(target=runner.run, args=(fill.plan(pipeline, UNTIL),), daemon=True)
     thread.start()
     thread.join(timeout=120)
     ended = not thread.is_alive()

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from statscache.config import Config
-from statscache.history import catchup, gaps
+from statscache.history import fill, gaps
 from statscache.history.backfill import Backfill
 from statscache.history.client import History
 from statscache.ingest.pipeline import Pipeline
@@ -56,7 +56,7 @@ def backfill(pipeline, url, until=UNTIL, since=None, idents=None, retries=2):
     """Plan and run a backfill up to ``until``, then write it; returns the Backfill."""
     history = History(url, timeout=timedelta(seconds=2), retries=retries, backoff=0.01, metrics=pipeline.metrics)
     runner = Backfill(history, pipeline, frozenset(p.ident for p in pipeline.plugins), concurrency=4, lag=0)
-    runner.run(catchup.plan(pipeline, until, since=since, idents=idents))
+    runner.run(fill.plan(pipeline, until, since=since, idents=idents))
     assert pipeline.flush()
     return runner
 
@@ -101,7 +101,7 @@ def test_a_crash_then_a_backfill_gives_what_an_uninterrupted_run_would(make_pipe
     with FakeDatagrepper(RawArchive(envelopes)) as server:
         restarted = make_pipeline(server.url)
         # It resumes where the statistics were complete (less the 5 s lag), not at the epoch.
-        (stretch,) = catchup.plan(restarted, UNTIL)
+        (stretch,) = fill.plan(restarted, UNTIL)
         assert stretch.span.start == first[-1]["timestamp"] - 5
         backfill(restarted, server.url)
     assert_exact(restarted, envelopes)
@@ -110,8 +110,8 @@ def test_a_crash_then_a_backfill_gives_what_an_uninterrupted_run_would(make_pipe
 def test_a_survey_counts_what_there_is_to_fetch(make_pipeline, envelopes):
     with FakeDatagrepper(RawArchive(envelopes)) as server:
         pipeline = make_pipeline(server.url)
-        runner = catchup.make_backfill(pipeline)
-        stretches = catchup.plan(pipeline, UNTIL)
+        runner = fill.make_backfill(pipeline)
+        stretches = fill.plan(pipeline, UNTIL)
         assert runner.survey(stretches) == len(envelopes)  # rows, twins included: an estimate
     nowhere = Backfill(History("http://127.0.0.1:9/", retries=0), pipeline, frozenset())
     assert nowhere.survey(stretches) is None  # no server: no estimate, and no failure
@@ -280,7 +280,7 @@ def test_a_stopped_backfill_returns_at_once_and_claims_nothing(make_pipeline, en
         runner = Backfill(history, pipeline, frozenset(p.ident for p in pipeline.plugins), concurrency=2, lag=0)
         threading.Timer(0.3, runner.stop).start()
         began = time.monotonic()
-        assert runner.run(catchup.plan(pipeline, UNTIL)) is False
+        assert runner.run(fill.plan(pipeline, UNTIL)) is False
         assert time.monotonic() - began < 3  # not the 5 s the pending pages take
     assert pipeline.flush()
     assert covered(pipeline, "volume-1h") == [] and stored(pipeline.engine, "volume-1h") == {}
