@@ -1,3 +1,4 @@
+from datetime import timedelta
 from importlib.metadata import EntryPoint
 
 import pytest
@@ -68,3 +69,32 @@ def test_two_plugins_with_one_ident_are_refused():
     classes = registry.discover(twins)
     with pytest.raises(PluginLoadError, match="by-topic-1m"):
         registry.instantiate(classes, Config())
+
+
+def test_third_party_plugin_is_loaded_by_entry_point():
+    classes = registry.discover([entry("by-topic", "tests.fakes.sample_plugins:ByTopic")])
+    plugins = registry.instantiate(classes, Config(plugins_intervals=(timedelta(minutes=5),)))
+    assert [p.ident for p in plugins] == ["by-topic-5m"]
+    assert plugins[0].model.__tablename__ == "by_topic_5m"
+
+
+def test_unwindowed_plugin_has_a_plain_ident():
+    classes = registry.discover([entry("statuses", "tests.fakes.sample_plugins:Statuses")])
+    assert [p.ident for p in registry.instantiate(classes, Config())] == ["statuses"]
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("tests.fakes.sample_plugins:NoDescription", "lacks description"),
+        ("tests.fakes.sample_plugins:BlankSummary", "lacks summary"),
+        ("tests.fakes.sample_plugins:NotAPlugin", "not a statscache.plugins.BasePlugin subclass"),
+        ("tests.fakes.broken_plugin:Anything", "failed to load: ImportError"),
+        ("tests.fakes.sample_plugins:Missing", "failed to load: AttributeError"),
+    ],
+)
+def test_bad_plugins_are_refused_with_their_entry_point_name(target, message):
+    with pytest.raises(PluginLoadError) as caught:
+        registry.discover([entry("the-bad-one", target)])
+    assert "'the-bad-one'" in str(caught.value)
+    assert message in str(caught.value)
