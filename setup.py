@@ -34,12 +34,15 @@ setup(
         "tqdm>=4.66",  # the statscache command's progress bars
         # fedmsg.meta's processors (users, packages of Fedora messages); builds gssapi: libkrb5-dev
         "fedmsg_meta_fedora_infrastructure==0.31.0",
+        # Today's bus: its configuration file, and the schema registry (fedora.messages) naming users and packages.
+        "fedora-messaging>=3.9,<4",
     ],
     extras_require={
         # The README's production recipe: gunicorn workers behind a reverse proxy.
         "production": ["gunicorn>=23"],
         "test": [
             "pytest>=8",
+            "bodhi-messages==26.4.0",  # real fedora-messaging schemas for the AMQP tests
             "hypothesis>=6.100",
             "docutils>=0.20",
             "ruff==0.17.6",  # pinned: its formatting changes between releases

@@ -1,7 +1,10 @@
-"""Who and what a message is about: its users and packages, as fedmsg.meta reads them.
+"""Who and what a message is about: its users and packages.
 
-A datagrepper record carries them already (``users``, ``packages``, computed by
-datanommer with the same processors), unless it has none to tell; a live
+A message of today's bus (its headers name a fedora-messaging schema) is read by
+its schema, or its headers (:mod:`statscache.ingest.schemas`), live or from
+history alike. For a message of fedmsg's era, a datagrepper record carries
+them already (``users``, ``packages``, computed by datanommer with the same
+processors), unless it has none to tell; a live
 message is read by fedmsg.meta's processors for Fedora's topics
 (``fedmsg_meta_fedora_infrastructure``).
 Finding a message's processor means trying each one's topic pattern in turn,
@@ -20,6 +23,7 @@ from itertools import islice
 from typing import Any
 
 from statscache.exceptions import MetaError
+from statscache.ingest.schemas import SchemaReader, has_schema
 from statscache.plugins.message import Message
 
 #: Processors whose packages() asks a web service (taskotron asks bodhi, with no timeout):
@@ -80,6 +84,7 @@ class MetaReader:
         self._lock = threading.Lock()
         self._config = dict(fedmsg_config)
         self._ready = False
+        self._schemas = SchemaReader()
         #: topic -> (processor, whether it reads users, whether it reads packages)
         self._by_topic: dict[str, tuple[Any, bool, bool]] = {}
 
@@ -121,6 +126,8 @@ class MetaReader:
         return found, config
 
     def _read(self, message: Message, field: str) -> tuple[str, ...]:
+        if has_schema(message.envelope):  # today's bus, live or from history: one rule (statscache.ingest.schemas)
+            return _bounded(self._schemas.names(message.envelope, field), message, field)
         recorded = message.envelope.get(field)
         # An empty list is no answer: datanommer records one for every message
         # it has no schema for, where fedmsg.meta (and so the live path) may know.

@@ -1,4 +1,5 @@
-"""The package's shape: the bus's libraries are known only to its adapter, statscache.hub."""
+"""The package's shape: each transport's libraries are known only to its adapter (statscache.hub, statscache.amqp),
+no module or package imports itself back, and exceptions live where the README says."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[3] / "statscache"
-#: Libraries of the fedmsg-hub transport: only statscache/hub/ may import them.
-HUB_ONLY = ("moksha", "twisted", "fedmsg.consumers", "txzmq")
+#: Each transport adapter, and the libraries that only it may import.
+ADAPTERS = {
+    "hub": ("moksha", "twisted", "fedmsg.consumers", "txzmq"),
+    "amqp": ("pika", "fedora_messaging.api", "fedora_messaging.twisted"),
+}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -23,16 +27,21 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-def outside_the_hub() -> list[Path]:
-    return sorted(path for path in PACKAGE.rglob("*.py") if "hub" not in path.relative_to(PACKAGE).parts)
+def outside(adapter: str) -> list[tuple[str, Path]]:
+    return [(adapter, path) for path in sorted(PACKAGE.rglob("*.py")) if adapter not in path.relative_to(PACKAGE).parts]
 
 
-@pytest.mark.parametrize("path", outside_the_hub(), ids=lambda path: str(path.relative_to(PACKAGE)))
-def test_only_the_hub_adapter_imports_the_hub_libraries(path):
+@pytest.mark.parametrize(
+    ("adapter", "path"),
+    [case for adapter in ADAPTERS for case in outside(adapter)],
+    ids=lambda value: str(value.relative_to(PACKAGE)) if isinstance(value, Path) else value,
+)
+def test_only_an_adapter_imports_its_transports_libraries(adapter, path):
+    libraries = ADAPTERS[adapter]
     offending = {
-        name for name in imported_modules(path) if any(name == lib or name.startswith(lib + ".") for lib in HUB_ONLY)
+        name for name in imported_modules(path) if any(name == lib or name.startswith(lib + ".") for lib in libraries)
     }
-    assert not offending, f"{path.relative_to(PACKAGE)} imports {sorted(offending)}: only statscache/hub/ may"
+    assert not offending, f"{path.relative_to(PACKAGE)} imports {sorted(offending)}: only statscache/{adapter}/ may"
 
 
 def test_the_check_sees_the_hub_adapter_import_them():
