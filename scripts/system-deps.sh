@@ -3,7 +3,7 @@
 # Usage: bash scripts/system-deps.sh PROFILE
 #   run   what installing and running statscache needs (pip builds gssapi from source for
 #         fedmsg_meta_fedora_infrastructure -> fasjson-client: krb5-config, a C compiler, Python's headers)
-#   test  all of "run", plus what the tests need (PostgreSQL)
+#   test  all of "run", plus what the tests need (PostgreSQL, RabbitMQ)
 # Quick and silent when everything is there: apt-get is not run at all then.
 # As root (CI) it installs what is missing with apt-get; otherwise it says what
 # to install and fails.
@@ -31,13 +31,13 @@ python_headers() {
 
 # One line per Debian package: the profile that needs it, its name, then what shows it is
 # installed: a command on PATH or a path (globs allowed), alternatives separated by "|".
-# More to come, e.g. "test rabbitmq-server /usr/lib/rabbitmq/bin/rabbitmq-server",
-# "test chromium chromium", "test chromium-driver chromedriver".
+# More to come, e.g. "test chromium chromium", "test chromium-driver chromedriver".
 SYSTEM_PACKAGES=(
     "run libkrb5-dev krb5-config"
     "run gcc gcc|cc"
     "run python3-dev $(python_headers)"
     "test postgresql /usr/lib/postgresql/*/bin/pg_ctl|pg_ctl"
+    "test rabbitmq-server /usr/lib/rabbitmq/bin/rabbitmq-server"
 )
 
 # True when one of the "|"-separated alternatives is there (an empty check always is).

@@ -1,4 +1,4 @@
-"""``statscache``: maintenance commands run beside the daemon (backfill a stretch, rebuild a plugin).
+"""``statscache``: the AMQP consumer (``consume``), and maintenance beside a daemon (``backfill``, ``rebuild``).
 
 Both read ``fedmsg.d/`` in the working directory, as ``fedmsg-hub`` does, and
 write to the same database; the hub may keep running meanwhile (the ledger
@@ -20,6 +20,7 @@ from sqlalchemy import CursorResult, delete
 from tqdm import tqdm
 
 from statscache import config as config_module
+from statscache.cli.consume import consume
 from statscache.exceptions import StatscacheError
 from statscache.history import fill, gaps
 from statscache.history.backfill import Progress
@@ -68,6 +69,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     backfill.add_argument(
         "--plugin", action="append", dest="plugins", metavar="IDENT", help="only this plugin (repeatable)"
     )
+    consume = commands.add_parser(
+        "consume", help="count today's bus: read a RabbitMQ queue as fedora-messaging's configuration file says"
+    )
+    consume.add_argument(
+        "--conf",
+        metavar="FILE",
+        help="fedora-messaging configuration (TOML; default $FEDORA_MESSAGING_CONF, then "
+        "/etc/fedora-messaging/config.toml); statscache's settings under [consumer_config]",
+    )
     rebuild = commands.add_parser("rebuild", help="drop one plugin's statistics and compute them again from history")
     rebuild.add_argument("ident", help="the plugin's ident, as /api/ lists it (e.g. volume-1h)")
     rebuild.add_argument("--since", type=moment, help="recompute from here (default: its epoch or backlog_delta)")
@@ -77,6 +87,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s][%(name)20s %(levelname)7s] %(message)s")
+    if args.command == "consume":
+        raise SystemExit(consume(args.conf))
     try:
         pipeline = _pipeline()
     except StatscacheError as e:

@@ -1,0 +1,175 @@
+"""``statscache consume`` against a real RabbitMQ: exact counts, poison deliveries, kill -9, and a prompt stop.
+
+Messages are published as Fedora's publishers publish them (``fedora_messaging.api.publish``); the
+consumer runs as its own process, configured by one fedora-messaging TOML file.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pika
+import pytest
+from sqlalchemy import create_engine
+
+from tests.fakes.support import BUILTIN_IDENTS, recorded_envelopes, recount, stored
+from tests.services.publisher import publish
+from tests.services.rabbitmq import RabbitServer
+
+pytestmark = pytest.mark.integration
+
+QUEUE = "statscache-test"
+STATSCACHE = str(Path(sys.executable).with_name("statscache"))
+
+
+@pytest.fixture(scope="module")
+def rabbit():
+    with RabbitServer() as server:
+        yield server
+
+
+@pytest.fixture
+def queue(rabbit):
+    """A fresh durable queue bound to every topic (what a deployment's file declares)."""
+    connection = pika.BlockingConnection(pika.URLParameters(rabbit.url))
+    channel = connection.channel()
+    channel.queue_delete(QUEUE)
+    channel.queue_declare(QUEUE, durable=True)
+    channel.queue_bind(QUEUE, "amq.topic", "#")
+    connection.close()
+    return QUEUE
+
+
+class Consumer:
+    """One ``statscache consume`` process and the file that configures it."""
+
+    def __init__(self, workdir: Path, url: str, flush_every: float = 1.0) -> None:
+        self.workdir = workdir
+        self.database = workdir / "stats.sqlite"
+        self.conf = workdir / "statscache.toml"
+        self.conf.write_text(
+            f'amqp_url = "{url}"\n'
+            "[queues.statscache-test]\ndurable = true\nauto_delete = false\nexclusive = false\narguments = {}\n"
+            '[[bindings]]\nqueue = "statscache-test"\nexchange = "amq.topic"\nrouting_keys = ["#"]\n'
+            "[consumer_config]\n"
+            f'"statscache.sqlalchemy.uri" = "sqlite:///{self.database}"\n'
+            '"statscache.consumer.epoch" = 2015-01-01T00:00:00Z\n'
+            f'"statscache.producer.frequency" = {flush_every}\n'
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    @property
+    def log(self) -> str:
+        path = self.workdir / f"consume-{self.starts}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def start(self) -> None:
+        self.starts += 1
+        self.process = subprocess.Popen(
+            [STATSCACHE, "consume", "--conf", str(self.conf)],
+            cwd=self.workdir,
+            stdout=(self.workdir / f"consume-{self.starts}.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "FEDORA_MESSAGING_CONF": "/nonexistent"},
+        )
+        wait_until(lambda: "statscache consuming" in self.log, 60, "the consumer to start", self)
+
+    def stop(self, signum: int = signal.SIGTERM) -> float:
+        """Signal the process; seconds it took to exit."""
+        assert self.process is not None
+        began = time.monotonic()
+        self.process.send_signal(signum)
+        self.process.wait(30)
+        return time.monotonic() - began
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def stored(self, ident: str):
+        engine = create_engine(f"sqlite:///{self.database}")
+        try:
+            return stored(engine, ident)
+        finally:
+            engine.dispose()
+
+    def exact(self, envelopes) -> bool:
+        return all(self.stored(ident) == recount(envelopes, ident) for ident in BUILTIN_IDENTS)
+
+
+def wait_until(condition, timeout, what, consumer=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if consumer is not None and consumer.process is not None and consumer.process.poll() is not None:
+            raise AssertionError(f"statscache consume exited while waiting for {what}:\n{consumer.log[-3000:]}")
+        try:
+            if condition():
+                return
+        except Exception:  # a table not there yet
+            pass
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}" + (f":\n{consumer.log[-3000:]}" if consumer else ""))
+
+
+@pytest.fixture
+def consumer(tmp_path, rabbit, queue):
+    made = Consumer(tmp_path, rabbit.url)
+    yield made
+    made.kill()
+
+
+def test_amqp_traffic_is_counted_exactly_and_acknowledged(consumer, rabbit, queue):
+    envelopes = recorded_envelopes()
+    consumer.start()
+    publish(rabbit.url, envelopes)
+    wait_until(lambda: consumer.exact(envelopes), 60, "exact statistics", consumer)
+    wait_until(lambda: rabbit.queue_counts(queue) == (0, 0), 30, "every delivery acknowledged", consumer)
+    assert consumer.stop() < 10
+    assert consumer.process.returncode == 0
+
+
+@pytest.mark.parametrize("moment", ["before a flush", "after a flush"])
+def test_kill_9_then_a_restart_counts_exactly_without_datagrepper(tmp_path, rabbit, queue, moment):
+    consumer = Consumer(tmp_path, rabbit.url, flush_every=4.0)
+    envelopes = recorded_envelopes()
+    try:
+        consumer.start()
+        publish(rabbit.url, envelopes[:700])
+        wait_until(lambda: consumer.exact(envelopes[:700]), 60, "the first part counted", consumer)
+        publish(rabbit.url, envelopes[700:1000])
+        if moment == "before a flush":
+            # Every delivery taken from the queue, none acknowledged: they are in memory, waiting for the flush.
+            wait_until(lambda: rabbit.queue_counts(queue) == (0, 300), 30, "the deliveries held unacknowledged")
+        else:
+            wait_until(lambda: consumer.exact(envelopes[:1000]), 60, "the second part counted", consumer)
+        consumer.stop(signal.SIGKILL)
+        publish(rabbit.url, envelopes[1000:])
+        consumer.start()
+        wait_until(lambda: consumer.exact(envelopes), 60, "exact statistics after the restart", consumer)
+        wait_until(lambda: rabbit.queue_counts(queue) == (0, 0), 30, "every delivery acknowledged", consumer)
+    finally:
+        consumer.kill()
+
+
+def test_poison_deliveries_are_counted_acknowledged_and_block_nothing(consumer, rabbit, queue):
+    connection = pika.BlockingConnection(pika.URLParameters(rabbit.url))
+    channel = connection.channel()
+    for body, properties in (
+        (b"{not json", pika.BasicProperties(message_id="p1", headers={"sent-at": "2026-11-30T12:00:00+00:00"})),
+        (b"{}", pika.BasicProperties(headers={"sent-at": "2026-11-30T12:00:00+00:00"})),  # no id
+        (b"{}", pika.BasicProperties(message_id="p3")),  # no time
+    ):
+        channel.basic_publish("amq.topic", "org.fedoraproject.prod.poison", body, properties)
+    connection.close()
+    envelopes = recorded_envelopes()[:300]
+    consumer.start()
+    publish(rabbit.url, envelopes)
+    wait_until(lambda: consumer.exact(envelopes), 60, "the good messages counted", consumer)
+    wait_until(lambda: rabbit.queue_counts(queue) == (0, 0), 30, "poison acknowledged too", consumer)
