@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pika
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, make_url, text
 
 from tests.fakes.support import BUILTIN_IDENTS, recorded_envelopes, recount, stored
 from tests.services.publisher import publish
@@ -48,16 +48,16 @@ def queue(rabbit):
 class Consumer:
     """One ``statscache consume`` process and the file that configures it."""
 
-    def __init__(self, workdir: Path, url: str, flush_every: float = 1.0) -> None:
+    def __init__(self, workdir: Path, url: str, flush_every: float = 1.0, database_url: str | None = None) -> None:
         self.workdir = workdir
-        self.database = workdir / "stats.sqlite"
+        self.database_url = database_url or f"sqlite:///{workdir / 'stats.sqlite'}"
         self.conf = workdir / "statscache.toml"
         self.conf.write_text(
             f'amqp_url = "{url}"\n'
             "[queues.statscache-test]\ndurable = true\nauto_delete = false\nexclusive = false\narguments = {}\n"
             '[[bindings]]\nqueue = "statscache-test"\nexchange = "amq.topic"\nrouting_keys = ["#"]\n'
             "[consumer_config]\n"
-            f'"statscache.sqlalchemy.uri" = "sqlite:///{self.database}"\n'
+            f'"statscache.sqlalchemy.uri" = "{self.database_url}"\n'
             '"statscache.consumer.epoch" = 2015-01-01T00:00:00Z\n'
             f'"statscache.producer.frequency" = {flush_every}\n'
         )
@@ -94,7 +94,7 @@ class Consumer:
             self.process.wait(10)
 
     def stored(self, ident: str):
-        engine = create_engine(f"sqlite:///{self.database}")
+        engine = create_engine(self.database_url)
         try:
             return stored(engine, ident)
         finally:
@@ -173,3 +173,58 @@ def test_poison_deliveries_are_counted_acknowledged_and_block_nothing(consumer, 
     publish(rabbit.url, envelopes)
     wait_until(lambda: consumer.exact(envelopes), 60, "the good messages counted", consumer)
     wait_until(lambda: rabbit.queue_counts(queue) == (0, 0), 30, "poison acknowledged too", consumer)
+
+
+def test_sigterm_writes_a_final_flush_and_acknowledges_it(tmp_path, rabbit, queue):
+    consumer = Consumer(tmp_path, rabbit.url, flush_every=60.0)
+    envelopes = recorded_envelopes()[:300]
+    try:
+        consumer.start()
+        publish(rabbit.url, envelopes)
+        wait_until(lambda: rabbit.queue_counts(queue) == (0, 300), 30, "the deliveries held, unflushed", consumer)
+        assert consumer.stop() < 10
+        assert consumer.process.returncode == 0
+        assert consumer.exact(envelopes)
+        assert rabbit.queue_counts(queue) == (0, 0)
+    finally:
+        consumer.kill()
+
+
+def test_a_broker_restart_is_survived_by_reconnecting(consumer, rabbit, queue):
+    envelopes = recorded_envelopes()
+    consumer.start()
+    publish(rabbit.url, envelopes[:600])
+    wait_until(lambda: consumer.exact(envelopes[:600]), 60, "the first part counted", consumer)
+    publish(rabbit.url, envelopes[600:900])
+    rabbit.restart()  # deliveries not yet acknowledged come again; the ledger counts them once
+    publish(rabbit.url, envelopes[900:])
+    wait_until(lambda: consumer.exact(envelopes), 90, "exact statistics after the broker's restart", consumer)
+    wait_until(lambda: rabbit.queue_counts(queue) == (0, 0), 30, "every delivery acknowledged", consumer)
+    assert "connecting again" in consumer.log
+
+
+def test_while_the_database_is_out_nothing_is_acknowledged_nor_lost(tmp_path, rabbit, queue, postgres_url):
+    consumer = Consumer(tmp_path, rabbit.url, database_url=postgres_url)
+    envelopes = recorded_envelopes()
+    database = make_url(postgres_url).database
+    admin = create_engine(postgres_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        consumer.start()
+        publish(rabbit.url, envelopes[:600])
+        wait_until(lambda: consumer.exact(envelopes[:600]), 60, "the first part counted", consumer)
+        with admin.connect() as connection:  # the database goes away: connections refused, those open cut
+            connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false'))
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"), {"name": database}
+            )
+        publish(rabbit.url, envelopes[600:])
+        wait_until(lambda: rabbit.queue_counts(queue) == (0, len(envelopes) - 600), 30, "the deliveries held", consumer)
+        time.sleep(3)  # several flushes fail meanwhile; nothing is acknowledged, and the consumer runs on
+        assert rabbit.queue_counts(queue) == (0, len(envelopes) - 600)
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
+        wait_until(lambda: consumer.exact(envelopes), 60, "exact statistics once the database is back", consumer)
+        wait_until(lambda: rabbit.queue_counts(queue) == (0, 0), 30, "every delivery acknowledged", consumer)
+    finally:
+        consumer.kill()
+        admin.dispose()
