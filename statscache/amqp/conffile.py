@@ -44,6 +44,12 @@ class Deployment:
         return PREFETCH if count == LIBRARY_PREFETCH else count
 
     @property
+    def consumer_config(self) -> Mapping[str, Any]:
+        """The raw ``[consumer_config]`` table: statscache's settings, as ``fedmsg.d/`` would hold them."""
+        table: Mapping[str, Any] = self.broker["consumer_config"]
+        return table
+
+    @property
     def queues(self) -> list[str]:
         return list(self.broker["queues"])
 

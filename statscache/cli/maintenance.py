@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from statscache import config as config_module
 from statscache.cli.consume import consume
+from statscache.cli.sources import raw_settings
 from statscache.exceptions import StatscacheError
 from statscache.history import fill, gaps
 from statscache.history.backfill import Progress
@@ -81,6 +82,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     rebuild = commands.add_parser("rebuild", help="drop one plugin's statistics and compute them again from history")
     rebuild.add_argument("ident", help="the plugin's ident, as /api/ lists it (e.g. volume-1h)")
     rebuild.add_argument("--since", type=moment, help="recompute from here (default: its epoch or backlog_delta)")
+    for command in (backfill, rebuild):
+        command.add_argument(
+            "--conf",
+            metavar="FILE",
+            help="read the settings from [consumer_config] of this fedora-messaging file (default: fedmsg.d/)",
+        )
     return parser.parse_args(argv)
 
 
@@ -90,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command == "consume":
         raise SystemExit(consume(args.conf))
     try:
-        pipeline = _pipeline()
+        pipeline = _pipeline(args.conf)
     except StatscacheError as e:
         raise SystemExit(f"statscache: {e}") from e
     try:
@@ -110,14 +117,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     raise SystemExit(0 if complete else 1)
 
 
-def _pipeline() -> Pipeline:
-    import fedmsg.config
-
-    raw = fedmsg.config.load_config()
+def _pipeline(conf: str | None) -> Pipeline:
+    raw = raw_settings(conf)
     settings = config_module.load(raw)
     if settings.datagrepper_endpoint is None:
-        raise StatscacheError("statscache.datagrepper.endpoint is not set (fedmsg.d/): there is no history to fetch")
-    return Pipeline.open(settings, registry.load(settings), names=MetaReader(raw))
+        where = conf or "fedmsg.d/"
+        raise StatscacheError(f"statscache.datagrepper.endpoint is not set ({where}): there is no history to fetch")
+    # fedmsg.meta reads users and packages with fedmsg's settings; a fedora-messaging file has none: Fedora's.
+    return Pipeline.open(settings, registry.load(settings), names=MetaReader() if conf else MetaReader(raw))
 
 
 def _settled(pipeline: Pipeline) -> float:

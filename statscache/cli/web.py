@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from statscache import config as config_module
+from statscache.cli.sources import raw_settings
 from statscache.exceptions import StatscacheError
 
 
@@ -19,7 +20,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="statscache-web",
         description="Serve statscache's API from the database the daemon writes "
-        "(configuration: fedmsg.d/ in the working directory, as for fedmsg-hub).",
+        "(configuration: fedmsg.d/ in the working directory, as for fedmsg-hub, or --conf).",
+    )
+    parser.add_argument(
+        "--conf",
+        metavar="FILE",
+        help="read the settings from [consumer_config] of this fedora-messaging file (as statscache consume does)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=5000, help="port to listen on (default 5000)")
@@ -50,10 +56,8 @@ def _positive(text: str) -> int:
 
 
 def settings(args: argparse.Namespace) -> config_module.Config:
-    """The configuration from fedmsg.d/, with the flags given on the command line in place of its keys."""
-    import fedmsg.config
-
-    raw = dict(fedmsg.config.load_config())
+    """The configuration (``--conf``, else fedmsg.d/), with the flags given on the command line in place of its keys."""
+    raw = dict(raw_settings(args.conf))
     flags = {
         "statscache.app.worker_threads": args.threads,
         "statscache.app.connection_limit": args.connection_limit,

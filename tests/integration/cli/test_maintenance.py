@@ -105,3 +105,25 @@ def test_relative_and_absolute_times_are_understood():
     assert moment("2015-10-01") == EPOCH.timestamp()
     assert moment("1443657600") == EPOCH.timestamp()
     assert abs(moment("2h") - (datetime.now(UTC) - timedelta(hours=2)).timestamp()) < 5
+
+
+def test_backfill_reads_a_fedora_messaging_file_with_conf(tmp_path, server, envelopes):
+    """One file configures a whole deployment: the consumer, the web app and these commands read it alike."""
+    conf = tmp_path / "deployment.toml"
+    conf.write_text(
+        'amqp_url = "amqp://guest:guest@127.0.0.1:1/%2F"\n'  # not reached: backfill needs no broker
+        "[consumer_config]\n"
+        f'"statscache.sqlalchemy.uri" = "sqlite:///{tmp_path / "from-toml.sqlite"}"\n'
+        '"statscache.consumer.epoch" = 2015-10-01T00:00:00Z\n'
+        '"statscache.plugins.enabled" = ["volume"]\n'
+        f'"statscache.datagrepper.endpoint" = "{server.url}"\n'
+    )
+    elsewhere = tmp_path / "elsewhere"  # no fedmsg.d/ there: everything comes from the file
+    elsewhere.mkdir()
+    result = statscache(elsewhere, "--quiet", "backfill", "--conf", str(conf), "--since", "2015-10-01")
+    assert result.returncode == 0, result.stderr
+    engine = create_engine(f"sqlite:///{tmp_path / 'from-toml.sqlite'}")
+    assert stored(engine, "volume-1d") == recount(envelopes, "volume-1d")
+    engine.dispose()
+    missing = statscache(elsewhere, "backfill", "--conf", str(tmp_path / "nope.toml"), "--since", "1d")
+    assert missing.returncode != 0 and "no fedora-messaging configuration file" in missing.stderr

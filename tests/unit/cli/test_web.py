@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -71,3 +74,43 @@ def test_a_bad_configuration_stops_statscache_web_with_its_reason(fedmsg_config)
     fedmsg_config["statscache.app.stream_limit"] = 8
     with pytest.raises(SystemExit, match="statscache-web cannot start: .*stream_limit"):
         cli.main(["--port", "1"])
+
+
+def test_conf_reads_the_settings_of_a_fedora_messaging_file(tmp_path, fedmsg_config):
+    fedmsg_config["statscache.app.worker_threads"] = 3  # fedmsg.d/ is not read when a file is named
+    conf = tmp_path / "deployment.toml"
+    conf.write_text('[consumer_config]\n"statscache.app.worker_threads" = 7\n"statscache.app.stream_limit" = 2\n')
+    settings = cli.settings(cli.parse_args(["--conf", str(conf)]))
+    assert (settings.app_worker_threads, settings.app_stream_limit) == (7, 2)
+    assert cli.settings(cli.parse_args(["--conf", str(conf), "--threads", "9"])).app_worker_threads == 9
+
+
+def test_a_bad_conf_file_is_a_config_error(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("amqp_url = [unclosed\n")
+    with pytest.raises(ConfigError, match="bad.toml"):
+        cli.settings(cli.parse_args(["--conf", str(bad)]))
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text('no_such_key = 1\n[consumer_config]\n"statscache.app.worker_threads" = 2\n')
+    with pytest.raises(ConfigError, match="no_such_key"):
+        cli.settings(cli.parse_args(["--conf", str(unknown)]))
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text('[consumer_config]\n"statscache.app.worker_threads" = "many"\n')
+    with pytest.raises(ConfigError, match="worker_threads"):
+        cli.settings(cli.parse_args(["--conf", str(wrong)]))
+
+
+def test_the_gunicorn_app_reads_the_file_statscache_conf_names(tmp_path):
+    conf = tmp_path / "deployment.toml"
+    conf.write_text(f'[consumer_config]\n"statscache.sqlalchemy.uri" = "sqlite:///{tmp_path / "s.sqlite"}"\n')
+    probe = "from statscache.app import app; print(app.extensions['statscache'].config.sqlalchemy_uri)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,  # no fedmsg.d/ here
+        env={**os.environ, "STATSCACHE_CONF": str(conf)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"sqlite:///{tmp_path / 's.sqlite'}"
