@@ -47,3 +47,7 @@ class InvalidKey(StatscacheError, ValueError):
 
 class MetaError(StatscacheError):
     """fedmsg.meta could not read the users or packages of a message: the message is refused for that plugin."""
+
+
+class LedgerConflict(StatscacheError):
+    """Another process changed ledger records a flush read: the flush is rolled back and tried again."""

@@ -51,8 +51,9 @@ class AmqpConsumer:
         self._unacked: int | None = None
         self._interval = deployment.settings.producer_frequency.total_seconds()
         self.catch_up: CatchUp | None = None
-        #: Reconnections after a lost connection (the first connection is not one).
+        #: Reconnections after a lost connection (the first connection is not one), and deliveries taken in.
         self.reconnects = 0
+        self.deliveries = 0
 
     def stop(self) -> None:
         """Stop consuming soon (a signal handler may call this): the final flush and its acks follow."""
@@ -131,6 +132,7 @@ class AmqpConsumer:
     ) -> None:
         metrics = self.pipeline.metrics
         metrics.received()
+        self.deliveries += 1
         tag = method.delivery_tag
         try:
             envelope = envelope_of(method.routing_key or "", properties.message_id, properties.headers, body)
@@ -158,6 +160,9 @@ class AmqpConsumer:
             self.catch_up.stop()
             self.catch_up.join(CATCH_UP_JOIN)
         self.pipeline.close()
+        log.info(
+            "statscache consume stopped: %d deliveries taken in, %d reconnections", self.deliveries, self.reconnects
+        )
 
 
 def connection_parameters(broker: Mapping[str, Any]) -> pika.URLParameters:

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, Float, Integer, String, delete, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from statscache.exceptions import LedgerConflict
 from statscache.store import dialects
 from statscache.store.base import Base, UTCDateTime
 
@@ -158,7 +159,7 @@ class Ledger:
                 if already is None:
                     inserts += (_hour(timestamp), msg_id, timestamp, self._id(session, idents))
                 elif not idents <= already:
-                    updates.append((self._id(session, already | idents), msg_id))
+                    updates.append((self._id(session, already | idents), msg_id, self._id(session, already)))
         connection = session.connection()
         mark = dialects.of(connection).placeholder
         # Many rows per statement: the driver releases the GIL once per statement
@@ -173,9 +174,16 @@ class Ledger:
                 parameters,
             )
         if updates:  # rare: a message counted again by a plugin that had not counted it
-            connection.exec_driver_sql(
-                f"UPDATE statscache_ledger SET plugin_set_id = {mark} WHERE msg_id = {mark}", updates
-            )
+            # Only where the record is still what this flush read: another consumer may have moved it since.
+            changed = connection.exec_driver_sql(
+                f"UPDATE statscache_ledger SET plugin_set_id = {mark} WHERE msg_id = {mark} AND plugin_set_id = {mark}",
+                updates,
+            ).rowcount
+            if changed != len(updates):
+                raise LedgerConflict(
+                    f"{len(updates) - changed} ledger records changed under this flush (another consumer counted "
+                    "them meanwhile): it is rolled back and tried again"
+                )
 
     def forget(self, session: Session, ident: str) -> int:
         """Take ``ident`` out of every record (its statistics are being rebuilt); returns the sets changed.

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from statscache.exceptions import DatabaseUnavailable
-from statscache.store import ledger, tally
+from statscache.store import dialects, ledger, tally
 from statscache.store.coverage import COVERAGE_TABLES
 from statscache.store.engine import create_tables
 from statscache.store.ledger import LEDGER_TABLES
@@ -22,9 +22,10 @@ def prepare(engine: Engine, plugins: Sequence[tally.Statistic]) -> None:
     """
     tables = [*LEDGER_TABLES, *COVERAGE_TABLES, *QUARANTINE_TABLES, *(p.model.__table__ for p in plugins)]
     try:
-        create_tables(engine, tables)
-        ledger.prepare(engine)
-        tally.install(engine, plugins)
+        with dialects.of(engine).schema_lock(engine):
+            create_tables(engine, tables)
+            ledger.prepare(engine)
+            tally.install(engine, plugins)
         with engine.begin() as connection:
             # A statement that writes nothing, but needs write access: a database that can
             # only be read must fail here, not at every flush after "ready".

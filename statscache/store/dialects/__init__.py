@@ -8,6 +8,7 @@ are the only modules that know their database's ways, its driver included.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -93,6 +94,10 @@ class Dialect(Protocol):
 
     def has_trigger(self, connection: Connection, name: str) -> bool:
         """Whether a trigger of this name exists."""
+        ...
+
+    def schema_lock(self, engine: Engine) -> AbstractContextManager[None]:
+        """Held while one process makes the schema ready: several consumers may start at once on one database."""
         ...
 
     def bucket(self, row: str, span: int) -> str:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, ColumnElement, Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql
+
+#: The advisory lock statscache holds while it makes its schema ready (any fixed 64-bit number: "stat" in ASCII).
+SCHEMA_LOCK = 0x73746174
 
 
 class PostgreSQL:
@@ -54,6 +58,18 @@ class PostgreSQL:
         raw = connection.connection.dbapi_connection
         assert raw is not None  # None only once the connection is invalidated, not while it is in use
         return lambda: raw.info.transaction_status == TransactionStatus.INTRANS
+
+    @contextmanager
+    def schema_lock(self, engine: Engine) -> Iterator[None]:
+        # A session-level advisory lock, on a connection of its own: the schema is made over several transactions.
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK})
+                connection.commit()
 
     def has_trigger(self, connection: Connection, name: str) -> bool:
         query = text("SELECT 1 FROM pg_trigger WHERE tgname = :name AND NOT tgisinternal")

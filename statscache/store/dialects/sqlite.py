@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -96,6 +97,11 @@ class SQLite:
         assert raw is not None  # None only once the connection is invalidated, not while it is in use
         # SQLite ends the whole transaction on its own after some errors (a full disk, an I/O error).
         return lambda: bool(raw.in_transaction)
+
+    @contextmanager
+    def schema_lock(self, engine: Engine) -> Iterator[None]:
+        # SQLite takes its own file lock around each schema change; one writer process is the norm here.
+        yield
 
     def has_trigger(self, connection: Connection, name: str) -> bool:
         query = text("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = :name")

@@ -7,6 +7,7 @@ consumer runs as its own process, configured by one fedora-messaging TOML file.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -228,3 +229,70 @@ def test_while_the_database_is_out_nothing_is_acknowledged_nor_lost(tmp_path, ra
     finally:
         consumer.kill()
         admin.dispose()
+
+
+def table_rows(url):
+    """Every plugin table's rows, in key order: what the API serves (statscache's own bookkeeping left out)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            names = [
+                name for name in connection.dialect.get_table_names(connection) if not name.startswith("statscache_")
+            ]
+            return {
+                name: sorted(tuple(map(str, row)) for row in connection.execute(text(f'SELECT * FROM "{name}"')))
+                for name in names
+            }
+    finally:
+        engine.dispose()
+
+
+def test_two_consumers_on_one_queue_and_one_database_write_what_one_writes(tmp_path, rabbit, postgres_server, request):
+    """Competing consumers, started at the same moment on an empty PostgreSQL, equal a single consumer."""
+    alone_url = postgres_server.create_database(f"alone_{rabbit.port}")
+    shared_url = postgres_server.create_database(f"shared_{rabbit.port}")
+    connection = pika.BlockingConnection(pika.URLParameters(rabbit.url))
+    channel = connection.channel()
+    for name in ("alone", "shared"):
+        channel.queue_delete(name)
+        channel.queue_declare(name, durable=True)
+        channel.queue_bind(name, "amq.topic", "#")
+    connection.close()
+    consumers = []
+    for name, url, count in (("alone", alone_url, 1), ("shared", shared_url, 2)):
+        for number in range(count):
+            folder = tmp_path / f"{name}-{number}"
+            folder.mkdir()
+            consumer = Consumer(folder, rabbit.url, database_url=url)
+            text_ = consumer.conf.read_text().replace("statscache-test", name)
+            consumer.conf.write_text(text_)
+            consumers.append(consumer)
+    try:
+        processes = [  # all at once: the shared database is made ready by whichever comes first
+            subprocess.Popen(
+                [STATSCACHE, "consume", "--conf", str(c.conf)],
+                cwd=c.workdir,
+                stdout=(c.workdir / "consume-1.log").open("wb"),
+                stderr=subprocess.STDOUT,
+            )
+            for c in consumers
+        ]
+        for consumer, process in zip(consumers, processes, strict=True):
+            consumer.process, consumer.starts = process, 1
+            wait_until(lambda consumer=consumer: "statscache consuming" in consumer.log, 60, "a start", consumer)
+        envelopes = recorded_envelopes()
+        publish(rabbit.url, envelopes)
+        for consumer in consumers:
+            wait_until(lambda consumer=consumer: consumer.exact(envelopes), 90, "exact statistics", consumer)
+        for name in ("alone", "shared"):
+            wait_until(lambda name=name: rabbit.queue_counts(name) == (0, 0), 30, f"{name} acknowledged")
+        assert all(consumer.stop() < 10 for consumer in consumers)
+        # The shared queue's deliveries went to both (else this would test one consumer twice).
+        taken = [int(re.search(r"(\d+) deliveries taken in", c.log)[1]) for c in consumers]
+        assert taken[0] == len(envelopes) and sum(taken[1:]) >= len(envelopes) and all(taken[1:]), taken
+        assert table_rows(shared_url) == table_rows(alone_url)
+    finally:
+        for consumer in consumers:
+            consumer.kill()
+        postgres_server.drop_database(f"alone_{rabbit.port}")
+        postgres_server.drop_database(f"shared_{rabbit.port}")
