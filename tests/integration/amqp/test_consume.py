@@ -296,3 +296,46 @@ def test_two_consumers_on_one_queue_and_one_database_write_what_one_writes(tmp_p
             consumer.kill()
         postgres_server.drop_database(f"alone_{rabbit.port}")
         postgres_server.drop_database(f"shared_{rabbit.port}")
+
+
+def test_users_and_packages_come_from_the_messages_schema(consumer, rabbit, queue):
+    """bodhi's own schema class, published and read as in production, names who and what each comment is about."""
+    comments = []
+    for number in range(20):
+        comment = {
+            "comment": {
+                "karma": 0,
+                "text": f"comment {number}",
+                "timestamp": "2026-11-30 12:00:00",
+                "update": {
+                    "alias": f"FEDORA-2026-{number:010d}",
+                    "builds": [{"nvr": f"pkg{number % 4}-1.0-1.fc41"}],
+                    "release": {"name": "F41"},
+                    "request": None,
+                    "status": "testing",
+                    "user": {"name": "alice"},
+                    "title": f"pkg{number % 4}-1.0-1.fc41",
+                },
+                "user": {"name": f"user{number % 3}"},
+            },
+            "agent": f"user{number % 3}",
+        }
+        comments.append(
+            {
+                "topic": "org.fedoraproject.prod.bodhi.update.comment",
+                "msg_id": f"2026-comment-{number}",
+                "timestamp": 1_796_040_000.0 + number,
+                "msg": comment,
+                "schema": "bodhi.update.comment.v1",
+            }
+        )
+    consumer.start()
+    publish(rabbit.url, comments)
+    day = 1_796_040_000 // 86400 * 86400
+
+    def by(ident):
+        return {key: volume for (window, key), volume in consumer.stored(ident).items() if window == day}
+
+    wait_until(lambda: sum(by("volume-by-package-1d").values()) == 20, 60, "the comments counted", consumer)
+    assert by("volume-by-package-1d") == {f"pkg{n}": 5 for n in range(4)}
+    assert by("volume-by-user-1d") == {"alice": 20, "user0": 7, "user1": 7, "user2": 6}
