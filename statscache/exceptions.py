@@ -51,3 +51,7 @@ class MetaError(StatscacheError):
 
 class LedgerConflict(StatscacheError):
     """Another process changed ledger records a flush read: the flush is rolled back and tried again."""
+
+
+class BrokerUnavailable(StatscacheError):
+    """A local RabbitMQ node could not be started (``statscache-run --amqp``): not installed, or it failed."""

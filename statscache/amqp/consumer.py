@@ -178,6 +178,15 @@ def connection_parameters(broker: Mapping[str, Any]) -> pika.URLParameters:
     return parameters
 
 
+def declare_now(broker: Mapping[str, Any]) -> None:
+    """Connect, declare what the file says (:func:`declare`), and disconnect: messages published next wait there."""
+    connection = pika.BlockingConnection(connection_parameters(broker))
+    try:
+        declare(connection.channel(), broker)
+    finally:
+        connection.close()
+
+
 def declare(channel: BlockingChannel, broker: Mapping[str, Any]) -> None:
     """The exchanges, queues and bindings of the file, passively when ``passive_declares`` says so."""
     passive = bool(broker.get("passive_declares"))

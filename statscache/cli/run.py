@@ -1,6 +1,8 @@
 """``statscache-run``: the daemon (``fedmsg-hub``) and the web app together, for one-command use.
 
-Both read ``fedmsg.d/`` in the working directory. With ``--demo``, the shipped
+Both read ``fedmsg.d/`` in the working directory. With ``--amqp``, today's bus
+instead: a private RabbitMQ node, ``statscache consume`` and the web app, all
+configured by one fedora-messaging file (:mod:`statscache.cli.amqp_demo`). With ``--demo``, the shipped
 sample of real bus traffic is published on the first local endpoint of that
 configuration as soon as the hub subscribes, so statistics appear without a
 bus. Ctrl-C or SIGTERM stops both (the hub writes its final flush first); if
@@ -46,6 +48,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=5000, help="web app port (default 5000)")
     parser.add_argument(
         "--demo", action="store_true", help="publish the shipped sample of real Fedora messages on the local bus"
+    )
+    parser.add_argument(
+        "--amqp",
+        action="store_true",
+        help="today's bus instead: a private RabbitMQ node (rabbitmq-server installed) and statscache consume",
     )
     return parser.parse_args(argv)
 
@@ -129,26 +136,44 @@ def wait_for_web(url: str, process: subprocess.Popen[bytes], timeout: float = 60
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s][%(name)20s %(levelname)7s] %(message)s")
-    publisher = None
-    if args.demo:
-        import fedmsg.config
+    import fedmsg.config
 
-        publisher = DemoPublisher(demo_endpoint(fedmsg.config.load_config()))
+    fedmsg_config = fedmsg.config.load_config()
+    publisher = None
+    local_bus = None
+    if args.amqp:
+        from statscache.cli.amqp_demo import LocalBus
+        from statscache.exceptions import StatscacheError
+
+        try:
+            local_bus = LocalBus(fedmsg_config, Path.cwd()).start()
+        except StatscacheError as error:
+            raise SystemExit(f"statscache-run --amqp: {error}") from error
+        daemon = [_script("statscache"), "consume", "--conf", str(local_bus.conf)]
+        web_settings = ["--conf", str(local_bus.conf)]
+    else:
+        if args.demo:
+            publisher = DemoPublisher(demo_endpoint(fedmsg_config))
+        daemon = [_script("fedmsg-hub")]
+        web_settings = []
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
     # Children in their own process groups: a Ctrl-C reaches them through us, in order. Should
     # this process be killed outright, they get a SIGTERM of their own instead of living on
     # (a hub left running keeps the bus and the database; the next run would fight it).
-    hub = subprocess.Popen([_script("fedmsg-hub")], start_new_session=True, preexec_fn=_stop_with_parent)
+    hub = subprocess.Popen(daemon, start_new_session=True, preexec_fn=_stop_with_parent)
     web = subprocess.Popen(
-        [_script("statscache-web"), "--host", args.host, "--port", str(args.port)],
+        [_script("statscache-web"), *web_settings, "--host", args.host, "--port", str(args.port)],
         start_new_session=True,
         preexec_fn=_stop_with_parent,
     )
-    children = {"fedmsg-hub": hub, "statscache-web": web}
+    daemon_name = "statscache consume" if args.amqp else "fedmsg-hub"
+    children = {daemon_name: hub, "statscache-web": web}
     if publisher is not None:
         publisher.start()
+    if local_bus is not None and args.demo:
+        log.info("published %d sample messages to the local RabbitMQ", local_bus.publish_sample())
     url = f"http://{'localhost' if args.host in ('127.0.0.1', '0.0.0.0') else args.host}:{args.port}/"
     if wait_for_web(url + "api/", web):
         log.info("statscache is running: %s (Ctrl-C stops it)", url)
@@ -172,10 +197,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             child.wait()
             status = 1
     if hub.returncode != 0 and status == 0:
-        log.error("fedmsg-hub stopped with exit status %s (see its log above)", hub.returncode)
+        log.error("%s stopped with exit status %s (see its log above)", daemon_name, hub.returncode)
         status = 1
     if publisher is not None:
         publisher.close()
+    if local_bus is not None:
+        local_bus.stop()
     sys.exit(status)
 
 

@@ -82,3 +82,41 @@ def test_the_app_module_serves_as_a_script_and_exposes_a_wsgi_app(workdir):
     probe = "from statscache.app import app; print('volume-1d' in app.extensions['statscache'].plugins)"
     loaded = subprocess.run([sys.executable, "-c", probe], cwd=workdir, capture_output=True, text=True, timeout=60)
     assert loaded.stdout.strip() == "True", loaded.stderr
+
+
+def test_demo_over_amqp_counts_the_sample_through_a_local_rabbitmq(workdir):
+    """./run --demo --amqp: a private RabbitMQ node, statscache consume and the web app, one file for all."""
+    port = free_port()
+    log = (workdir / "run.log").open("wb")
+    process = subprocess.Popen([RUN, "--demo", "--amqp", "--port", str(port)], cwd=workdir, stdout=log, stderr=log)
+    try:
+        base = f"http://127.0.0.1:{port}"
+
+        def all_counted():
+            _, _, body = get(f"{base}/api/volume-1d?rows_per_page=100")
+            return sum(row["volume"] for row in json.loads(body)) == 1300
+
+        wait_for(all_counted, 120, "the 1,300 sample messages to be counted over AMQP", process)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        log.close()
+    text = (workdir / "run.log").read_text()
+    assert "published 1302 sample messages to the local RabbitMQ" in text
+    assert "statscache consume stopped: 1302 deliveries taken in" in text
+    assert 'amqp_url = "amqp://guest:guest@127.0.0.1:' in (workdir / "statscache-amqp.toml").read_text()
+
+
+def test_amqp_without_rabbitmq_says_how_to_install_it(workdir):
+    import statscache.demo.broker
+
+    script = (
+        "import sys, statscache.demo.broker as b; b.SBIN = b.SBIN / 'missing'; "
+        "from statscache.cli.run import main; sys.argv = ['statscache-run', '--amqp']; main()"
+    )
+    assert statscache.demo.broker.SBIN.exists()
+    done = subprocess.run([sys.executable, "-c", script], cwd=workdir, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "apt-get install rabbitmq-server" in done.stderr
