@@ -17,14 +17,15 @@ import pika
 EXCHANGE = "amq.topic"
 
 
-def publish(url: str, envelopes: Iterable[dict[str, Any]]) -> int:
-    """Publish every envelope, in order; how many."""
+def publish(url: str, envelopes: Iterable[dict[str, Any]], confirm: bool = True) -> int:
+    """Publish every envelope, in order; how many. ``confirm``: wait for the broker to take each one."""
     from fedora_messaging.message import Message
 
     connection = pika.BlockingConnection(pika.URLParameters(url))
     try:
         channel = connection.channel()
-        channel.confirm_delivery()
+        if confirm:
+            channel.confirm_delivery()
         published = 0
         for envelope in envelopes:
             message = Message(topic=envelope["topic"], body=envelope["msg"])
