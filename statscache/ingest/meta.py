@@ -127,7 +127,9 @@ class MetaReader:
 
     def _read(self, message: Message, field: str) -> tuple[str, ...]:
         if has_schema(message.envelope):  # today's bus, live or from history: one rule (statscache.ingest.schemas)
-            return _bounded(self._schemas.names(message.envelope, field), message, field)
+            named = self._schemas.names(message.envelope, field)
+            if named is not None:
+                return _bounded(named, message, field)
         recorded = message.envelope.get(field)
         # An empty list is no answer: datanommer records one for every message
         # it has no schema for, where fedmsg.meta (and so the live path) may know.

@@ -2,18 +2,20 @@
 
 A fedora-messaging publisher names the schema class of each message in the
 ``fedora_messaging_schema`` header, and puts one header per user
-(``fedora_messaging_user_<name>``) and per package (``fedora_messaging_rpm_<name>``),
-computed by that schema when the message was sent. datagrepper keeps those headers
-with each message it archives, so the same rule reads a live message and its copy
-from history alike:
+(``fedora_messaging_user_<name>``), package (``fedora_messaging_rpm_<name>``),
+group, container, module and flatpak, computed by that schema when the message
+was sent. datagrepper keeps those headers with each message it archives, so the
+same rule reads a live message and its copy from history alike:
 
 1. if the schema is installed here (a ``fedora.messages`` entry point), its
    ``usernames`` and ``packages`` are the answer, an empty list included: the
-   schema knows its messages, and fedmsg.meta does not know today's topics;
-2. otherwise the headers are (none: the message names nobody).
-
-Messages without a schema header (fedmsg's era) are read by fedmsg.meta instead
-(:mod:`statscache.ingest.meta`).
+   schema knows its messages;
+2. otherwise, if the headers name anyone or anything, they are the answer (the
+   publisher's schema computed them; a list it left empty is an answer too);
+3. otherwise there is no answer here: the schema is fedora-messaging's base
+   class, or unknown and silent (fedmsg's messages bridged to the bus, or archived
+   through datanommer, are such), and the message is read as one of fedmsg's era
+   is (:mod:`statscache.ingest.meta`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,15 @@ from statscache.exceptions import MetaError
 SCHEMA_HEADER = "fedora_messaging_schema"
 #: Header prefixes of the users and the packages a message names.
 PREFIXES = {"users": "fedora_messaging_user_", "packages": "fedora_messaging_rpm_"}
+#: Header prefixes of everything a publisher's schema names: any one of them says the headers were computed.
+NAMING = (
+    "fedora_messaging_user_",
+    "fedora_messaging_rpm_",
+    "fedora_messaging_group_",
+    "fedora_messaging_container_",
+    "fedora_messaging_module_",
+    "fedora_messaging_flatpak_",
+)
 #: Schema names whose class is remembered at most (Fedora has a few hundred).
 MAX_SCHEMAS = 4096
 
@@ -49,13 +60,16 @@ class SchemaReader:
         #: schema name -> its class, or None when it is not installed here
         self._classes: dict[str, type[Any] | None] = {}
 
-    def names(self, envelope: Mapping[str, Any], field: str) -> set[str]:
-        """The ``field`` ("users" or "packages") an envelope with a schema header names."""
+    def names(self, envelope: Mapping[str, Any], field: str) -> set[str] | None:
+        """The ``field`` ("users" or "packages") an envelope with a schema header names; None: no answer here."""
         headers = envelope["headers"]
         schema = self._class_of(headers[SCHEMA_HEADER])
         if schema is None:
+            named = [name for name in headers if isinstance(name, str) and name.startswith(NAMING)]
+            if not named:
+                return None
             prefix = PREFIXES[field]
-            return {name[len(prefix) :] for name in headers if isinstance(name, str) and name.startswith(prefix)}
+            return {name[len(prefix) :] for name in named if name.startswith(prefix) and len(name) > len(prefix)}
         try:
             message = schema(body=envelope.get("msg"), headers=dict(headers), topic=envelope.get("topic"))
             found = message.usernames if field == "users" else message.packages
@@ -68,8 +82,8 @@ class SchemaReader:
             return self._classes[name]
         from fedora_messaging import message
 
-        # An unknown schema comes back as the base class (with a warning, once per name here): its messages
-        # name nobody, and their headers, computed by the same base class when sent, agree.
+        # An unknown schema comes back as the base class (with a warning, once per name here): the base
+        # class names nobody, whatever the message; it is no answer.
         schema = message.get_class(name)
         found = None if schema is message.Message else schema
         with self._lock:

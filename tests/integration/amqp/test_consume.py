@@ -138,7 +138,7 @@ def test_amqp_traffic_is_counted_exactly_and_acknowledged(consumer, rabbit, queu
 
 @pytest.mark.parametrize("moment", ["before a flush", "after a flush"])
 def test_kill_9_then_a_restart_counts_exactly_without_datagrepper(tmp_path, rabbit, queue, moment):
-    consumer = Consumer(tmp_path, rabbit.url, flush_every=4.0)
+    consumer = Consumer(tmp_path, rabbit.url, flush_every=10.0)  # the kill must come between two flushes
     envelopes = recorded_envelopes()
     try:
         consumer.start()

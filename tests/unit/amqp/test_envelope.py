@@ -115,3 +115,35 @@ def test_a_schema_that_fails_on_its_body_is_a_meta_error_for_that_message():
     message = from_envelope(delivery(body={"comment": {}}))
     with pytest.raises(MetaError, match="bodhi.update.comment.v1"):
         _ = message.users
+
+
+KOJI = {
+    "name": "ansible",
+    "owner": "kevin",
+    "new": 1,
+    "old": 0,
+    "build_id": 1,
+    "instance": "primary",
+    "version": "1.8.3",
+    "release": "1.el7",
+    "attribute": "state",
+    "task_id": 2,
+}
+
+
+def test_headers_that_name_someone_answer_for_both_lists():
+    # A schema not installed here named a user and no package when it was sent: no package is an answer.
+    message = from_envelope(delivery(schema="not.installed.v1", fedora_messaging_user_carol=True))
+    assert message.users == ("carol",) and message.packages == ()
+
+
+def test_the_base_schema_with_no_names_is_read_as_fedmsg_messages_are():
+    """fedmsg's messages bridged to the bus, or archived by datanommer, carry the base schema and no names."""
+    bridged = {
+        **delivery(body=KOJI, schema="base.message"),
+        "topic": "org.fedoraproject.prod.buildsys.build.state.change",
+    }
+    live = from_envelope(bridged)
+    assert (live.users, live.packages) == (("kevin",), ("ansible",))  # fedmsg.meta's answer
+    archived = from_envelope({**bridged, "users": [], "packages": []})  # datanommer's lists from the base class
+    assert (archived.users, archived.packages) == (live.users, live.packages)
