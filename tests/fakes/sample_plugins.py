@@ -1,6 +1,10 @@
 """Plugin classes for the loader tests, good and bad."""
 
-from statscache.plugins import CountingPlugin, Event, LatestEventPlugin
+import os
+import time
+from pathlib import Path
+
+from statscache.plugins import CountingPlugin, Event, LatestEventPlugin, VolumePlugin
 
 
 class ByTopic(CountingPlugin):
@@ -53,3 +57,19 @@ class Exploding(CountingPlugin):
         if "explode" in message.msg:
             raise RuntimeError("boom")
         return ("ok",)
+
+
+class SlowToWrite(VolumePlugin):
+    """Counts every message; its update announces itself in the file $STATSCACHE_TEST_FLUSHING names, then
+    takes its time: a test can kill the process in the middle of a flush's transaction."""
+
+    name = "Slow to write"
+    summary = "a flush that takes seconds"
+    description = "Counts every message, slowly when $STATSCACHE_TEST_FLUSHING names a file."
+
+    def update(self, session, batch):
+        super().update(session, batch)
+        marker = os.environ.get("STATSCACHE_TEST_FLUSHING")
+        if marker and len(batch):
+            Path(marker).write_text("flushing")
+            time.sleep(30)

@@ -70,14 +70,14 @@ class Consumer:
         path = self.workdir / f"consume-{self.starts}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def start(self) -> None:
+    def start(self, **env: str) -> None:
         self.starts += 1
         self.process = subprocess.Popen(
             [STATSCACHE, "consume", "--conf", str(self.conf)],
             cwd=self.workdir,
             stdout=(self.workdir / f"consume-{self.starts}.log").open("wb"),
             stderr=subprocess.STDOUT,
-            env={**os.environ, "FEDORA_MESSAGING_CONF": "/nonexistent"},
+            env={**os.environ, "FEDORA_MESSAGING_CONF": "/nonexistent", **env},
         )
         wait_until(lambda: "statscache consuming" in self.log, 60, "the consumer to start", self)
 
@@ -339,3 +339,39 @@ def test_users_and_packages_come_from_the_messages_schema(consumer, rabbit, queu
     wait_until(lambda: sum(by("volume-by-package-1d").values()) == 20, 60, "the comments counted", consumer)
     assert by("volume-by-package-1d") == {f"pkg{n}": 5 for n in range(4)}
     assert by("volume-by-user-1d") == {"alice": 20, "user0": 7, "user1": 7, "user2": 6}
+
+
+@pytest.fixture
+def slow_plugin_site(tmp_path):
+    """A folder for PYTHONPATH where a plugin that writes slowly is installed (its entry point, as pip writes it)."""
+    site = tmp_path / "site"
+    info = site / "statscache_slow_test-0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: statscache-slow-test\nVersion: 0\n")
+    (info / "entry_points.txt").write_text(
+        "[statscache.plugin]\nslow-to-write = tests.fakes.sample_plugins:SlowToWrite\n"
+    )
+    return os.pathsep.join([str(site), str(Path(__file__).resolve().parents[3])])
+
+
+def test_kill_9_during_a_flush_then_a_restart_counts_exactly(tmp_path, rabbit, queue, slow_plugin_site):
+    workdir = tmp_path / "consumer"
+    workdir.mkdir()
+    consumer = Consumer(workdir, rabbit.url)
+    with consumer.conf.open("a") as conf:
+        conf.write('"statscache.plugins.enabled" = ["volume", "volume-by-category", "slow-to-write"]\n')
+    marker = tmp_path / "flushing"
+    envelopes = recorded_envelopes()
+    try:
+        consumer.start(PYTHONPATH=slow_plugin_site, STATSCACHE_TEST_FLUSHING=str(marker))
+        publish(rabbit.url, envelopes)
+        wait_until(marker.exists, 60, "a flush under way", consumer)  # its transaction is open: killed there
+        consumer.stop(signal.SIGKILL)
+        assert not consumer.exact(envelopes)  # nothing of that flush was committed
+        consumer.start(PYTHONPATH=slow_plugin_site)
+        wait_until(lambda: consumer.exact(envelopes), 60, "exact statistics after the restart", consumer)
+        distinct = len({envelope["msg_id"] for envelope in envelopes})
+        wait_until(lambda: sum(consumer.stored("slow-to-write-1d").values()) == distinct, 30, "the slow plugin too")
+        wait_until(lambda: rabbit.queue_counts(queue) == (0, 0), 30, "every delivery acknowledged", consumer)
+    finally:
+        consumer.kill()
