@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pika
@@ -373,5 +374,30 @@ def test_kill_9_during_a_flush_then_a_restart_counts_exactly(tmp_path, rabbit, q
         distinct = len({envelope["msg_id"] for envelope in envelopes})
         wait_until(lambda: sum(consumer.stored("slow-to-write-1d").values()) == distinct, 30, "the slow plugin too")
         wait_until(lambda: rabbit.queue_counts(queue) == (0, 0), 30, "every delivery acknowledged", consumer)
+    finally:
+        consumer.kill()
+
+
+def test_history_before_the_queue_is_backfilled_from_a_real_datagrepper(tmp_path, rabbit, queue, empty_datagrepper):
+    """Coverage and the start-up backfill work as for the hub: what was sent before the queue existed comes
+    from datagrepper, what comes after from the queue, and each message counts once."""
+    now = time.time()
+    recorded = recorded_envelopes()
+    retimed = [{**envelope, "timestamp": float(int(now - 3000 + 2 * n))} for n, envelope in enumerate(recorded)]
+    history, live = retimed[:700], retimed[700:]
+    empty_datagrepper.load(history)
+    consumer = Consumer(tmp_path, rabbit.url)
+    text_ = consumer.conf.read_text().replace(
+        '"statscache.consumer.epoch" = 2015-01-01T00:00:00Z',
+        f'"statscache.consumer.epoch" = {datetime.fromtimestamp(now - 3600, tz=UTC).isoformat()}\n'
+        f'"statscache.datagrepper.endpoint" = "{empty_datagrepper.url}"\n'
+        '"statscache.datagrepper.lag" = 2',
+    )
+    consumer.conf.write_text(text_)
+    try:
+        consumer.start()
+        publish(rabbit.url, live)
+        wait_until(lambda: consumer.exact(retimed), 120, "history and live traffic counted exactly", consumer)
+        assert "backfill" in consumer.log
     finally:
         consumer.kill()
