@@ -9,6 +9,7 @@ again; the counts end exact.
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -49,3 +50,47 @@ def test_two_writers_of_the_same_messages_count_each_once(postgres_url, envelope
     finally:
         first.engine.dispose()
         second.engine.dispose()
+
+
+def test_a_flush_chosen_as_a_deadlocks_victim_keeps_its_messages_and_counts_them_next(postgres_url, envelopes):
+    """Another writer takes the count rows in the other order: PostgreSQL aborts the flush, which is tried again."""
+    from datetime import timedelta
+
+    from sqlalchemy import create_engine, text
+
+    from statscache.plugins.builtin.volume import Volume
+
+    config = Config(sqlalchemy_uri=postgres_url, consumer_epoch=EPOCH)
+    pipeline = Pipeline.open(config, [Volume(timedelta(days=1))])
+    days = sorted({int(e["timestamp"] // 86400) for e in envelopes})
+    first_day = [e for e in envelopes if int(e["timestamp"] // 86400) == days[0]]
+    second_day = [e for e in envelopes if int(e["timestamp"] // 86400) == days[1]]
+    half = len(first_day) // 2, len(second_day) // 2
+    feed(pipeline, first_day[: half[0]] + second_day[: half[1]])
+    assert pipeline.flush()  # both days' rows exist: the next flush updates them, locking each in turn
+    feed(pipeline, first_day[half[0] :] + second_day[half[1] :])  # day one's row first, then day two's
+    other = create_engine(postgres_url).connect()
+    try:
+        other.execute(text("SET deadlock_timeout = '10s'"))  # the flush, at the default 1 s, is the one aborted
+        other.execute(text("UPDATE volume_1d SET volume = volume WHERE timestamp = :day"), {"day": _day(days[1])})
+        result = []
+        flushing = threading.Thread(target=lambda: result.append(pipeline.flush()))
+        flushing.start()
+        time.sleep(0.5)  # the flush holds day one's row and waits for day two's
+        other.execute(text("UPDATE volume_1d SET volume = volume WHERE timestamp = :day"), {"day": _day(days[0])})
+        flushing.join(30)
+        other.commit()
+    finally:
+        other.close()
+    assert result == [False]  # aborted: nothing of it counted, every message kept
+    assert pipeline.flush()
+    try:
+        assert_exact(pipeline, first_day + second_day, idents=["volume-1d"])
+    finally:
+        pipeline.engine.dispose()
+
+
+def _day(index: int):
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(index * 86400, tz=UTC).replace(tzinfo=None)
