@@ -96,7 +96,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from statscache.exceptions import ConfigError
-from statscache.windows import interval_seconds
+from statscache.windows import interval_seconds, parse_interval
 
 PREFIX = "statscache."
 
@@ -192,9 +192,29 @@ MAX_INTERVALS = 16
 LONGEST_INTERVAL = timedelta(days=366)
 
 
+#: What a window length may be written as: fedmsg.d/ (Python) has timedeltas, a TOML file only numbers and strings.
+_WINDOW_FORMS = (
+    "a non-empty list of window lengths: datetime.timedelta, whole seconds, or names such as '1m', '1h', '1d'"
+)
+
+
+def _window(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        return parse_interval(value)
+    raise ValueError(_WINDOW_FORMS)
+
+
 def _intervals(value: Any) -> tuple[timedelta, ...]:
-    if not isinstance(value, (list, tuple)) or not value or not all(isinstance(v, timedelta) for v in value):
-        raise ValueError("a non-empty list of datetime.timedelta")
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ValueError(_WINDOW_FORMS)
+    try:
+        value = [_window(v) for v in value]
+    except (ValueError, OverflowError) as error:
+        raise ValueError(_WINDOW_FORMS) from error
     for interval in value:
         interval_seconds(interval)
         if interval > LONGEST_INTERVAL:

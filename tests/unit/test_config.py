@@ -73,7 +73,9 @@ def test_unknown_key_without_a_near_match_lists_the_known_ones():
         ("statscache.plugins.enabled", "volume", "list of plugin names"),
         ("statscache.plugins.disabled", None, "list of plugin names"),
         ("statscache.plugins.intervals", [], "non-empty list"),
-        ("statscache.plugins.intervals", [60], "non-empty list"),
+        ("statscache.plugins.intervals", [1.5], "non-empty list"),
+        ("statscache.plugins.intervals", ["an hour"], "non-empty list"),
+        ("statscache.plugins.intervals", [True], "non-empty list"),
         ("statscache.plugins.intervals", [timedelta(milliseconds=10)], "whole number of seconds"),
         ("statscache.metrics.port", "9100", "TCP port"),
         ("statscache.metrics.port", 70000, "TCP port"),
@@ -112,3 +114,9 @@ def test_default_page_size_may_not_exceed_the_maximum():
     with pytest.raises(ConfigError, match="must not exceed 'statscache.app.maximum_rows_per_page' \\(50\\)"):
         config.load({"statscache.app.default_rows_per_page": 80, "statscache.app.maximum_rows_per_page": 50})
     assert config.load({"statscache.app.maximum_rows_per_page": 500}).app_maximum_rows_per_page == 500
+
+
+def test_window_lengths_may_be_written_as_a_toml_file_can():
+    """A fedora-messaging file (TOML) has no timedelta: seconds and window names say the same."""
+    written = config.load({"statscache.plugins.intervals": [60, "1h", timedelta(days=1), "1h"]})
+    assert written.plugins_intervals == (timedelta(minutes=1), timedelta(hours=1), timedelta(days=1))

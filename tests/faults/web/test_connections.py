@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -66,12 +67,16 @@ def workdir(tmp_path_factory):
 class Server:
     """A web server process in ``workdir``, its log in ``workdir/<name>.log``."""
 
-    def __init__(self, workdir: Path, command: list[str], name: str) -> None:
+    def __init__(
+        self, workdir: Path, command: list[str], name: str, cwd: Path | None = None, env: dict | None = None
+    ) -> None:
         self.port = free_port()
         self.log_path = workdir / f"{name}.log"
         self.log_file = self.log_path.open("wb")
         argv = [part.replace("{port}", str(self.port)) for part in command]
-        self.process = subprocess.Popen(argv, cwd=workdir, stdout=self.log_file, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            argv, cwd=cwd or workdir, stdout=self.log_file, stderr=subprocess.STDOUT, env=env
+        )
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 60
         while True:
@@ -224,6 +229,31 @@ def test_the_readme_gunicorn_command_serves(workdir):
     )
     try:
         assert_answers_promptly(server, requests=4)
+        assert served_counts(server) == recount(recorded_envelopes(), IDENT)
+    finally:
+        server.stop()
+
+
+def test_gunicorn_workers_read_one_fedora_messaging_file_named_by_statscache_conf(workdir):
+    """Today's deployment: four gunicorn workers configured by the file statscache consume reads."""
+    conf = workdir / "deployment.toml"
+    conf.write_text(
+        "[consumer_config]\n"
+        f'"statscache.sqlalchemy.uri" = "sqlite:///{workdir / "stats.sqlite"}"\n'
+        '"statscache.plugins.enabled" = ["volume-by-category"]\n'
+        '"statscache.plugins.intervals" = ["1d"]\n'
+    )
+    elsewhere = workdir / "no-fedmsg-d-here"
+    elsewhere.mkdir(exist_ok=True)
+    server = Server(
+        workdir,
+        [GUNICORN, "-w", "4", "--timeout", "60", "--bind", "127.0.0.1:{port}", "statscache.app:app"],
+        "gunicorn-conf",
+        cwd=elsewhere,
+        env={**os.environ, "STATSCACHE_CONF": str(conf)},
+    )
+    try:
+        assert_answers_promptly(server, requests=8)
         assert served_counts(server) == recount(recorded_envelopes(), IDENT)
     finally:
         server.stop()
