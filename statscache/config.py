@@ -201,8 +201,8 @@ _WINDOW_FORMS = (
 def _window(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return timedelta(seconds=value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return timedelta(seconds=value)  # whole seconds: a fraction is refused below, with every other window
     if isinstance(value, str):
         return parse_interval(value)
     raise ValueError(_WINDOW_FORMS)

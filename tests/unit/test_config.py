@@ -1,3 +1,4 @@
+import json
 import runpy
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
@@ -73,7 +74,8 @@ def test_unknown_key_without_a_near_match_lists_the_known_ones():
         ("statscache.plugins.enabled", "volume", "list of plugin names"),
         ("statscache.plugins.disabled", None, "list of plugin names"),
         ("statscache.plugins.intervals", [], "non-empty list"),
-        ("statscache.plugins.intervals", [1.5], "non-empty list"),
+        ("statscache.plugins.intervals", [1.5], "whole number of seconds"),
+        ("statscache.plugins.intervals", [float("nan")], "non-empty list"),
         ("statscache.plugins.intervals", ["an hour"], "non-empty list"),
         ("statscache.plugins.intervals", [True], "non-empty list"),
         ("statscache.plugins.intervals", [timedelta(milliseconds=10)], "whole number of seconds"),
@@ -120,3 +122,41 @@ def test_window_lengths_may_be_written_as_a_toml_file_can():
     """A fedora-messaging file (TOML) has no timedelta: seconds and window names say the same."""
     written = config.load({"statscache.plugins.intervals": [60, "1h", timedelta(days=1), "1h"]})
     assert written.plugins_intervals == (timedelta(minutes=1), timedelta(hours=1), timedelta(days=1))
+
+
+def _toml(value):
+    """A value as a TOML file writes it: no timedelta there (seconds instead), nor None (the key is left out)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, timedelta):
+        return _toml(value.total_seconds())
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return repr(value)
+
+
+def test_every_key_can_be_written_in_a_fedora_messaging_file(tmp_path):
+    """[consumer_config] of a TOML file holds every key fedmsg.d/ does, and reads back to the same settings."""
+    from statscache.amqp import conffile
+
+    chosen = config.Config(
+        consumer_epoch=datetime(2015, 1, 1, tzinfo=UTC),
+        metrics_port=9000,
+        datagrepper_endpoint="https://apps.fedoraproject.org/datagrepper/",
+        app_base_url="https://example.org/statscache/",
+        plugins_enabled=("volume",),
+        plugins_disabled=("releng-dashboard",),
+    )
+    lines = ["[consumer_config]"]
+    for field in fields(config.Config):
+        value = getattr(chosen, field.name)
+        if value is not None:
+            lines.append(f"{json.dumps(config.key_of(field.name))} = {_toml(value)}")
+    path = tmp_path / "deployment.toml"
+    path.write_text("\n".join(lines) + "\n")
+    assert len(lines) - 1 == len(fields(config.Config))  # every key written, none left to its default
+    assert conffile.load(str(path)).settings == chosen
