@@ -401,3 +401,32 @@ def test_history_before_the_queue_is_backfilled_from_a_real_datagrepper(tmp_path
         assert "backfill" in consumer.log
     finally:
         consumer.kill()
+
+
+def test_the_consumers_counters_are_served_for_prometheus(tmp_path, rabbit, queue):
+    import urllib.request
+
+    from tests.services.postgres import free_port
+
+    port = free_port()
+    consumer = Consumer(tmp_path, rabbit.url)
+    with consumer.conf.open("a") as conf:
+        conf.write(f'"statscache.metrics.port" = {port}\n')
+    connection = pika.BlockingConnection(pika.URLParameters(rabbit.url))
+    connection.channel().basic_publish("amq.topic", "org.fedoraproject.prod.poison", b"{not json")
+    connection.close()
+    envelopes = recorded_envelopes()[:100]
+    try:
+        consumer.start()
+        publish(rabbit.url, envelopes)
+        wait_until(lambda: consumer.exact(envelopes), 60, "the messages counted", consumer)
+
+        def scraped() -> str:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+                return response.read().decode()
+
+        text_ = scraped()
+        assert 'statscache_messages_total{outcome="received"} 101.0' in text_
+        assert 'statscache_rejected_messages_total{reason="not-json"} 1.0' in text_
+    finally:
+        consumer.kill()
