@@ -27,7 +27,7 @@ from pika.spec import Basic, BasicProperties
 from statscache.amqp.conffile import Deployment
 from statscache.amqp.envelope import envelope_of
 from statscache.exceptions import MalformedMessage
-from statscache.history.catchup import CatchUp
+from statscache.history.catchup import Backfiller
 from statscache.ingest.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -36,8 +36,6 @@ log = logging.getLogger(__name__)
 POLL = 0.2
 #: Pauses between attempts to reach the broker: it may be restarting, or not up yet.
 RECONNECT_DELAYS = (0.5, 1.0, 2.0, 5.0)
-#: Seconds the final flush waits for backfill to stop.
-CATCH_UP_JOIN = 5.0
 
 
 class AmqpConsumer:
@@ -50,7 +48,7 @@ class AmqpConsumer:
         #: The newest delivery handed to the pipeline on the current channel, not yet acknowledged.
         self._unacked: int | None = None
         self._interval = deployment.settings.producer_frequency.total_seconds()
-        self.catch_up: CatchUp | None = None
+        self.history = Backfiller(pipeline)
         #: Reconnections after a lost connection (the first connection is not one), and deliveries taken in.
         self.reconnects = 0
         self.deliveries = 0
@@ -61,7 +59,7 @@ class AmqpConsumer:
 
     def run(self) -> None:
         """Consume until :meth:`stop`; survives the broker going away by connecting again."""
-        self._go_live()
+        self.history.go_live()
         attempt = 0
         try:
             while not self._stopping.is_set():
@@ -79,25 +77,6 @@ class AmqpConsumer:
                     self._stopping.wait(delay)
         finally:
             self._close()
-
-    def _go_live(self) -> None:
-        live_since = time.time()
-        self.pipeline.go_live(live_since)
-        self.pipeline.on_history_lost = self._catch_up_again
-        if self.pipeline.config.datagrepper_endpoint is None:
-            log.info("no statscache.datagrepper.endpoint: statistics start now, without backfill")
-            return
-        self.catch_up = CatchUp(self.pipeline, live_since)
-        self.catch_up.start()
-
-    def _catch_up_again(self) -> None:
-        """Messages were lost to the database: backfill what is missing again."""
-        if self.pipeline.config.datagrepper_endpoint is None or self._stopping.is_set():
-            return
-        if self.catch_up is not None:
-            self.catch_up.stop()
-        self.catch_up = CatchUp(self.pipeline, time.time())
-        self.catch_up.start()
 
     def _session(self) -> None:
         """One connection: declare, consume, flush and acknowledge, until a stop or a failure."""
@@ -156,9 +135,7 @@ class AmqpConsumer:
                 self._unacked = None
 
     def _close(self) -> None:
-        if self.catch_up is not None:
-            self.catch_up.stop()
-            self.catch_up.join(CATCH_UP_JOIN)
+        self.history.close()
         self.pipeline.close()
         log.info(
             "statscache consume stopped: %d deliveries taken in, %d reconnections", self.deliveries, self.reconnects

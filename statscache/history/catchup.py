@@ -84,3 +84,53 @@ class CatchUp(threading.Thread):
         self._stopping.set()
         if self._backfill is not None:
             self._backfill.stop()
+
+
+#: Seconds the final flush waits for backfill to stop (a page in flight is abandoned; it is fetched again).
+CATCH_UP_JOIN = 5.0
+
+
+class Backfiller:
+    """What a transport's consumer needs of history: live coverage from now, the backfill of what came before,
+    and a new backfill whenever messages are lost to the database; one for the hub and the AMQP consumer alike."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        #: The running catch-up, if any.
+        self.current: CatchUp | None = None
+        self._closed = False
+
+    def go_live(self) -> None:
+        """The consumer takes messages from now on: live coverage starts, and backfill fetches what came before."""
+        live_since = time.time()
+        self.pipeline.go_live(live_since)
+        self.pipeline.on_history_lost = self.again
+        if self.pipeline.config.datagrepper_endpoint is None:
+            log.info("no statscache.datagrepper.endpoint: statistics start now, without backfill")
+            return
+        self._start(live_since)
+
+    def again(self) -> None:
+        """Messages were lost to the database (let go, or a database made anew): backfill what is missing again.
+
+        The running backfill's checkpoints are refused from then on (see
+        :class:`statscache.ingest.pipeline.HistorySink`); a new one plans from the
+        coverage recorded, and retries while the database still fails.
+        """
+        if self.pipeline.config.datagrepper_endpoint is None or self._closed:
+            return
+        if self.current is not None:
+            self.current.stop()
+        self._start(time.time())
+        log.info("statscache: backfilling again what was lost to the database")
+
+    def close(self) -> None:
+        """Stop backfilling, and wait a little for it: the final flush follows."""
+        self._closed = True
+        if self.current is not None:
+            self.current.stop()
+            self.current.join(timeout=CATCH_UP_JOIN)
+
+    def _start(self, live_since: float) -> None:
+        self.current = CatchUp(self.pipeline, live_since)
+        self.current.start()

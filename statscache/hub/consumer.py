@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import time
 from typing import Any, NoReturn
 
 import fedmsg.consumers
@@ -14,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from statscache import config as config_module
 from statscache.exceptions import ConfigError, MalformedMessage, PluginLoadError
-from statscache.history.catchup import CatchUp
+from statscache.history.catchup import Backfiller
 from statscache.hub import bus, shutdown
 from statscache.hub.bus import BusGate
 from statscache.ingest.meta import MetaReader
@@ -22,9 +21,6 @@ from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import BasePlugin, registry
 
 log = logging.getLogger(__name__)
-
-#: Seconds the final flush waits for backfill to stop (a page in flight is abandoned; it is fetched again).
-CATCH_UP_JOIN = 5.0
 
 
 class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
@@ -60,7 +56,7 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
         super().__init__(hub)
         if self.validate_signatures:
             self.pipeline.authenticate = self._authenticate
-        self.catch_up: CatchUp | None = None
+        self.history = Backfiller(self.pipeline)
         from moksha.hub.reactor import reactor
 
         self.gate = BusGate(reactor, self._reject_frames, self._fault)
@@ -87,34 +83,11 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
             self.fail("the statscache producer is not running (see the errors above)")
             return
         try:
-            live_since = time.time()
-            self.pipeline.go_live(live_since)
-            self.pipeline.on_history_lost = self._catch_up_again
-            if self.pipeline.config.datagrepper_endpoint is None:
-                log.info("no statscache.datagrepper.endpoint: statistics start now, without backfill")
-                return
-            self.catch_up = CatchUp(self.pipeline, live_since)
-            self.catch_up.start()
+            self.history.go_live()
         except Exception as e:
             # Twisted would log this and run on: a hub that never claims coverage nor backfills.
             log.exception("statscache could not go live")
             self.fail(f"going live failed: {e!r}")
-
-    def _catch_up_again(self) -> None:
-        """Messages were lost to the database (let go, or a database made anew): backfill what is missing again.
-
-        The running backfill's checkpoints are refused from then on (see
-        :class:`statscache.ingest.pipeline.HistorySink`); a new one plans from the
-        coverage recorded, and retries while the database still fails.
-        """
-        if self.pipeline.config.datagrepper_endpoint is None or self._stopping:
-            return
-        previous = self.catch_up
-        if previous is not None:
-            previous.stop()
-        self.catch_up = CatchUp(self.pipeline, time.time())
-        self.catch_up.start()
-        log.info("statscache: backfilling again what was lost to the database")
 
     def fail(self, reason: str) -> None:
         """statscache cannot go on: stop the hub, write the final flush, exit with status 1."""
@@ -151,9 +124,7 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
 
     def _close(self) -> bool:
         """The final flush, once every thread that feeds the pipeline has stopped; False if some is not written."""
-        if self.catch_up is not None:
-            self.catch_up.stop()
-            self.catch_up.join(timeout=CATCH_UP_JOIN)
+        self.history.close()
         if self._left:
             log.warning("statscache: %d messages taken off the bus were left unhandled by the stop", self._left)
         # Count the earliest message the stop left (the queue's came off the bus before the bus's
