@@ -32,10 +32,11 @@ def workdir(tmp_path):
     return tmp_path
 
 
-def test_demo_shows_the_recorded_statistics_on_the_web_then_stops_cleanly(workdir):
+def run_demo_until_counted(workdir: Path, *flags: str, check=None, timeout: float = 90) -> str:
+    """Start ./run --demo with flags, wait until the 1,300 sample messages are counted, stop it; its log."""
     port = free_port()
     log = (workdir / "run.log").open("wb")
-    process = subprocess.Popen([RUN, "--demo", "--port", str(port)], cwd=workdir, stdout=log, stderr=log)
+    process = subprocess.Popen([RUN, "--demo", *flags, "--port", str(port)], cwd=workdir, stdout=log, stderr=log)
     try:
         base = f"http://127.0.0.1:{port}"
 
@@ -43,18 +44,26 @@ def test_demo_shows_the_recorded_statistics_on_the_web_then_stops_cleanly(workdi
             _, _, body = get(f"{base}/api/volume-1d?rows_per_page=100")
             return sum(row["volume"] for row in json.loads(body)) == 1300
 
-        wait_for(all_counted, 90, "the 1,300 sample messages to be counted", process)
-        status, headers, body = get(f"{base}/")  # the root leads to the API
-        assert status == 200 and headers["Content-Type"] == "application/json"
-        listed = {plugin["ident"]: plugin for plugin in json.loads(body)}
-        assert listed["volume-1d"]["latest"] == max(envelope["timestamp"] for envelope in recorded_envelopes())
+        wait_for(all_counted, timeout, "the 1,300 sample messages to be counted", process)
+        if check is not None:
+            check(base)
         process.send_signal(signal.SIGTERM)
-        assert process.wait(30) == 0
+        assert process.wait(60) == 0
     finally:
         if process.poll() is None:
             process.kill()
         log.close()
-    text = (workdir / "run.log").read_text()
+    return (workdir / "run.log").read_text()
+
+
+def test_demo_shows_the_recorded_statistics_on_the_web_then_stops_cleanly(workdir):
+    def root_leads_to_the_api(base):
+        status, headers, body = get(f"{base}/")
+        assert status == 200 and headers["Content-Type"] == "application/json"
+        listed = {plugin["ident"]: plugin for plugin in json.loads(body)}
+        assert listed["volume-1d"]["latest"] == max(envelope["timestamp"] for envelope in recorded_envelopes())
+
+    text = run_demo_until_counted(workdir, check=root_leads_to_the_api)
     assert "demo: published 1302 recorded messages" in text
     assert "statscache stopped: received=1302 cached=1302 duplicate=2" in text  # the hub's final flush ran
 
@@ -86,24 +95,7 @@ def test_the_app_module_serves_as_a_script_and_exposes_a_wsgi_app(workdir):
 
 def test_demo_over_amqp_counts_the_sample_through_a_local_rabbitmq(workdir):
     """./run --demo --amqp: a private RabbitMQ node, statscache consume and the web app, one file for all."""
-    port = free_port()
-    log = (workdir / "run.log").open("wb")
-    process = subprocess.Popen([RUN, "--demo", "--amqp", "--port", str(port)], cwd=workdir, stdout=log, stderr=log)
-    try:
-        base = f"http://127.0.0.1:{port}"
-
-        def all_counted():
-            _, _, body = get(f"{base}/api/volume-1d?rows_per_page=100")
-            return sum(row["volume"] for row in json.loads(body)) == 1300
-
-        wait_for(all_counted, 120, "the 1,300 sample messages to be counted over AMQP", process)
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(60) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-        log.close()
-    text = (workdir / "run.log").read_text()
+    text = run_demo_until_counted(workdir, "--amqp", timeout=120)
     assert "published 1302 sample messages to the local RabbitMQ" in text
     assert "statscache consume stopped: 1302 deliveries taken in" in text
     assert 'amqp_url = "amqp://guest:guest@127.0.0.1:' in (workdir / "statscache-amqp.toml").read_text()
