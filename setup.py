@@ -1,4 +1,33 @@
+import shutil
+import subprocess
+from pathlib import Path
+
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+HERE = Path(__file__).resolve().parent
+#: The chart library's files (npm's uplot, pinned in package.json and package-lock.json) and where the pages load them.
+CHART_FILES = ("uPlot.iife.min.js", "uPlot.min.css")
+VENDOR = HERE / "statscache" / "web" / "static" / "vendor"
+
+
+class build_py_with_charts(build_py):
+    """Installs the chart library from the npm registry (``npm ci``) and copies it among the package's static files.
+
+    Runs for every install, editable ones included; skipped when the files are there already (an sdist carries them).
+    """
+
+    def run(self) -> None:
+        if not all((VENDOR / name).exists() for name in CHART_FILES):
+            npm = shutil.which("npm")
+            if npm is None:
+                raise SystemExit("statscache's pages need npm to install their chart library: apt-get install npm")
+            subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=HERE, check=True)
+            VENDOR.mkdir(parents=True, exist_ok=True)
+            for name in CHART_FILES:
+                shutil.copyfile(HERE / "node_modules" / "uplot" / "dist" / name, VENDOR / name)
+        super().run()
+
 
 with open("README.rst", encoding="utf-8") as readme:
     long_description = readme.read()
@@ -13,7 +42,12 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["statscache", "statscache.*"]),
     # py.typed: type checkers read statscache's annotations (plugins subclass BasePlugin).
-    package_data={"statscache": ["py.typed"], "statscache.demo": ["*.jsonl.gz"]},
+    package_data={
+        "statscache": ["py.typed"],
+        "statscache.demo": ["*.jsonl.gz"],
+        "statscache.web": ["templates/*.html", "static/*", "static/vendor/*"],
+    },
+    cmdclass={"build_py": build_py_with_charts},
     install_requires=[
         # moksha loads entry points through pkg_resources: older setuptools cannot
         # match its dotted dist names, 82+ no longer ships pkg_resources.
@@ -54,6 +88,7 @@ setup(
             "psycopg[binary]>=3.1",
             "schemathesis>=4.0",
             "gunicorn>=23",  # the README's production recipe is tested too
+            "selenium>=4.20",  # the pages' tests drive Debian's chromium through chromium-driver
         ],
     },
     entry_points={

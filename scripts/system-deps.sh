@@ -2,8 +2,9 @@
 # Run (not sourced) by ./run and ./test: installs the Debian packages statscache needs, when they are missing.
 # Usage: bash scripts/system-deps.sh PROFILE
 #   run   what installing and running statscache needs (pip builds gssapi from source for
-#         fedmsg_meta_fedora_infrastructure -> fasjson-client: krb5-config, a C compiler, Python's headers)
-#   test  all of "run", plus what the tests need (PostgreSQL, RabbitMQ)
+#         fedmsg_meta_fedora_infrastructure -> fasjson-client: krb5-config, a C compiler, Python's headers;
+#         setup.py installs the pages' chart library with npm)
+#   test  all of "run", plus what the tests need (PostgreSQL, RabbitMQ, a headless Chromium and its driver)
 # Quick and silent when everything is there: apt-get is not run at all then.
 # As root (CI) it installs what is missing with apt-get; otherwise it says what
 # to install and fails.
@@ -31,13 +32,15 @@ python_headers() {
 
 # One line per Debian package: the profile that needs it, its name, then what shows it is
 # installed: a command on PATH or a path (globs allowed), alternatives separated by "|".
-# More to come, e.g. "test chromium chromium", "test chromium-driver chromedriver".
 SYSTEM_PACKAGES=(
     "run libkrb5-dev krb5-config"
     "run gcc gcc|cc"
     "run python3-dev $(python_headers)"
+    "run npm npm"
     "test postgresql /usr/lib/postgresql/*/bin/pg_ctl|pg_ctl"
     "test rabbitmq-server /usr/lib/rabbitmq/bin/rabbitmq-server"
+    "test chromium chromium"
+    "test chromium-driver chromedriver"
 )
 
 # True when one of the "|"-separated alternatives is there (an empty check always is).

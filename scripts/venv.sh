@@ -20,9 +20,11 @@ install_statscache() {
     if [ ! -x "$venv/bin/python" ]; then
         "$(find_python)" -m venv "$venv"
     fi
-    # Reinstall only when the package definition changed (editable: code changes need nothing).
+    # Reinstall only when the package definition changed (editable: code changes need nothing),
+    # or the chart library the install step copies into the package is missing.
     stamp="$venv/.installed$extras"
-    if [ ! -f "$stamp" ] || [ setup.py -nt "$stamp" ]; then
+    if [ ! -f "$stamp" ] || [ setup.py -nt "$stamp" ] || [ package-lock.json -nt "$stamp" ] ||
+       [ ! -f statscache/web/static/vendor/uPlot.iife.min.js ]; then
         "$venv/bin/python" -m pip install --quiet --upgrade pip
         "$venv/bin/python" -m pip install --quiet -e ".$extras"
         touch "$stamp"

@@ -13,14 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask import Flask, Response, redirect, request, url_for
+from flask import Flask, Response, request
 from sqlalchemy import Engine
 
 from statscache import config as config_module
 from statscache.plugins import BasePlugin, registry
 from statscache.store.engine import make_reader_engine
-from statscache.web import answers, headers
+from statscache.web import answers, headers, templating
 from statscache.web.api import api
+from statscache.web.pages import pages
 from statscache.web.state import State
 
 #: Response headers a page on another site may read (the browser hides others from it).
@@ -46,11 +47,9 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["statscache"] = State(settings, engine or make_reader_engine(settings.sqlalchemy_uri), plugins)
     app.register_blueprint(api)
+    app.register_blueprint(pages)
+    templating.install(app)
     answers.install(app)
-
-    @app.get("/")
-    def index() -> Response:
-        return redirect(url_for("api.plugins"))  # type: ignore[return-value]
 
     @app.after_request
     def cors(response: Response) -> Response:

@@ -1,10 +1,14 @@
-"""Every error the web app answers is JSON: ``{"error": ..., "detail": ...}`` with a 4xx (or, never expected, 500)."""
+"""How the web app answers errors: a 4xx (or, never expected, 500) with ``{"error": ..., "detail": ...}``.
+
+Under ``/api/`` always as JSON; elsewhere (the pages) as a page for people when
+the client takes HTML, never as a traceback.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response
+from flask import Flask, Response, has_request_context, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -16,7 +20,17 @@ log = logging.getLogger(__name__)
 
 
 def error_response(status: int, error: str, detail: str) -> Response:
+    if _wants_page():
+        page = render_template("error.html", title=error.capitalize(), heading=error.capitalize(), detail=detail)
+        return Response(page, status=status, mimetype="text/html")
     return Response(json_bytes({"error": error, "detail": detail}), status=status, mimetype="application/json")
+
+
+def _wants_page() -> bool:
+    """Whether the request is for a page by a client that reads HTML (a browser), not for the API."""
+    if not has_request_context() or request.path.startswith("/api/"):
+        return False
+    return request.accept_mimetypes.accept_html
 
 
 def install(app: Flask) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterator
+from contextlib import nullcontext
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,9 +15,9 @@ from flask import Blueprint, Response, current_app, request, url_for
 from statscache.plugins import BasePlugin
 from statscache.span import Span
 from statscache.store.base import epoch_seconds
-from statscache.web import coverage_report, formats
+from statscache.web import coverage_report, formats, series
 from statscache.web.errors import ApiError, BadParameter, NotAcceptable
-from statscache.web.params import Query, parse_query
+from statscache.web.params import Query, parse_query, parse_series_query
 from statscache.web.rows import Rows
 from statscache.web.state import State
 
@@ -63,11 +65,11 @@ def openapi() -> Response:
 @api.get("/<ident>")
 def statistics(ident: str) -> Response:
     """The rows of one plugin: filtered, ordered, paged (or streamed), in JSON, CSV or NDJSON."""
-    plugin = _plugin(ident)
+    plugin = plugin_named(ident)
     settings = state().config
     query = parse_query(
         request.args,
-        has_category="category" in plugin.model.column_names(),
+        columns=plugin.model.column_names(),
         maximum_rows=settings.app_maximum_rows_per_page,
         default_rows=settings.app_default_rows_per_page,
     )
@@ -81,7 +83,9 @@ def statistics(ident: str) -> Response:
         total, values = 0, []  # the daemon has not created it yet: nothing counted
     else:
         with state().snapshot() as connection:
-            page = rows.page(connection, tallied=state().has_tally(plugin, connection))
+            # The tally finds a page's rows by time: it serves rows ordered by time alone.
+            tallied = query.sort is None and state().has_tally(plugin, connection)
+            page = rows.page(connection, tallied=tallied)
         total, values = page.total, page.values
     if fmt == "csv":
         response = _respond(formats.csv_text(rows.names, values), "csv")
@@ -101,7 +105,7 @@ def statistics(ident: str) -> Response:
 
 @api.get("/<ident>/layout")
 def layout(ident: str) -> Response:
-    plugin = _plugin(ident)
+    plugin = plugin_named(ident)
     if plugin.layout is None:
         raise ApiError(404, "no layout", f"plugin {ident!r} has no layout")
     return _respond(formats.json_bytes(plugin.layout), "json")
@@ -110,14 +114,39 @@ def layout(ident: str) -> Response:
 @api.get("/<ident>/coverage")
 def coverage(ident: str) -> Response:
     """Where the plugin's statistics are complete, and the gaps between (JSON only, as for layout)."""
-    plugin = _plugin(ident)
+    plugin = plugin_named(ident)
     complete, failed = coverage_report.read(state(), ident)
     quarantined = coverage_report.read_quarantined(state(), ident)
     body = coverage_report.report(plugin, state().config, complete, failed, coverage_report.clock(), quarantined)
     return _respond(formats.json_bytes(body), "json")
 
 
-def _plugin(ident: str) -> BasePlugin:
+@api.get("/<ident>/series")
+def chart(ident: str) -> Response:
+    """The plugin's statistics as a chart's time series: one request, however many rows the range holds."""
+    plugin = plugin_named(ident)
+    query = parse_series_query(request.args, max_top=series.MAX_TOP, max_points=series.MAX_POINTS)
+    exists = state().has_table(plugin.model.__tablename__)
+    with state().snapshot() if exists else nullcontext() as connection:
+        latest = None if connection is None else series.newest(connection, plugin)
+        stop = query.stop
+        if stop is None:  # up to the end of the newest row's window (now, while there is none)
+            window = series.window_of(plugin)
+            last = coverage_report.clock() if latest is None else latest.timestamp()
+            stop = datetime.fromtimestamp((int(last) // window + 1) * window, tz=UTC)
+        start = query.start or max(stop - timedelta(seconds=query.last), datetime.min.replace(tzinfo=UTC))
+        found = series.series(connection, plugin, start, stop, top=query.top, points=query.points)
+    body = {
+        "ident": ident,
+        "start": epoch_seconds(start),
+        "stop": epoch_seconds(stop),
+        "latest": None if latest is None else epoch_seconds(latest),
+        **found.as_json(),
+    }
+    return _respond(formats.json_bytes(body), "json")
+
+
+def plugin_named(ident: str) -> BasePlugin:
     found = state().plugins.get(ident)
     if found is None:
         known = ", ".join(state().plugins) or "none"

@@ -6,7 +6,8 @@ from typing import Any
 
 from statscache.web.coverage_report import RECENT_QUARANTINED
 from statscache.web.formats import MEDIA_TYPES
-from statscache.web.params import MAX_REPEATED, params_for
+from statscache.web.params import MAX_REPEATED, params_for, series_params
+from statscache.web.series import MAX_POINTS, MAX_TOP
 from statscache.web.state import State
 
 _COLUMN_TYPES = {"timestamp": "number", "int": "integer", "float": "number", "str": "string", "bool": "boolean"}
@@ -60,6 +61,27 @@ def document(state: State) -> dict[str, Any]:
             }
         },
     }
+    paths["/api/{ident}/series"] = {
+        "get": {
+            "summary": "A plugin's statistics as time series for a chart, in one answer whatever the range holds",
+            "operationId": "series",
+            "parameters": [
+                _ident_parameter(state),
+                *(
+                    _query_parameter(p.name, p.schema, p.description, p.repeatable)
+                    for p in series_params(MAX_TOP, MAX_POINTS)
+                ),
+            ],
+            "responses": {
+                "200": {
+                    "description": "Points a fixed step apart, one line per top category (or status) and other",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Series"}}},
+                },
+                "400": _error("A parameter that cannot be used; the detail names it and what it accepts"),
+                "404": _error("Unknown plugin"),
+            },
+        }
+    }
     parameters = params_for(settings.app_maximum_rows_per_page, settings.app_default_rows_per_page)
     for plugin in state.plugins.values():
         columns = plugin.model.columns()
@@ -67,6 +89,9 @@ def document(state: State) -> dict[str, Any]:
         query = [_query_parameter(p.name, p.schema, p.description, p.repeatable) for p in parameters]
         if "category" not in names:
             query = [parameter for parameter in query if parameter["name"] != "category"]
+        for parameter in query:
+            if parameter["name"] == "sort":
+                parameter["schema"] = {"type": "string", "enum": [column["name"] for column in columns]}
         paths[f"/api/{plugin.ident}"] = {
             "get": {
                 "summary": plugin.summary,
@@ -111,6 +136,7 @@ def document(state: State) -> dict[str, Any]:
                 },
                 "Plugin": _plugin_schema(),
                 "Coverage": _coverage_schema(),
+                "Series": _series_schema(),
             }
         },
     }
@@ -257,3 +283,24 @@ def _coverage_schema() -> dict[str, Any]:
 
 def _object(properties: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "required": list(properties), "additionalProperties": False, "properties": properties}
+
+
+def _series_schema() -> dict[str, Any]:
+    line = {
+        "name": _TEXT,
+        "values": {"type": "array", "items": {"type": "integer"}, "description": "One value per time"},
+        "other": {"type": "boolean", "description": "The sum of every category outside the top ones"},
+    }
+    seconds = {"type": "number", "description": "UTC epoch seconds"}
+    return _object(
+        {
+            "ident": _TEXT,
+            "start": seconds,
+            "stop": seconds,
+            "latest": {**seconds, "nullable": True, "description": "The newest message counted (UTC epoch seconds)"},
+            "measure": {"type": "string", "enum": ["volume", "rows"], "description": "What a value counts"},
+            "step": {"type": "integer", "minimum": 1, "description": "Seconds between points"},
+            "times": {"type": "array", "items": {"type": "integer"}, "description": "Each point's start"},
+            "lines": {"type": "array", "items": _object(line)},
+        }
+    )

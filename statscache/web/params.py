@@ -48,7 +48,12 @@ def params_for(maximum_rows: int, default_rows: int) -> list[Param]:
     return [
         Param("start", _time_schema(), "Rows at or after this time: UTC epoch seconds or ISO 8601 (naive is UTC)."),
         Param("stop", _time_schema(), "Rows before this time: UTC epoch seconds or ISO 8601 (naive is UTC)."),
-        Param("order", {"type": "string", "enum": ["asc", "desc"], "default": "desc"}, "By timestamp, then key."),
+        Param(
+            "sort",
+            {"type": "string", "minLength": 1, "maxLength": 64, "default": "timestamp"},
+            "The column rows are ordered by first; then by timestamp and key.",
+        ),
+        Param("order", {"type": "string", "enum": ["asc", "desc"], "default": "desc"}, "Descending or ascending."),
         Param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "Which page (from 1)."),
         Param(
             "rows_per_page",
@@ -87,6 +92,8 @@ class Query:
     start: datetime | None = None
     stop: datetime | None = None
     descending: bool = True
+    #: The column ordered by first (None: the timestamp).
+    sort: str | None = None
     page: int = 1
     rows_per_page: int = 100
     categories: tuple[str, ...] = ()
@@ -133,8 +140,9 @@ def _choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
     return raw
 
 
-def parse_query(args: MultiDict[str, str], *, has_category: bool, maximum_rows: int, default_rows: int) -> Query:
-    """Check every parameter of a request to ``/api/<ident>``."""
+def parse_query(args: MultiDict[str, str], *, columns: list[str], maximum_rows: int, default_rows: int) -> Query:
+    """Check every parameter of a request to ``/api/<ident>`` of a table with these columns."""
+    has_category = "category" in columns
     known = {param.name: param for param in params_for(maximum_rows, default_rows)}
     for name in args:
         if name in IGNORED:
@@ -167,6 +175,7 @@ def parse_query(args: MultiDict[str, str], *, has_category: bool, maximum_rows: 
         for name in ("page", "rows_per_page"):
             if name in args:
                 raise BadParameter(name, "left out with stream=1, which returns every row")
+    sort = single("sort", lambda raw: _choice("sort", raw, tuple(columns)))
     callback = single("callback", lambda raw: raw)
     if callback is not None:
         if not _CALLBACK.fullmatch(callback):
@@ -177,6 +186,7 @@ def parse_query(args: MultiDict[str, str], *, has_category: bool, maximum_rows: 
         start=start,
         stop=stop,
         descending=single("order", lambda raw: _choice("order", raw, ("asc", "desc")), "desc") == "desc",
+        sort=None if sort == "timestamp" else sort,
         page=single("page", lambda raw: _whole("page", raw, 1, MAX_PAGE), 1),
         rows_per_page=single("rows_per_page", lambda raw: _whole("rows_per_page", raw, 1, maximum_rows), default_rows),
         categories=categories,
@@ -184,4 +194,65 @@ def parse_query(args: MultiDict[str, str], *, has_category: bool, maximum_rows: 
         stream=stream,
         callback=callback,
         given=MultiDict(args),
+    )
+
+
+#: The longest range a chart may ask for by ``last``: about a century.
+MAX_LAST = 100 * 366 * 86400
+
+
+def series_params(max_top: int, max_points: int) -> list[Param]:
+    """The parameters of ``/api/<ident>/series``."""
+    return [
+        Param("start", _time_schema(), "Points at or after this time: UTC epoch seconds or ISO 8601."),
+        Param("stop", _time_schema(), "Points before this time (default: the end of the newest data's window)."),
+        Param(
+            "last",
+            {"type": "integer", "minimum": 1, "maximum": MAX_LAST, "default": 86400},
+            "Without start: the range is this many seconds up to stop.",
+        ),
+        Param(
+            "top",
+            {"type": "integer", "minimum": 0, "maximum": max_top, "default": 8},
+            "Lines for the biggest categories (or statuses); the rest are summed as one line, other. 0: the total.",
+        ),
+        Param(
+            "points",
+            {"type": "integer", "minimum": 1, "maximum": max_points, "default": 500},
+            "At most this many points: steps are whole multiples of the plugin's window.",
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class SeriesQuery:
+    """What a request to ``/api/<ident>/series`` asks for, checked; a missing stop is the newest data's."""
+
+    start: datetime | None
+    stop: datetime | None
+    last: int
+    top: int
+    points: int
+
+
+def parse_series_query(args: MultiDict[str, str], *, max_top: int, max_points: int) -> SeriesQuery:
+    """Check every parameter of a request to ``/api/<ident>/series``."""
+    known = {param.name for param in series_params(max_top, max_points)}
+    for name in args:
+        if name not in known and name not in IGNORED:
+            raise BadParameter(name, f"one of the known parameters: {', '.join(sorted(known))}")
+        if len(args.getlist(name)) > 1:
+            raise BadParameter(name, "given once")
+    start = parse_time("start", args["start"]) if "start" in args else None
+    stop = parse_time("stop", args["stop"]) if "stop" in args else None
+    if start is not None and stop is not None and stop < start:
+        raise BadParameter("stop", f"at or after start ({start.isoformat()})", args["stop"])
+    if start is not None and "last" in args:
+        raise BadParameter("last", "left out when start is given")
+    return SeriesQuery(
+        start=start,
+        stop=stop,
+        last=_whole("last", args["last"], 1, MAX_LAST) if "last" in args else 86400,
+        top=_whole("top", args["top"], 0, max_top) if "top" in args else 8,
+        points=_whole("points", args["points"], 1, max_points) if "points" in args else 500,
     )

@@ -58,7 +58,9 @@ class Rows:
         table = self.model.__table__
         self._table = table
         keys = [column for column in table.primary_key.columns if column.key != "timestamp"]
-        self.order_columns = [table.c.timestamp, *keys]
+        first = [] if query.sort is None else [table.c[query.sort]]
+        # The primary key last: whatever the first column, no two rows tie.
+        self.order_columns = [*first, table.c.timestamp, *(key for key in keys if key.key != query.sort)]
 
     def _serving(self, plugin: BasePlugin) -> Callable[[Sequence[Any]], list[Any]]:
         """What turns a row into JSON-ready values; links that are not safe to serve become None.

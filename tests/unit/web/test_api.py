@@ -99,9 +99,10 @@ def test_the_index_as_csv_has_a_row_per_plugin(client, plugins):
     assert {record["ident"]: record["columns"] for record in records}["volume-1m"] == "timestamp volume"
 
 
-def test_root_leads_to_the_api(client):
-    response = client.get("/")
+def test_root_leads_a_client_that_asks_for_json_to_the_api(client):
+    response = client.get("/", headers={"Accept": "application/json"})
     assert response.status_code in (301, 302, 308) and response.headers["Location"].endswith("/api/")
+    assert client.get("/", headers={"Accept": "text/html"}).mimetype == "text/html"
 
 
 # -- /api/<ident> ------------------------------------------------------------------
@@ -283,10 +284,11 @@ def test_openapi_describes_every_plugin_route_and_parameter(client, plugins):
     for plugin in plugins:
         operation = document["paths"][f"/api/{plugin.ident}"]["get"]
         names = {parameter["name"] for parameter in operation["parameters"]}
-        expected = {"start", "stop", "order", "page", "rows_per_page", "format", "stream", "callback"}
+        expected = {"start", "stop", "sort", "order", "page", "rows_per_page", "format", "stream", "callback"}
         has_category = "category" in plugin.model.column_names()
         assert names == expected | ({"category"} if has_category else set())
-    assert {"/api/", "/api/openapi.json", "/api/{ident}/layout", "/api/{ident}/coverage"} <= set(document["paths"])
+    described = {"/api/", "/api/openapi.json", "/api/{ident}/layout", "/api/{ident}/coverage", "/api/{ident}/series"}
+    assert described <= set(document["paths"])
 
 
 def test_api_routes_send_cors_headers(client):
@@ -327,7 +329,7 @@ def test_api_routes_send_cors_headers(client):
         ("stream=1", "stream", "CSV or NDJSON"),
         ("stream=1&format=csv&page=2", "page", "stream=1"),
         ("order=asc&order=desc", "order", "given once"),
-        ("sort=timestamp", "sort", "known parameters"),
+        ("sort=nope", "sort", "'timestamp'"),
         ("category=", "category", "non-empty"),
         ("category=a%00b", "category", "non-empty"),
     ],

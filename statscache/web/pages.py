@@ -1,0 +1,161 @@
+"""Pages for people: the overview, one page per plugin, the release-engineering board and the documentation.
+
+Rendered on the server from what the API reads (the same modules, the same
+database snapshot rules); the pages' script (``static/statscache.js``) only
+draws charts, pages tables and refreshes, through the API. Nothing is loaded
+from another host.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+
+from statscache.plugins import BasePlugin
+from statscache.plugins.base import slugify
+from statscache.web import board, coverage_report
+from statscache.web.api import plugin_named, state
+from statscache.web.errors import ApiError
+from statscache.web.series import Series, measure_of, series, window_of
+from statscache.web.series import newest as newest_row
+from statscache.windows import interval_suffix
+
+pages = Blueprint("pages", __name__)
+
+#: Windows of recent values an overview card charts.
+SPARK_POINTS = 60
+#: The ranges a plugin page offers, ending at the newest data: (parameter value, label, seconds).
+RANGES = (
+    ("hour", "Last hour", 3600),
+    ("day", "Last day", 86400),
+    ("week", "Last week", 7 * 86400),
+    ("month", "Last 30 days", 30 * 86400),
+)
+
+
+@dataclass(frozen=True)
+class Card:
+    """What the overview shows of one plugin."""
+
+    plugin: BasePlugin
+    latest: datetime | None
+    coverage: dict[str, Any]
+    spark: Series | None
+
+
+@pages.get("/")
+def overview() -> Response:
+    """The overview; a client that asks for JSON (and not HTML) is sent to the API, as before there were pages."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    if best == "application/json" and not request.accept_mimetypes.accept_html:
+        return redirect(url_for("api.plugins"))  # type: ignore[return-value]
+    return _page("overview.html", title="Statistics", cards=list(_cards()))
+
+
+@pages.get("/plugins/<ident>")
+def plugin_page(ident: str) -> Response:
+    plugin = plugin_named(ident)
+    complete, failed = coverage_report.read(state(), ident)
+    quarantined = coverage_report.read_quarantined(state(), ident)
+    now = coverage_report.clock()
+    covered = coverage_report.report(plugin, state().config, complete, failed, now, quarantined)
+    measure, split = measure_of(plugin)
+    latest = state().latest_by_ident().get(ident)
+    return _page(
+        "plugin.html",
+        title=plugin.name,
+        plugin=plugin,
+        family=_family(plugin),
+        ranges=RANGES,
+        measure=measure,
+        split=split,
+        latest=latest,
+        coverage=covered,
+        timeline=_timeline(covered, now),
+        columns=plugin.model.columns(),
+    )
+
+
+@pages.get("/releng")
+def releng() -> Response:
+    plugin = next((p for p in state().plugins.values() if p.layout and "groups" in p.layout), None)
+    if plugin is None:
+        raise ApiError(404, "no board", "no plugin with a board layout (such as releng-dashboard) is enabled")
+    exists = state().has_table(plugin.model.__tablename__)
+    with state().snapshot() as connection:
+        laid_out = board.groups(connection if exists else None, plugin)
+    title = (plugin.layout or {}).get("title", plugin.name)
+    return _page("releng.html", title=title, plugin=plugin, groups=laid_out)
+
+
+@pages.get("/docs")
+def docs() -> Response:
+    """Getting started, writing a plugin, and the API reference, rendered from the OpenAPI document itself."""
+    from statscache.web.openapi import document
+
+    return _page("docs.html", title="Documentation", api=document(state()))
+
+
+def _page(template: str, **context: Any) -> Response:
+    response = Response(render_template(template, **context), mimetype="text/html")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _cards() -> list[Card]:
+    """One card per plugin, with its recent values up to its newest row: two indexed queries per plugin."""
+    current = state()
+    covered = coverage_report.read_all(current)
+    now = coverage_report.clock()
+    counting = current.latest_by_ident()  # plugins that have seen nothing have no table worth reading yet
+    tables = [p for p in current.plugins.values() if p.ident in counting and current.has_table(p.model.__tablename__)]
+    latest: dict[str, datetime] = {}
+    sparks: dict[str, Series] = {}
+    if tables:  # else the database may not exist yet: nothing to read
+        with current.snapshot() as connection:
+            for plugin in tables:
+                last = newest_row(connection, plugin)
+                if last is None:
+                    continue
+                latest[plugin.ident] = last
+                stop, start = _recent(plugin, last)
+                sparks[plugin.ident] = series(connection, plugin, start, stop, top=0, points=SPARK_POINTS)
+    cards = []
+    for plugin in current.plugins.values():
+        summary = coverage_report.summary(plugin, current.config, covered.get(plugin.ident, []), now)
+        cards.append(Card(plugin, latest.get(plugin.ident), summary, sparks.get(plugin.ident)))
+    return cards
+
+
+def _recent(plugin: BasePlugin, newest: datetime) -> tuple[datetime, datetime]:
+    """The last :data:`SPARK_POINTS` windows up to the newest data: (stop, start)."""
+    window = window_of(plugin)
+    stop = (int(newest.timestamp()) // window + 1) * window
+    return datetime.fromtimestamp(stop, tz=UTC), datetime.fromtimestamp(stop - SPARK_POINTS * window, tz=UTC)
+
+
+def _family(plugin: BasePlugin) -> list[tuple[str, str]]:
+    """(window, ident) of each plugin of the same name: the intervals a plugin page can switch between."""
+    siblings = [p for p in state().plugins.values() if slugify(p.name) == slugify(plugin.name) and p.interval]
+    ordered = sorted(siblings, key=lambda p: p.interval or timedelta(0))
+    return [(interval_suffix(p.interval), p.ident) for p in ordered if p.interval is not None]
+
+
+def _timeline(covered: dict[str, Any], now: float) -> list[dict[str, Any]]:
+    """The coverage report as segments across its whole span, each a share of the width: complete, or a gap."""
+    segments = [{**stretch, "kind": "complete"} for stretch in covered["complete"]]
+    segments += [{**gap, "kind": "gap"} for gap in covered["gaps"]]
+    segments.sort(key=lambda segment: segment["start"])
+    if not segments:
+        return []
+    first = datetime.fromisoformat(segments[0]["start"]).timestamp()
+    last = max(datetime.fromisoformat(segment["end"]).timestamp() for segment in segments)
+    width = max(last - first, 1.0)
+    for segment in segments:
+        start = datetime.fromisoformat(segment["start"]).timestamp()
+        end = datetime.fromisoformat(segment["end"]).timestamp()
+        segment["share"] = max(0.5, round(100 * (end - start) / width, 2))
+    return segments

@@ -1,0 +1,57 @@
+"""What the pages' templates may use besides Flask's own: how times and windows are written, and the navigation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask
+
+from statscache.web.api import state
+from statscache.windows import interval_suffix
+
+
+def utc(moment: datetime | str | float | None) -> str:
+    """A time as people read it, to the minute, in UTC: ``2015-06-01 12:34 UTC`` (seconds when it has any)."""
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    elif not isinstance(moment, datetime):
+        moment = datetime.fromtimestamp(moment, tz=UTC)
+    moment = moment.astimezone(UTC)
+    shown = "%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M"
+    return moment.strftime(shown) + " UTC"
+
+
+def window(interval: timedelta) -> str:
+    """A window length as the idents write it: ``1m``, ``1h``, ``1d``."""
+    return interval_suffix(interval)
+
+
+def schema(described: dict[str, Any]) -> str:
+    """What a JSON schema accepts, in a few words: ``integer 1..100, default 100``."""
+    if described.get("type") == "array":
+        return f"repeatable: {schema(described.get('items', {}))}"
+    if "oneOf" in described:
+        return " or ".join(schema(choice) for choice in described["oneOf"])
+    words = [described.get("format") or described.get("type", "any")]
+    if "enum" in described:
+        words = [" | ".join(str(value) for value in described["enum"])]
+    if "minimum" in described or "maximum" in described:
+        words.append(f"{described.get('minimum', '')}..{described.get('maximum', '')}")
+    if "maxLength" in described:
+        words.append(f"at most {described['maxLength']} characters")
+    if "default" in described:
+        words.append(f"default {described['default']}")
+    return ", ".join(str(word) for word in words)
+
+
+def install(app: Flask) -> None:
+    app.jinja_env.filters["utc"] = utc
+    app.jinja_env.filters["window"] = window
+    app.jinja_env.filters["schema"] = schema
+
+    @app.context_processor
+    def navigation() -> dict[str, Any]:
+        return {"has_board": any(plugin.layout and "groups" in plugin.layout for plugin in state().plugins.values())}
