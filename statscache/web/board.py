@@ -36,6 +36,8 @@ def tone(status: str) -> str:
 
 @dataclass(frozen=True)
 class Tile:
+    category: str
+    #: The category less its group's prefix.
     name: str
     status: str
     tone: str
@@ -63,6 +65,8 @@ def groups(connection: Connection | None, plugin: BasePlugin) -> list[Group]:
         for row in rows:
             if row.category in named if named else prefix and row.category.startswith(prefix):
                 name = row.category.removeprefix(prefix) or row.category
-                tiles.append(Tile(name, row.status, tone(row.status), row.timestamp, safe_link(row.link, hosts)))
+                tiles.append(
+                    Tile(row.category, name, row.status, tone(row.status), row.timestamp, safe_link(row.link, hosts))
+                )
         laid_out.append(Group(str(group.get("title", prefix or "Events")), tiles))
     return laid_out

@@ -8,6 +8,7 @@ from another host.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -85,8 +86,8 @@ def releng() -> Response:
     if plugin is None:
         raise ApiError(404, "no board", "no plugin with a board layout (such as releng-dashboard) is enabled")
     exists = state().has_table(plugin.model.__tablename__)
-    with state().snapshot() as connection:
-        laid_out = board.groups(connection if exists else None, plugin)
+    with state().snapshot() if exists else nullcontext() as connection:
+        laid_out = board.groups(connection, plugin)
     title = (plugin.layout or {}).get("title", plugin.name)
     return _page("releng.html", title=title, plugin=plugin, groups=laid_out)
 

@@ -64,10 +64,14 @@ def window_of(plugin: BasePlugin) -> int:
 
 
 def step_for(plugin: BasePlugin, start: datetime, stop: datetime, points: int) -> int:
-    """The smallest multiple of the plugin's window that covers start..stop in at most ``points`` steps."""
+    """The smallest multiple of the plugin's window whose aligned steps cover start..stop in at most ``points``."""
     window = window_of(plugin)
-    span = max(0.0, (stop - start).total_seconds())
-    return window * max(1, math.ceil(span / window / points))
+    low, high = start.timestamp(), stop.timestamp()
+    multiple = max(1, math.ceil((high - low) / window / points))
+    # Steps start at multiples of the step: one more may be needed where start falls inside one.
+    while math.ceil(high / (window * multiple)) - math.floor(low / (window * multiple)) > points:
+        multiple += 1
+    return window * multiple
 
 
 def measure_of(plugin: BasePlugin) -> tuple[str, str | None]:
