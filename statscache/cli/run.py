@@ -176,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         log.info("published %d sample messages to the local RabbitMQ", local_bus.publish_sample())
     url = f"http://{'localhost' if args.host in ('127.0.0.1', '0.0.0.0') else args.host}:{args.port}/"
     if wait_for_web(url + "api/", web):
-        log.info("statscache is running: %s (Ctrl-C stops it)", url)
+        log.info("statscache is running: open %s for its statistics (Ctrl-C stops it)", url)
     status = 0
     while not stopping.wait(0.5):
         ended = [name for name, child in children.items() if child.poll() is not None]

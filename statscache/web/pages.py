@@ -128,7 +128,8 @@ def _cards() -> list[Card]:
     for plugin in current.plugins.values():
         summary = coverage_report.summary(plugin, current.config, covered.get(plugin.ident, []), now)
         cards.append(Card(plugin, latest.get(plugin.ident), summary, sparks.get(plugin.ident)))
-    return cards
+    # Statistics with data first, each part in the plugins' order: what there is to see comes first.
+    return sorted(cards, key=lambda card: card.spark is None)
 
 
 def _recent(plugin: BasePlugin, newest: datetime) -> tuple[datetime, datetime]:

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -51,7 +52,20 @@ class Browser:
         return [entry for entry in self.driver.get_log("browser") if entry["level"] == "SEVERE"]
 
     def wait(self, condition: Any, timeout: float = 20) -> Any:
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(condition)
+        # A page that refreshes replaces elements between finding and reading them: try again then.
+        waiting = WebDriverWait(
+            self.driver, timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)
+        )
+        return waiting.until(condition)
+
+    def cells(self, selector: str) -> list[list[str]]:
+        """The text of each cell of each row that ``selector`` finds, read at one moment (one script)."""
+        rows: list[list[str]] = self.driver.execute_script(
+            "return Array.from(document.querySelectorAll(arguments[0]), "
+            "row => Array.from(row.cells, cell => cell.textContent));",
+            selector,
+        )
+        return rows
 
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -57,13 +57,17 @@ def run_demo_until_counted(workdir: Path, *flags: str, check=None, timeout: floa
 
 
 def test_demo_shows_the_recorded_statistics_on_the_web_then_stops_cleanly(workdir):
-    def root_leads_to_the_api(base):
-        status, headers, body = get(f"{base}/")
-        assert status == 200 and headers["Content-Type"] == "application/json"
+    def opens_on_the_overview_with_the_samples_charts(base):
+        request = urllib.request.Request(f"{base}/", headers={"Accept": "text/html"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.headers["Content-Type"].startswith("text/html")
+            page = response.read().decode()
+        assert page.count('class="spark"') >= 10  # a chart for each statistic the sample feeds
+        _, _, body = get(f"{base}/api/")
         listed = {plugin["ident"]: plugin for plugin in json.loads(body)}
         assert listed["volume-1d"]["latest"] == max(envelope["timestamp"] for envelope in recorded_envelopes())
 
-    text = run_demo_until_counted(workdir, check=root_leads_to_the_api)
+    text = run_demo_until_counted(workdir, check=opens_on_the_overview_with_the_samples_charts)
     assert "demo: published 1302 recorded messages" in text
     assert "statscache stopped: received=1302 cached=1302 duplicate=2" in text  # the hub's final flush ran
 

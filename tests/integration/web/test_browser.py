@@ -1,0 +1,221 @@
+"""The pages in a real headless Chromium, against ``statscache-web`` serving a database the real pipeline fills.
+
+Every test ends with the browser's console free of errors; every page is kept as a
+screenshot in ``tests/artifacts/``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from statscache.config import Config
+from statscache.ingest.pipeline import Pipeline
+from statscache.plugins import registry
+from tests.fakes.support import EPOCH, recorded_envelopes, recount
+from tests.services.browser import Browser
+from tests.services.hub import free_port, wait_for
+
+pytestmark = pytest.mark.integration
+
+WEB = str(Path(sys.executable).with_name("statscache-web"))
+
+
+class Site:
+    """``statscache-web`` over a SQLite database, and the pipeline that writes it (as the daemon would)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.database = folder / "stats.sqlite"
+        config = Config(sqlalchemy_uri=f"sqlite:///{self.database}", consumer_epoch=EPOCH)
+        self.pipeline = Pipeline.open(config, registry.load(config))
+        self.envelopes = recorded_envelopes()
+        for envelope in self.envelopes:
+            self.pipeline.handle(envelope)
+        assert self.pipeline.flush()
+        conf = folder / "statscache.toml"
+        conf.write_text(
+            f'[consumer_config]\n"statscache.sqlalchemy.uri" = "sqlite:///{self.database}"\n'
+            '"statscache.consumer.epoch" = 2015-01-01T00:00:00Z\n'
+        )
+        self.port = free_port()
+        self.log = (folder / "web.log").open("wb")
+        self.process = subprocess.Popen(
+            [WEB, "--conf", str(conf), "--port", str(self.port)], cwd=folder, stdout=self.log, stderr=self.log
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+        up = lambda: urllib.request.urlopen(f"{self.base}/api/", timeout=5).status == 200  # noqa: E731
+        wait_for(up, 60, "statscache-web", self.process)
+
+    def add(self, envelope: dict) -> None:
+        """One more message, counted and flushed: what the daemon does live."""
+        self.envelopes.append(envelope)
+        self.pipeline.handle(envelope)
+        assert self.pipeline.flush()
+
+    def get(self, path: str) -> bytes:
+        with urllib.request.urlopen(self.base + path, timeout=10) as response:
+            return response.read()
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(20)
+        self.log.close()
+        self.pipeline.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    made = Site(tmp_path_factory.mktemp("site"))
+    yield made
+    made.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with Browser() as made:
+        yield made
+
+
+@pytest.fixture
+def page(browser, site):
+    """Opens a page; afterwards, insists the console stayed free of errors."""
+    browser.console_errors()  # what earlier tests left
+
+    def open_page(path: str):
+        browser.driver.get(site.base + path)
+        return browser.driver
+
+    yield open_page
+    assert browser.console_errors() == []
+
+
+def css(driver, selector):
+    return driver.find_elements(By.CSS_SELECTOR, selector)
+
+
+def test_the_overview_draws_a_chart_per_plugin_with_data_and_filters_cards(page, browser, site):
+    driver = page("/")
+    cards = css(driver, "#cards .card")
+    assert len(cards) == len(registry.load(Config(consumer_epoch=EPOCH)))
+    with_data = css(driver, "#cards .card .spark")
+    assert with_data
+    browser.wait(lambda d: len(css(d, ".spark canvas")) == len(with_data))
+    browser.screenshot("overview")
+    driver.find_element(By.ID, "card-filter").send_keys("pagure")
+    shown = [card for card in cards if card.is_displayed()]
+    assert shown and all("pagure" in card.get_attribute("data-name") for card in shown)
+    assert driver.find_element(By.ID, "card-count").text == f"{len(shown)} of {len(cards)} statistics"
+
+
+def test_the_overview_fits_a_phone(browser, site):
+    browser.driver.set_window_size(390, 844)
+    try:
+        browser.driver.get(site.base + "/")
+        width = browser.driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 390  # nothing wider than the screen: no sideways scrolling
+        browser.screenshot("overview-phone")
+    finally:
+        browser.driver.set_window_size(1280, 900)
+    assert browser.console_errors() == []
+
+
+def test_the_chart_draws_one_point_per_window_of_the_range(page, browser, site):
+    driver = page("/plugins/volume-1h")
+    browser.wait(lambda d: len(css(d, "#numbers tbody tr")) > 0)
+    browser.screenshot("plugin")
+    # Last day: 24 hourly windows up to the newest one, each the recount of its hour.
+    counts = {window: volume for (window, _), volume in recount(site.envelopes, "volume-1h").items()}
+    newest = max(counts)
+    expected = [counts.get(newest - 3600 * back, 0) for back in range(23, -1, -1)]
+    rows = browser.cells("#numbers tbody tr")
+    assert len(rows) == 24
+    assert [int(cells[1]) for cells in rows] == expected
+    assert css(driver, "#chart canvas")  # and uPlot drew it
+    points = driver.execute_script("return document.querySelector('#chart .u-over') !== null")
+    assert points
+
+
+def test_the_table_pages_and_sorts(page, browser, site):
+    driver = page("/plugins/volume-by-category-1h")
+    driver.find_element(By.CSS_SELECTOR, "#range option[value='month']").click()
+    browser.wait(lambda d: "Page 1 of" in d.find_element(By.ID, "page-info").text)
+    first = browser.cells("#rows tbody tr")
+    assert len(first) == 25
+    driver.find_element(By.ID, "next").click()
+    browser.wait(lambda d: d.find_element(By.ID, "page-info").text.startswith("Page 2 of"))
+    second = browser.cells("#rows tbody tr")
+    assert second and not {tuple(row) for row in second} & {tuple(row) for row in first}
+    driver.find_element(By.CSS_SELECTOR, "button[data-sort='volume']").click()
+    browser.wait(
+        lambda d: d.find_element(By.CSS_SELECTOR, "th:nth-child(3)").get_attribute("aria-sort") == "descending"
+    )
+    browser.wait(lambda d: d.find_element(By.ID, "page-info").text.startswith("Page 1 of"))
+    volumes = [int(cells[2]) for cells in browser.cells("#rows tbody tr")]
+    assert volumes == sorted(volumes, reverse=True)
+    browser.screenshot("plugin-table")
+
+
+def test_a_download_link_returns_the_rows_shown(page, browser, site):
+    driver = page("/plugins/volume-by-category-1d")
+    driver.find_element(By.CSS_SELECTOR, "#range option[value='month']").click()
+    browser.wait(lambda d: "Page 1 of" in d.find_element(By.ID, "page-info").text)
+    href = driver.find_element(By.ID, "download-csv").get_attribute("href")
+    assert href.startswith(site.base + "/api/volume-by-category-1d?")
+    downloaded = list(csv.DictReader(io.StringIO(urllib.request.urlopen(href, timeout=10).read().decode())))
+    total = int(driver.find_element(By.ID, "page-info").text.split("(")[1].split()[0])
+    assert len(downloaded) == total
+    shown = browser.cells("#rows tbody tr")
+    # The table's first page is the download's first rows (newest first), row for row.
+    assert [(cells[1], int(cells[2])) for cells in shown] == [
+        (row["category"], int(row["volume"])) for row in downloaded[: len(shown)]
+    ]
+    json_href = driver.find_element(By.ID, "download-json").get_attribute("href")
+    assert "format=json" in json_href
+
+
+def test_live_refresh_shows_a_row_flushed_while_the_page_is_open(page, browser, site):
+    page("/plugins/volume-1h")
+    browser.wait(lambda d: "refreshing every" in d.find_element(By.ID, "status").text)
+    newest = max(envelope["timestamp"] for envelope in site.envelopes)
+    later = (int(newest) // 3600 + 1) * 3600 + 60  # the next hour: a row the page has not shown
+    site.add({**site.envelopes[0], "msg_id": "2015-live-refresh", "timestamp": later})
+    stamp = time.strftime("%Y-%m-%d %H:00 UTC", time.gmtime(later))
+    browser.wait(lambda d: browser.cells("#rows tbody tr")[0][0] == stamp, timeout=30)
+    browser.screenshot("plugin-live")
+
+
+def test_the_board_shows_the_latest_event_of_each_category(page, browser, site):
+    driver = page("/releng")
+    rows = json.loads(site.get("/api/releng-dashboard?rows_per_page=100"))
+    assert rows
+    tiles = {tile.get_attribute("data-category"): tile for tile in css(driver, ".tile")}
+    assert set(tiles) == {row["category"] for row in rows}
+    for row in rows:
+        assert tiles[row["category"]].find_element(By.CLASS_NAME, "tile-status").text == row["status"]
+        assert "ago" in tiles[row["category"]].find_element(By.TAG_NAME, "time").text
+    browser.screenshot("releng")
+
+
+def test_the_docs_page_lists_the_api(page, browser):
+    driver = page("/docs")
+    assert css(driver, "#op-series") and css(driver, "#op-listPlugins")
+    browser.screenshot("docs")
+
+
+def test_an_unknown_plugin_gives_the_friendly_page(browser, site):
+    browser.console_errors()
+    browser.driver.get(site.base + "/plugins/no-such-thing")
+    assert browser.driver.find_element(By.TAG_NAME, "h1").text == "Unknown plugin"
+    assert "Back to the overview" in browser.driver.page_source and "Traceback" not in browser.driver.page_source
+    browser.screenshot("unknown-plugin")
+    # The browser reports the 404 itself, and nothing else.
+    assert all("404" in entry["message"] for entry in browser.console_errors())
