@@ -271,6 +271,21 @@ def breakdown(uri: str) -> list[tuple[str, float, float]]:
     return sorted(timings, key=lambda timing: -(timing[1] + timing[2]))
 
 
+def prepare_again(path: Path) -> None:
+    """What a daemon's start does to a database an older statscache made: missing indexes and tallies added."""
+    from sqlalchemy import create_engine
+
+    from statscache.config import Config
+    from statscache.plugins import registry
+    from statscache.store import schema
+
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        schema.prepare(engine, registry.load(Config()))
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows per table (default 1,000,000)")
@@ -291,7 +306,8 @@ def main() -> None:
         known = {"recipe": recipe, "built": built}
         described.write_text(json.dumps(known, indent=2), encoding="utf-8")
     else:
-        print(f"reusing {path} (--rebuild to build it anew)")
+        print(f"reusing {path} (--rebuild to build it anew); preparing it as a daemon's start does")
+        prepare_again(path)
     built = known["built"]
     smallest, fewest = built["smallest"]
     print(

@@ -108,7 +108,8 @@ class LatestEventModel(StatsModel):
     }
 
     category: Mapped[str] = mapped_column(String(), primary_key=True)
-    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # Indexed: the pages ask for the newest events and those of a time range.
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
     msg_id: Mapped[str] = mapped_column(String(), nullable=False)
     status: Mapped[str] = mapped_column(String(), nullable=False, default="")
     link: Mapped[str | None] = mapped_column(String(), nullable=True)

@@ -72,8 +72,14 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def create_tables(engine: Engine, tables: Iterable[Table]) -> None:
-    """Create the given tables if they do not exist yet (new plugins get theirs at start)."""
-    Base.metadata.create_all(engine, tables=list(tables), checkfirst=True)
+    """Create the given tables if they do not exist yet (new plugins get theirs at start), and any index
+    a table made by an older statscache lacks (creating a table makes its indexes; an existing one keeps its own)."""
+    chosen = list(tables)
+    Base.metadata.create_all(engine, tables=chosen, checkfirst=True)
+    with engine.begin() as connection:
+        for table in chosen:
+            for index in table.indexes:
+                index.create(connection, checkfirst=True)
 
 
 def make_reader_engine(uri: str, **kwargs: Any) -> Engine:
