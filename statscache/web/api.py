@@ -76,8 +76,8 @@ def statistics(ident: str) -> Response:
     fmt = "json" if query.callback is not None else _format(query.format)
     rows = Rows(plugin, query)
     if query.stream:
-        if fmt == "json":
-            raise BadParameter("stream", "used with CSV or NDJSON (format=csv or format=ndjson)", "1")
+        if query.callback is not None:
+            raise BadParameter("stream", "left out with callback (JSONP is one page)", "1")
         return _stream(rows, fmt)
     if not state().has_table(plugin.model.__tablename__):
         total, values = 0, []  # the daemon has not created it yet: nothing counted
@@ -274,4 +274,5 @@ class _StreamSlot:
 
 
 def _chunks(names: list[str], selected: Iterator[list[Any]], fmt: str) -> Iterator[bytes]:
-    return formats.csv_chunks(names, selected) if fmt == "csv" else formats.ndjson_chunks(names, selected)
+    writers = {"csv": formats.csv_chunks, "ndjson": formats.ndjson_chunks, "json": formats.json_chunks}
+    return writers[fmt](names, selected)

@@ -112,6 +112,15 @@ def ndjson_chunks(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterat
         yield ndjson_bytes(names, chunk)
 
 
+def json_chunks(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
+    """One JSON array of records, a chunk of rows at a time (constant memory)."""
+    opening = b"["
+    for chunk in _chunked(rows):
+        yield opening + b",".join(orjson.dumps(record) for record in records(names, chunk))
+        opening = b","
+    yield b"[]" if opening == b"[" else b"]"
+
+
 def _chunked(rows: Iterable[Sequence[Any]]) -> Iterator[list[Sequence[Any]]]:
     chunk: list[Sequence[Any]] = []
     for row in rows:

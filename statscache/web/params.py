@@ -75,7 +75,7 @@ def params_for(maximum_rows: int, default_rows: int) -> list[Param]:
         Param(
             "stream",
             {"type": "integer", "enum": [0, 1], "default": 0},
-            "1: every row of the result in one streamed response (CSV or NDJSON only; no paging).",
+            "1: every row of the result in one streamed response (no paging): a download.",
         ),
         Param(
             "callback",

@@ -227,7 +227,7 @@
 
     function downloads() {
       ["csv", "json", "ndjson"].forEach(function (fmt) {
-        var params = rowParams(fmt === "json" ? { format: fmt, rows_per_page: 100 } : { format: fmt, stream: 1 });
+        var params = rowParams({ format: fmt, stream: 1 });
         document.getElementById("download-" + fmt).href = rowsUrl + "?" + query(params);
       });
     }

@@ -128,7 +128,9 @@ def test_a_hostile_host_header_reaches_no_link_or_url(client):
     page = client.get("/api/volume-by-category-1d?rows_per_page=2&page=2", headers=headers)
     assert HOSTILE not in page.headers["Link"]
     assert '</api/volume-by-category-1d?rows_per_page=2&page=1>; rel="first"' in page.headers["Link"]
-    assert HOSTILE not in client.get("/", headers=headers).headers["Location"]
+    assert HOSTILE not in client.get("/", headers={**headers, "Accept": "application/json"}).headers["Location"]
+    for page_url in ("/", "/plugins/volume-1d", "/releng", "/docs"):
+        assert HOSTILE not in client.get(page_url, headers={**headers, "Accept": "text/html"}).get_data(as_text=True)
 
 
 def test_a_configured_base_url_makes_the_links_absolute(app):

@@ -250,7 +250,7 @@ def test_jsonp_wraps_the_json_in_the_callback(client):
 # -- streamed export -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", ["csv", "ndjson"])
+@pytest.mark.parametrize("fmt", ["csv", "ndjson", "json"])
 def test_stream_exports_every_row_of_the_filtered_result(client, fmt, monkeypatch):
     # Small batches and chunks, so that the export crosses many of each.
     monkeypatch.setattr("statscache.web.formats.CHUNK_ROWS", 37)
@@ -263,8 +263,10 @@ def test_stream_exports_every_row_of_the_filtered_result(client, fmt, monkeypatc
     if fmt == "csv":
         records = csv.DictReader(io.StringIO(text))
         streamed = [{k: v if k == "category" else int(v) for k, v in record.items()} for record in records]
-    else:
+    elif fmt == "ndjson":
         streamed = [json.loads(line) for line in text.splitlines()]
+    else:
+        streamed = json.loads(text)
     paged = all_rows(client, "volume-by-category-1m", start="2015-10-12", order="asc")
     assert streamed == paged and len(streamed) > 10 * 50
 
@@ -326,7 +328,7 @@ def test_api_routes_send_cors_headers(client):
         ("callback=alert(1)", "callback", "identifier"),
         ("callback=x&format=csv", "callback", "JSON only"),
         ("stream=yes", "stream", "'0' or '1'"),
-        ("stream=1", "stream", "CSV or NDJSON"),
+        ("stream=1&callback=f", "stream", "callback"),
         ("stream=1&format=csv&page=2", "page", "stream=1"),
         ("order=asc&order=desc", "order", "given once"),
         ("sort=nope", "sort", "'timestamp'"),
@@ -378,4 +380,5 @@ def test_before_the_daemon_has_written_anything(tmp_path):
     response = client.get("/api/volume-1h")
     assert response.get_json() == [] and response.headers["X-Total-Count"] == "0"
     assert client.get("/api/volume-1h?format=csv&stream=1").get_data(as_text=True) == "timestamp,volume\r\n"
+    assert client.get("/api/volume-1h?format=json&stream=1").get_json() == []
     app.extensions["statscache"].engine.dispose()
