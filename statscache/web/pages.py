@@ -28,6 +28,8 @@ pages = Blueprint("pages", __name__)
 
 #: Windows of recent values an overview card charts.
 SPARK_POINTS = 60
+#: How often an open board reads its tiles again (milliseconds).
+BOARD_REFRESH_MS = 10_000
 #: The ranges a plugin page offers, ending at the newest data: (parameter value, label, seconds).
 RANGES = (
     ("hour", "Last hour", 3600),
@@ -89,7 +91,7 @@ def releng() -> Response:
     with state().snapshot() if exists else nullcontext() as connection:
         laid_out = board.groups(connection, plugin)
     title = (plugin.layout or {}).get("title", plugin.name)
-    return _page("releng.html", title=title, plugin=plugin, groups=laid_out)
+    return _page("releng.html", title=title, plugin=plugin, groups=laid_out, refresh_ms=BOARD_REFRESH_MS)
 
 
 @pages.get("/docs")

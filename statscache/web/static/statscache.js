@@ -295,8 +295,44 @@
       live();
       if (!document.hidden) load();
     });
+    window.addEventListener("resize", function () {
+      if (chart) chart.setSize({ width: chartEl.clientWidth, height: chart.height });
+    });
     live();
     load();
+  }
+
+  // The board: its tiles read again every so often while the tab is shown (one request: the page itself).
+  function board(root) {
+    var every = parseInt(root.getAttribute("data-refresh"), 10);
+    var timer = null;
+
+    function reload() {
+      fetch(window.location.href, { headers: { Accept: "text/html" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error(response.statusText);
+          return response.text();
+        })
+        .then(function (text) {
+          var fresh = new DOMParser().parseFromString(text, "text/html").getElementById("board");
+          if (fresh) {
+            root.replaceChildren.apply(root, Array.prototype.slice.call(fresh.childNodes));
+            refreshAgo();
+          }
+        })
+        .catch(function () { /* the next round tries again */ });
+    }
+
+    function live() {
+      if (timer !== null) clearInterval(timer);
+      timer = document.hidden ? null : setInterval(reload, every);
+    }
+
+    document.addEventListener("visibilitychange", function () {
+      live();
+      if (!document.hidden) reload();
+    });
+    live();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -306,5 +342,7 @@
     overview();
     var statistic = document.getElementById("statistic");
     if (statistic) pluginPage(statistic);
+    var tiles = document.getElementById("board");
+    if (tiles) board(tiles);
   });
 })();

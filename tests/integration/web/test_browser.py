@@ -13,7 +13,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -173,6 +175,18 @@ def test_a_download_link_returns_the_rows_shown(page, browser, site):
     downloaded = list(csv.DictReader(io.StringIO(urllib.request.urlopen(href, timeout=10).read().decode())))
     total = int(driver.find_element(By.ID, "page-info").text.split("(")[1].split()[0])
     assert len(downloaded) == total
+    query = dict(parse_qsl(urlsplit(href).query))
+    from_api, page_number = [], 1
+    while batch := json.loads(
+        site.get(
+            f"/api/volume-by-category-1d?start={query['start']}&stop={query['stop']}&rows_per_page=100&page={page_number}"
+        )
+    ):
+        from_api += batch
+        page_number += 1
+    assert [(int(row["timestamp"]), row["category"], int(row["volume"])) for row in downloaded] == [
+        (row["timestamp"], row["category"], row["volume"]) for row in from_api
+    ]
     shown = browser.cells("#rows tbody tr")
     # The table's first page is the download's first rows (newest first), row for row.
     assert [(cells[1], int(cells[2])) for cells in shown] == [
@@ -194,6 +208,38 @@ def test_live_refresh_shows_a_row_flushed_while_the_page_is_open(page, browser, 
     stamp = time.strftime("%Y-%m-%d %H:00 UTC", time.gmtime(later))
     browser.wait(lambda d: browser.cells("#rows tbody tr")[0][0] == stamp, timeout=30)
     browser.screenshot("plugin-live")
+
+
+def test_live_refresh_stops_while_the_tab_is_hidden(page, browser, site):
+    driver = page("/plugins/volume-1d")
+    browser.wait(lambda d: "refreshing every" in d.find_element(By.ID, "status").text)
+    requests_so_far = "return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/')).length"
+    driver.execute_script(
+        "Object.defineProperty(document, 'hidden', {value: true, configurable: true});"
+        "document.dispatchEvent(new Event('visibilitychange'));"
+    )
+    assert driver.find_element(By.ID, "status").text == "Paused while this tab is hidden."
+    before = driver.execute_script(requests_so_far)
+    time.sleep(6.5)  # more than one refresh interval
+    assert driver.execute_script(requests_so_far) == before
+    driver.execute_script(
+        "Object.defineProperty(document, 'hidden', {value: false, configurable: true});"
+        "document.dispatchEvent(new Event('visibilitychange'));"
+    )
+    browser.wait(lambda d: d.execute_script(requests_so_far) > before)  # shown again: it reads at once
+
+
+def test_a_plugin_page_fits_a_phone(browser, site):
+    browser.driver.set_window_size(390, 844)
+    try:
+        browser.driver.get(site.base + "/plugins/volume-by-category-1h")
+        browser.wait(lambda d: len(browser.cells("#numbers tbody tr")) > 0)
+        width = browser.driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 390
+        browser.screenshot("plugin-phone")
+    finally:
+        browser.driver.set_window_size(1280, 900)
+    assert browser.console_errors() == []
 
 
 def test_the_board_shows_the_latest_event_of_each_category(page, browser, site):
@@ -222,3 +268,32 @@ def test_an_unknown_plugin_gives_the_friendly_page(browser, site):
     browser.screenshot("unknown-plugin")
     # The browser reports the 404 itself, and nothing else.
     assert all("404" in entry["message"] for entry in browser.console_errors())
+
+
+def test_the_open_board_shows_a_new_event(page, browser, site):
+    page("/releng")
+    success = next(e for e in site.envelopes if e["topic"].endswith("autocloud.image.success"))
+    category = json.loads(site.get("/api/releng-dashboard?rows_per_page=100"))
+    newest = max(envelope["timestamp"] for envelope in site.envelopes)
+    failed = {
+        **success,
+        "msg_id": "2015-board-refresh",
+        "timestamp": newest + 60,
+        "topic": success["topic"].replace(".success", ".failed"),
+        "msg": {**success["msg"], "status": "failed"},
+    }
+    site.add(failed)
+    changed = {row["category"]: row for row in json.loads(site.get("/api/releng-dashboard?rows_per_page=100"))}
+    moved = [name for name, row in changed.items() if row["msg_id"] == "2015-board-refresh"]
+    assert len(moved) == 1 and len(changed) == len(category)
+
+    shown_at = datetime.fromtimestamp(failed["timestamp"], tz=UTC).isoformat()
+
+    def tile_failed(d):
+        tile = d.find_element(By.CSS_SELECTOR, f'.tile[data-category="{moved[0]}"]')
+        when = tile.find_element(By.TAG_NAME, "time")
+        # The new event's time: read again since the page opened, and "how long ago" written for it.
+        return "failed" in tile.get_attribute("class").split() and when.get_attribute("datetime") == shown_at
+
+    browser.wait(tile_failed, timeout=30)
+    browser.screenshot("releng-live")
