@@ -131,9 +131,7 @@ def chart(ident: str) -> Response:
         latest = None if connection is None else series.newest(connection, plugin)
         stop = query.stop
         if stop is None:  # up to the end of the newest row's window (now, while there is none)
-            window = series.window_of(plugin)
-            last = coverage_report.clock() if latest is None else latest.timestamp()
-            stop = datetime.fromtimestamp((int(last) // window + 1) * window, tz=UTC)
+            stop = series.end_of_window(plugin, coverage_report.clock() if latest is None else latest.timestamp())
         start = query.start or max(stop - timedelta(seconds=query.last), datetime.min.replace(tzinfo=UTC))
         found = series.series(connection, plugin, start, stop, top=query.top, points=query.points)
     body = {

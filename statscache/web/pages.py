@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
@@ -20,7 +20,7 @@ from statscache.plugins.base import slugify
 from statscache.web import board, coverage_report
 from statscache.web.api import plugin_named, state
 from statscache.web.errors import ApiError
-from statscache.web.series import Series, measure_of, series, window_of
+from statscache.web.series import Series, end_of_window, measure_of, series, window_of
 from statscache.web.series import newest as newest_row
 from statscache.windows import interval_suffix
 
@@ -66,7 +66,6 @@ def plugin_page(ident: str) -> Response:
     now = coverage_report.clock()
     covered = coverage_report.report(plugin, state().config, complete, failed, now, quarantined)
     measure, split = measure_of(plugin)
-    latest = state().latest_by_ident().get(ident)
     return _page(
         "plugin.html",
         title=plugin.name,
@@ -75,9 +74,8 @@ def plugin_page(ident: str) -> Response:
         ranges=RANGES,
         measure=measure,
         split=split,
-        latest=latest,
         coverage=covered,
-        timeline=_timeline(covered, now),
+        timeline=_timeline(covered),
         columns=plugin.model.columns(),
     )
 
@@ -136,9 +134,8 @@ def _cards() -> list[Card]:
 
 def _recent(plugin: BasePlugin, newest: datetime) -> tuple[datetime, datetime]:
     """The last :data:`SPARK_POINTS` windows up to the newest data: (stop, start)."""
-    window = window_of(plugin)
-    stop = (int(newest.timestamp()) // window + 1) * window
-    return datetime.fromtimestamp(stop, tz=UTC), datetime.fromtimestamp(stop - SPARK_POINTS * window, tz=UTC)
+    stop = end_of_window(plugin, newest.timestamp())
+    return stop, stop - timedelta(seconds=SPARK_POINTS * window_of(plugin))
 
 
 def _family(plugin: BasePlugin) -> list[tuple[str, str]]:
@@ -148,7 +145,7 @@ def _family(plugin: BasePlugin) -> list[tuple[str, str]]:
     return [(interval_suffix(p.interval), p.ident) for p in ordered if p.interval is not None]
 
 
-def _timeline(covered: dict[str, Any], now: float) -> list[dict[str, Any]]:
+def _timeline(covered: dict[str, Any]) -> list[dict[str, Any]]:
     """The coverage report as segments across its whole span, each a share of the width: complete, or a gap."""
     segments = [{**stretch, "kind": "complete"} for stretch in covered["complete"]]
     segments += [{**gap, "kind": "gap"} for gap in covered["gaps"]]

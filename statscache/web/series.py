@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, case, func, literal_column, select
@@ -61,6 +61,12 @@ class Series:
 def window_of(plugin: BasePlugin) -> int:
     """The plugin's window in seconds (an hour for a plugin without windows)."""
     return _EVENT_STEP if plugin.interval is None else max(1, int(plugin.interval.total_seconds()))
+
+
+def end_of_window(plugin: BasePlugin, seconds: float) -> datetime:
+    """The end of the plugin's window that holds this moment (UTC epoch seconds): where a chart up to it stops."""
+    window = window_of(plugin)
+    return datetime.fromtimestamp((int(seconds) // window + 1) * window, tz=UTC)
 
 
 def step_for(plugin: BasePlugin, start: datetime, stop: datetime, points: int) -> int:

@@ -30,6 +30,8 @@ from tests.services.hub import free_port, wait_for
 pytestmark = pytest.mark.integration
 
 WEB = str(Path(sys.executable).with_name("statscache-web"))
+#: The API requests a page has made so far (the browser's resource timing).
+API_REQUESTS = "return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/')).length"
 
 
 class Site:
@@ -55,7 +57,11 @@ class Site:
         )
         self.base = f"http://127.0.0.1:{self.port}"
         up = lambda: urllib.request.urlopen(f"{self.base}/api/", timeout=5).status == 200  # noqa: E731
-        wait_for(up, 60, "statscache-web", self.process)
+        try:
+            wait_for(up, 60, "statscache-web", self.process)
+        except BaseException:
+            self.close()
+            raise
 
     def add(self, envelope: dict) -> None:
         """One more message, counted and flushed: what the daemon does live."""
@@ -111,6 +117,7 @@ def test_the_overview_draws_a_chart_per_plugin_with_data_and_filters_cards(page,
     with_data = css(driver, "#cards .card .spark")
     assert with_data
     browser.wait(lambda d: len(css(d, ".spark canvas")) == len(with_data))
+    assert driver.execute_script(API_REQUESTS) == 0  # its charts come with the page
     browser.screenshot("overview")
     driver.find_element(By.ID, "card-filter").send_keys("pagure")
     shown = [card for card in cards if card.is_displayed()]
@@ -132,7 +139,8 @@ def test_the_overview_fits_a_phone(browser, site):
 
 def test_the_chart_draws_one_point_per_window_of_the_range(page, browser, site):
     driver = page("/plugins/volume-1h")
-    browser.wait(lambda d: len(css(d, "#numbers tbody tr")) > 0)
+    browser.wait(lambda d: "Updated" in d.find_element(By.ID, "status").text)
+    assert driver.execute_script(API_REQUESTS) == 2  # the chart's series and a page of rows, whatever the data
     browser.screenshot("plugin")
     # Last day: 24 hourly windows up to the newest one, each the recount of its hour.
     counts = {window: volume for (window, _), volume in recount(site.envelopes, "volume-1h").items()}
@@ -213,20 +221,19 @@ def test_live_refresh_shows_a_row_flushed_while_the_page_is_open(page, browser, 
 def test_live_refresh_stops_while_the_tab_is_hidden(page, browser, site):
     driver = page("/plugins/volume-1d")
     browser.wait(lambda d: "refreshing every" in d.find_element(By.ID, "status").text)
-    requests_so_far = "return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/')).length"
     driver.execute_script(
         "Object.defineProperty(document, 'hidden', {value: true, configurable: true});"
         "document.dispatchEvent(new Event('visibilitychange'));"
     )
     assert driver.find_element(By.ID, "status").text == "Paused while this tab is hidden."
-    before = driver.execute_script(requests_so_far)
+    before = driver.execute_script(API_REQUESTS)
     time.sleep(6.5)  # more than one refresh interval
-    assert driver.execute_script(requests_so_far) == before
+    assert driver.execute_script(API_REQUESTS) == before
     driver.execute_script(
         "Object.defineProperty(document, 'hidden', {value: false, configurable: true});"
         "document.dispatchEvent(new Event('visibilitychange'));"
     )
-    browser.wait(lambda d: d.execute_script(requests_so_far) > before)  # shown again: it reads at once
+    browser.wait(lambda d: d.execute_script(API_REQUESTS) > before)  # shown again: it reads at once
 
 
 def test_a_plugin_page_fits_a_phone(browser, site):
