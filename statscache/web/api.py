@@ -134,13 +134,7 @@ def chart(ident: str) -> Response:
             stop = series.end_of_window(plugin, coverage_report.clock() if latest is None else latest.timestamp())
         start = query.start or max(stop - timedelta(seconds=query.last), datetime.min.replace(tzinfo=UTC))
         found = series.series(connection, plugin, start, stop, top=query.top, points=query.points)
-    body = {
-        "ident": ident,
-        "start": epoch_seconds(start),
-        "stop": epoch_seconds(stop),
-        "latest": None if latest is None else epoch_seconds(latest),
-        **found.as_json(),
-    }
+    body = {"ident": ident, "latest": None if latest is None else epoch_seconds(latest), **found.as_json()}
     return _respond(formats.json_bytes(body), "json")
 
 

@@ -295,11 +295,12 @@ def _series_schema() -> dict[str, Any]:
     return _object(
         {
             "ident": _TEXT,
-            "start": seconds,
-            "stop": seconds,
+            "start": {**seconds, "description": "The first point's start: the range widened to whole steps"},
+            "stop": {**seconds, "description": "The last point's end (UTC epoch seconds)"},
             "latest": {**seconds, "nullable": True, "description": "The newest message counted (UTC epoch seconds)"},
             "measure": {"type": "string", "enum": ["volume", "rows"], "description": "What a value counts"},
-            "step": {"type": "integer", "minimum": 1, "description": "Seconds between points"},
+            "window": {"type": "integer", "minimum": 1, "description": "The plugin's window in seconds"},
+            "step": {"type": "integer", "minimum": 1, "description": "Seconds between points: whole windows"},
             "times": {"type": "array", "items": {"type": "integer"}, "description": "Each point's start"},
             "lines": {"type": "array", "items": _object(line)},
         }

@@ -18,7 +18,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from statscache.plugins import BasePlugin
 from statscache.plugins.base import slugify
 from statscache.web import board, coverage_report
-from statscache.web.api import plugin_named, state
+from statscache.web.api import state
 from statscache.web.errors import ApiError
 from statscache.web.series import Series, end_of_window, measure_of, series, window_of
 from statscache.web.series import newest as newest_row
@@ -55,23 +55,29 @@ def overview() -> Response:
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     if best == "application/json" and not request.accept_mimetypes.accept_html:
         return redirect(url_for("api.plugins"))  # type: ignore[return-value]
-    return _page("overview.html", title="Statistics", cards=list(_cards()))
+    fetched = state().config.datagrepper_endpoint is not None
+    return _page("overview.html", title="Statistics", cards=list(_cards()), history_fetched=fetched)
 
 
 @pages.get("/plugins/<ident>")
 def plugin_page(ident: str) -> Response:
-    plugin = plugin_named(ident)
+    plugin = state().plugins.get(ident)
+    if plugin is None:
+        return _unknown(ident)
     complete, failed = coverage_report.read(state(), ident)
     quarantined = coverage_report.read_quarantined(state(), ident)
     now = coverage_report.clock()
     covered = coverage_report.report(plugin, state().config, complete, failed, now, quarantined)
     measure, split = measure_of(plugin)
+    ranges, chosen = ranges_for(plugin)
     return _page(
         "plugin.html",
         title=plugin.name,
         plugin=plugin,
         family=_family(plugin),
-        ranges=RANGES,
+        ranges=ranges,
+        chosen_range=chosen,
+        history_fetched=state().config.datagrepper_endpoint is not None,
         measure=measure,
         split=split,
         coverage=covered,
@@ -98,6 +104,28 @@ def docs() -> Response:
     from statscache.web.openapi import document
 
     return _page("docs.html", title="Documentation", api=document(state()))
+
+
+def ranges_for(plugin: BasePlugin) -> tuple[list[tuple[str, str, int]], str]:
+    """The ranges worth offering for the plugin's window (two windows at least) and the one shown first:
+    the shortest that holds a day's worth of points (24 windows), else the longest."""
+    window = window_of(plugin)
+    offered = [choice for choice in RANGES if choice[2] >= 2 * window] or [RANGES[-1]]
+    first = next((name for name, _, seconds in offered if seconds >= 24 * window), offered[-1][0])
+    return offered, first
+
+
+def _unknown(ident: str) -> Response:
+    """The page for an ident no plugin has: what there is instead."""
+    shown = ident if len(ident) <= 64 else ident[:64] + "…"
+    page = render_template(
+        "error.html",
+        title="No such statistic",
+        heading="No such statistic",
+        detail=f"statscache keeps no statistic called “{shown}”. These are the ones it keeps:",
+        suggestions=list(state().plugins.values()),
+    )
+    return Response(page, status=404, mimetype="text/html")
 
 
 def _page(template: str, **context: Any) -> Response:

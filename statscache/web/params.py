@@ -204,7 +204,11 @@ MAX_LAST = 100 * 366 * 86400
 def series_params(max_top: int, max_points: int) -> list[Param]:
     """The parameters of ``/api/<ident>/series``."""
     return [
-        Param("start", _time_schema(), "Points at or after this time: UTC epoch seconds or ISO 8601."),
+        Param(
+            "start",
+            _time_schema(),
+            "Points from this time (rounded down to a whole step): UTC epoch seconds or ISO 8601.",
+        ),
         Param("stop", _time_schema(), "Points before this time (default: the end of the newest data's window)."),
         Param(
             "last",

@@ -42,16 +42,24 @@ class Line:
 
 @dataclass(frozen=True)
 class Series:
-    """Points from ``start`` (inclusive) to ``stop`` (exclusive), ``step`` seconds apart."""
+    """Points from ``start`` (inclusive) to ``stop`` (exclusive), ``step`` seconds apart: UTC epoch seconds,
+    the range asked for widened to whole steps, so that every point sums whole windows."""
 
     measure: str
+    #: The plugin's window: a step sums ``step // window`` of them.
+    window: int
     step: int
+    start: int
+    stop: int
     times: list[int]
     lines: list[Line]
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "start": self.start,
+            "stop": self.stop,
             "measure": self.measure,
+            "window": self.window,
             "step": self.step,
             "times": self.times,
             "lines": [{"name": line.name, "values": line.values, "other": line.other} for line in self.lines],
@@ -111,22 +119,28 @@ def series(
     if top == 0:
         split = None
     step = step_for(plugin, start, stop, points)
-    first = int(start.timestamp()) // step * step
-    times = list(range(first, math.ceil(stop.timestamp() / step) * step, step)) or [first]
+    first = math.floor(start.timestamp() / step) * step
+    end = max(first, math.ceil(stop.timestamp() / step) * step)
+    times = list(range(first, end, step))
+
+    def made(lines: list[Line]) -> Series:
+        return Series(measure, window_of(plugin), step, first, end, times, lines)
+
     if connection is None:
-        return Series(measure, step, times, [] if split else [Line(measure, [0] * len(times))])
+        return made([] if split else [Line(measure, [0] * len(times))])
+    low, high = datetime.fromtimestamp(first, tz=UTC), datetime.fromtimestamp(end, tz=UTC)
     table = plugin.model.__table__
     value: ColumnElement[Any] = func.sum(table.c.volume) if measure == "volume" else func.count()
     quoted = connection.dialect.identifier_preparer.quote(table.name)
     bucket: ColumnElement[Any] = literal_column(dialects.of(connection).bucket(quoted, step))
-    in_range = (table.c.timestamp >= start) & (table.c.timestamp < stop)
+    in_range = (table.c.timestamp >= low) & (table.c.timestamp < high)
     position = {time: index for index, time in enumerate(times)}
     if split is None:
         values = [0] * len(times)
         for moment, total in connection.execute(select(bucket, value).where(in_range).group_by(bucket)):
             if int(moment) in position:
                 values[position[int(moment)]] = int(total)
-        return Series(measure, step, times, [Line(measure, values)])
+        return made([Line(measure, values)])
     group = table.c[split]
     ranked = select(group).where(in_range).group_by(group).order_by(value.desc(), group).limit(top)
     chosen = [name for (name,) in connection.execute(ranked)]
@@ -139,4 +153,4 @@ def series(
     result = [Line(name, lines[name]) for name in chosen if name in lines]
     if None in lines:
         result.append(Line("other", lines[None], other=True))
-    return Series(measure, step, times, result)
+    return made(result)

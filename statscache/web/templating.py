@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from statscache.store.ledger import PluginState
 from statscache.web.api import state
 from statscache.windows import interval_suffix
 
@@ -54,4 +55,9 @@ def install(app: Flask) -> None:
 
     @app.context_processor
     def navigation() -> dict[str, Any]:
-        return {"has_board": any(plugin.layout and "groups" in plugin.layout for plugin in state().plugins.values())}
+        current = state()
+        return {
+            "has_board": any(plugin.layout and "groups" in plugin.layout for plugin in current.plugins.values()),
+            # Before the daemon has written anything, every page says so (remembered once it has).
+            "database_ready": current.has_table(PluginState.__tablename__),
+        }

@@ -1,47 +1,80 @@
 // statscache's pages: charts (uPlot), the overview's filter, a plugin page's table, downloads and live refresh.
-// Everything is read from the API of the same server; nothing comes from another host.
+// Everything is read from the API of the same server; nothing comes from another host. Every time is UTC.
 (function () {
   "use strict";
 
-  // Okabe–Ito: told apart with every common kind of colour blindness. Lines past eight are dashed too.
-  var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
+  // Okabe–Ito, less its yellow (too faint on white): told apart with every common kind of colour blindness.
+  // Lines past the seventh are dashed too.
+  var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"];
   var ROWS_PER_PAGE = 25;
+  var UNITS = [["year", 365.25 * 86400], ["month", 30.44 * 86400], ["day", 86400], ["hour", 3600], ["minute", 60]];
 
   function lineStyle(index, other) {
-    if (other) return { stroke: "#999999", dash: [4, 4], width: 1.5 };
+    if (other) return { stroke: "#888888", dash: [4, 4], width: 1.5 };
     var style = { stroke: PALETTE[index % PALETTE.length], width: 2 };
     if (index >= PALETTE.length) style.dash = [8, 3];
     return style;
   }
 
-  // "how long ago" of every <time data-ago>, kept current.
+  function plural(n, unit) {
+    return n + " " + unit + (n === 1 ? "" : "s");
+  }
+
+  // "3 hours ago": the largest unit that fits.
   function ago(seconds) {
-    var units = [["day", 86400], ["hour", 3600], ["minute", 60]];
-    for (var i = 0; i < units.length; i++) {
-      var n = Math.floor(seconds / units[i][1]);
-      if (n >= 1) return n + " " + units[i][0] + (n === 1 ? "" : "s") + " ago";
+    for (var i = 0; i < UNITS.length; i++) {
+      var n = Math.floor(seconds / UNITS[i][1]);
+      if (n >= 1) return plural(n, UNITS[i][0]) + " ago";
     }
     return "just now";
   }
 
+  // A length of time as people say it: "2 hours", "1 day", "90 seconds".
+  function duration(seconds) {
+    var exact = [["day", 86400], ["hour", 3600], ["minute", 60]];
+    for (var i = 0; i < exact.length; i++) {
+      if (seconds % exact[i][1] === 0) return plural(seconds / exact[i][1], exact[i][0]);
+    }
+    return plural(seconds, "second");
+  }
+
+  // Every element with data-ago="<ISO time>" says how long ago that was; kept current.
   function refreshAgo() {
     var now = Date.now() / 1000;
-    document.querySelectorAll("time[data-ago]").forEach(function (el) {
-      var when = Date.parse(el.getAttribute("datetime")) / 1000;
-      if (!isNaN(when)) {
-        el.textContent = ago(Math.max(0, now - when));
-        el.title = el.getAttribute("datetime");
-      }
+    document.querySelectorAll("[data-ago]").forEach(function (el) {
+      var when = Date.parse(el.getAttribute("data-ago") || el.getAttribute("datetime")) / 1000;
+      if (!isNaN(when)) el.textContent = "(" + ago(Math.max(0, now - when)) + ")";
     });
   }
 
-  function utc(seconds) {
-    return new Date(seconds * 1000).toISOString().replace("T", " ").replace(/:00\.000Z$|\.000Z$/, "") + " UTC";
+  function pad(n) {
+    return (n < 10 ? "0" : "") + n;
   }
 
-  // Axes in UTC, as every time statscache shows.
-  function inUTC(seconds) {
-    return uPlot.tzDate(new Date(seconds * 1000), "Etc/UTC");
+  // "2015-10-28 12:00 UTC" (seconds only when there are some), as the server writes times.
+  function utc(seconds) {
+    var d = new Date(seconds * 1000);
+    var text = d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " +
+      pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
+    if (d.getUTCSeconds()) text += ":" + pad(d.getUTCSeconds());
+    return text + " UTC";
+  }
+
+  // "2015-10-28 12:00" typed in a From/To box, read as UTC; NaN when it is not a time.
+  function parseUTC(text) {
+    var match = /^\s*(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}))?\s*$/.exec(text);
+    if (!match) return NaN;
+    return Date.UTC(+match[1], +match[2] - 1, +match[3], +(match[4] || 0), +(match[5] || 0)) / 1000;
+  }
+
+  // The time axis: dates where ticks are days apart, else hours and minutes (with the date at midnight).
+  function timeTicks(u, splits, axisIndex, space, increment) {
+    return splits.map(function (seconds) {
+      var text = utc(seconds).replace(" UTC", "");
+      if (increment >= 86400) return text.slice(0, 10);
+      var clock = text.slice(11, 16);
+      return clock === "00:00" || splits.indexOf(seconds) === 0 ? text.slice(5, 10) + " " + clock : clock;
+    });
   }
 
   // uPlot's data: [times, line values...]; its series: one per line.
@@ -50,24 +83,27 @@
   }
 
   function chartSeries(found) {
-    return [{ label: "time (UTC)", value: function (u, v) { return v == null ? "" : utc(v); } }].concat(
+    var dots = found.times.length <= 40; // few points: show each, so that one alone is seen
+    return [{ label: "from", value: function (u, v) { return v == null ? "" : utc(v); } }].concat(
       found.lines.map(function (line, index) {
         var style = lineStyle(index, line.other);
-        return { label: line.name, stroke: style.stroke, dash: style.dash, width: style.width, points: { show: false } };
+        return {
+          label: line.name, stroke: style.stroke, dash: style.dash, width: style.width,
+          points: { show: dots, size: 5, fill: style.stroke },
+        };
       })
     );
   }
 
   function sparkline(el) {
     var found = JSON.parse(el.getAttribute("data-series"));
-    var width = el.clientWidth || 260;
     new uPlot({
-      width: width,
+      width: el.clientWidth || 260,
       height: 64,
       legend: { show: false },
       cursor: { show: false },
       axes: [{ show: false }, { show: false }],
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: [found.start, found.stop] }, y: { range: function (u, low, high) { return [0, Math.max(1, high)]; } } },
       series: [{}, { stroke: PALETTE[0], fill: "rgba(0, 114, 178, 0.15)", width: 1.5, points: { show: false } }],
     }, [found.times, found.lines[0].values], el);
   }
@@ -126,28 +162,75 @@
     var range = document.getElementById("range");
     var top = document.getElementById("top");
     var custom = document.getElementById("custom");
+    var startBox = document.getElementById("start");
+    var stopBox = document.getElementById("stop");
     var status = document.getElementById("status");
     var chartEl = document.getElementById("chart");
-    var view = { page: 1, sort: "timestamp", order: "desc", start: null, stop: null };
+    var emptyEl = document.getElementById("chart-empty");
+    var numbersBox = document.getElementById("chart-numbers");
+    var presets = Array.prototype.map.call(range.options, function (option) { return option.value; });
+    // What is shown: kept in the address, so that a view can be shared, bookmarked and reloaded.
+    var view = { range: range.value, start: null, stop: null, top: top ? top.value : null,
+      sort: "timestamp", order: "desc", page: 1 };
+    var shown = null; // the last series drawn: its range is the table's and the downloads'
     var chart = null;
     var shape = "";
     var timer = null;
     var loading = false;
 
+    function fromAddress() {
+      var given = new URLSearchParams(window.location.search);
+      if (presets.indexOf(given.get("range")) !== -1) view.range = given.get("range");
+      if (view.range === "custom") {
+        view.start = parseFloat(given.get("start"));
+        view.stop = parseFloat(given.get("stop"));
+        if (isNaN(view.start) || isNaN(view.stop) || view.stop <= view.start) view.range = range.value;
+      }
+      if (top && given.get("top") !== null && Array.prototype.some.call(top.options, function (o) { return o.value === given.get("top"); })) {
+        view.top = given.get("top");
+      }
+      if (columns.some(function (c) { return c.name === given.get("sort"); })) view.sort = given.get("sort");
+      if (given.get("order") === "asc") view.order = "asc";
+      view.page = Math.max(1, parseInt(given.get("page"), 10) || 1);
+      range.value = view.range;
+      if (top) top.value = view.top;
+      showCustom();
+    }
+
+    function toAddress() {
+      var params = { range: view.range, top: view.top, page: view.page > 1 ? view.page : null };
+      if (view.sort !== "timestamp") params.sort = view.sort;
+      if (view.order !== "desc") params.order = view.order;
+      if (view.range === "custom") { params.start = view.start; params.stop = view.stop; }
+      var search = query(params);
+      history.replaceState(null, "", window.location.pathname + (search ? "?" + search : ""));
+      // The other windows of the family show the same view.
+      document.querySelectorAll(".intervals a").forEach(function (a) {
+        a.href = a.pathname + (search ? "?" + search.replace(/(^|&)page=\d+/, "") : "");
+      });
+    }
+
+    function showCustom() {
+      custom.hidden = view.range !== "custom";
+      if (view.range === "custom" && view.start !== null) {
+        startBox.value = utc(view.start).slice(0, 16);
+        stopBox.value = utc(view.stop).slice(0, 16);
+      }
+    }
+
     function seriesParams() {
-      var params = { points: Math.max(60, Math.min(1000, Math.round(chartEl.clientWidth / 2))) };
-      if (top) params.top = top.value;
-      if (range.value === "custom") {
-        params.start = Date.parse(document.getElementById("start").value + "Z") / 1000;
-        params.stop = Date.parse(document.getElementById("stop").value + "Z") / 1000;
+      var params = { points: Math.max(60, Math.min(1000, Math.round(chartEl.clientWidth / 2))), top: view.top };
+      if (view.range === "custom") {
+        params.start = view.start;
+        params.stop = view.stop;
       } else {
-        params.last = range.options[range.selectedIndex].getAttribute("data-seconds");
+        params.last = range.querySelector("option[value='" + view.range + "']").getAttribute("data-seconds");
       }
       return params;
     }
 
     function rowParams(extra) {
-      var params = { start: view.start, stop: view.stop, sort: view.sort, order: view.order };
+      var params = { start: shown.start, stop: shown.stop, sort: view.sort, order: view.order };
       for (var key in extra) params[key] = extra[key];
       return params;
     }
@@ -155,10 +238,20 @@
     function draw(found) {
       var data = chartData(found);
       var names = found.lines.map(function (line) { return line.name; }).join("\u0000");
+      var counted = found.lines.some(function (line) { return line.values.some(function (v) { return v > 0; }); });
       var caption = document.getElementById("chart-caption");
-      caption.textContent = found.latest === null
-        ? "No data yet."
-        : "One point per " + found.step + " s; newest message counted " + utc(found.latest) + ".";
+      var each = found.step === found.window
+        ? "Each point is one window of " + duration(found.window) + "."
+        : "Each point sums " + found.step / found.window + " windows of " + duration(found.window) +
+          " (" + duration(found.step) + ").";
+      caption.textContent = utc(found.start) + " to " + utc(found.stop) + ". " + each +
+        (found.latest === null ? "" : " Newest data: " + utc(found.latest) + ".");
+      emptyEl.hidden = counted;
+      chartEl.hidden = !counted;
+      emptyEl.textContent = found.latest === null
+        ? "No data yet: nothing has been counted for this statistic."
+        : "Nothing was counted in this range. The newest data is from " + utc(found.latest) + ".";
+      if (!counted) return;
       if (chart && names === shape) {
         chart.setData(data);
       } else {
@@ -167,27 +260,27 @@
         chart = new uPlot({
           width: chartEl.clientWidth || 600,
           height: 320,
-          scales: { x: { time: true } },
-          tzDate: inUTC,
+          scales: { x: { time: true, range: function () { return [shown.start, shown.stop]; } } },
+          tzDate: function (seconds) { return uPlot.tzDate(new Date(seconds * 1000), "Etc/UTC"); },
           series: chartSeries(found),
-          axes: [{}, { label: found.measure }],
+          axes: [{ values: timeTicks }, { label: found.measure === "volume" ? "messages" : "latest events" }],
         }, data, chartEl);
       }
-      numbers(found);
     }
 
-    // The numbers behind the chart, as a table a screen reader can read.
-    function numbers(found) {
+    // The numbers behind the chart, as a table a screen reader can read (built while it is open).
+    function numbers() {
+      if (!numbersBox.open || shown === null) return;
       var table = document.getElementById("numbers");
       table.textContent = "";
       var head = table.createTHead().insertRow();
-      head.appendChild(cell("th", "from (UTC)"));
-      found.lines.forEach(function (line) { head.appendChild(cell("th", line.name)); });
+      head.appendChild(cell("th", "from"));
+      shown.lines.forEach(function (line) { head.appendChild(cell("th", line.name)); });
       var body = table.createTBody();
-      found.times.forEach(function (time, i) {
+      shown.times.forEach(function (time, i) {
         var row = body.insertRow();
         row.appendChild(cell("td", utc(time)));
-        found.lines.forEach(function (line) { row.appendChild(cell("td", String(line.values[i]))); });
+        shown.lines.forEach(function (line) { row.appendChild(cell("td", String(line.values[i]))); });
       });
     }
 
@@ -203,7 +296,7 @@
             var a = document.createElement("a");
             a.href = value;
             a.rel = "noopener noreferrer";
-            a.textContent = value;
+            a.textContent = new URL(value).hostname;
             td.appendChild(a);
           } else {
             td.textContent = value === null ? "" : column.type === "timestamp" ? utc(value) : String(value);
@@ -227,26 +320,25 @@
 
     function downloads() {
       ["csv", "json", "ndjson"].forEach(function (fmt) {
-        var params = rowParams({ format: fmt, stream: 1 });
-        document.getElementById("download-" + fmt).href = rowsUrl + "?" + query(params);
+        document.getElementById("download-" + fmt).href = rowsUrl + "?" + query(rowParams({ format: fmt, stream: 1 }));
       });
     }
 
     function load() {
       if (loading) return Promise.resolve();
       loading = true;
+      toAddress();
       return fetchJSON(seriesUrl + "?" + query(seriesParams()))
         .then(function (answer) {
-          view.start = answer.body.start;
-          view.stop = answer.body.stop;
-          draw(answer.body);
+          shown = answer.body;
+          draw(shown);
+          numbers();
           downloads();
-          var params = rowParams({ page: view.page, rows_per_page: ROWS_PER_PAGE });
-          return fetchJSON(rowsUrl + "?" + query(params));
+          return fetchJSON(rowsUrl + "?" + query(rowParams({ page: view.page, rows_per_page: ROWS_PER_PAGE })));
         })
         .then(function (answer) {
           fill(answer.body, parseInt(answer.total, 10) || 0);
-          status.textContent = "Updated " + new Date().toLocaleTimeString() +
+          status.textContent = "Updated " + utc(Date.now() / 1000 | 0).slice(11) +
             (timer === null ? "." : "; refreshing every " + every / 1000 + " s while this tab is shown.");
           status.classList.remove("failed");
         })
@@ -264,24 +356,44 @@
     }
 
     range.addEventListener("change", function () {
-      custom.hidden = range.value !== "custom";
       if (range.value === "custom") {
-        var now = new Date();
-        document.getElementById("stop").value = now.toISOString().slice(0, 16);
-        document.getElementById("start").value = new Date(now - 86400000).toISOString().slice(0, 16);
+        // Start from what is shown; nothing changes until Show.
+        if (shown !== null) { view.start = shown.start; view.stop = shown.stop; }
+        custom.hidden = false;
+        startBox.value = view.start === null ? "" : utc(view.start).slice(0, 16);
+        stopBox.value = view.stop === null ? "" : utc(view.stop).slice(0, 16);
+        startBox.focus();
         return;
       }
+      custom.hidden = true;
+      view.range = range.value;
       view.page = 1;
       load();
     });
     document.getElementById("controls").addEventListener("submit", function (event) {
       event.preventDefault();
+      var start = parseUTC(startBox.value);
+      var stop = parseUTC(stopBox.value);
+      if (isNaN(start) || isNaN(stop)) {
+        status.textContent = "Write From and To as 2015-10-28 or 2015-10-28 12:00 (UTC).";
+        status.classList.add("failed");
+        return;
+      }
+      if (stop <= start) {
+        status.textContent = "To must be after From.";
+        status.classList.add("failed");
+        return;
+      }
+      view.range = "custom";
+      view.start = start;
+      view.stop = stop;
       view.page = 1;
       load();
     });
-    if (top) top.addEventListener("change", load);
+    if (top) top.addEventListener("change", function () { view.top = top.value; load(); });
     document.getElementById("previous").addEventListener("click", function () { view.page--; load(); });
     document.getElementById("next").addEventListener("click", function () { view.page++; load(); });
+    numbersBox.addEventListener("toggle", numbers);
     document.querySelectorAll("#rows th button").forEach(function (button) {
       button.addEventListener("click", function () {
         var name = button.getAttribute("data-sort");
@@ -295,9 +407,12 @@
       live();
       if (!document.hidden) load();
     });
-    window.addEventListener("resize", function () {
-      if (chart) chart.setSize({ width: chartEl.clientWidth, height: chart.height });
-    });
+    // The chart follows its box's width: a window resized, or a scroll bar that came after it was drawn.
+    new ResizeObserver(function () {
+      var width = chartEl.parentNode.clientWidth;
+      if (chart && width && Math.abs(width - chart.width) > 1) chart.setSize({ width: width, height: chart.height });
+    }).observe(chartEl.parentNode);
+    fromAddress();
     live();
     load();
   }

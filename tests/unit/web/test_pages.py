@@ -13,6 +13,7 @@ from statscache.config import Config
 from statscache.plugins import registry
 from statscache.web import create_app
 from statscache.web.board import tone
+from statscache.web.pages import ranges_for
 from tests.fakes.support import EPOCH, get_json, recorded_envelopes, recount
 from tests.fakes.webapp import make_client
 
@@ -138,7 +139,8 @@ def test_an_unknown_plugin_is_a_friendly_page(client):
     response = client.get("/plugins/nope", headers=HTML)
     assert response.status_code == 404 and response.mimetype == "text/html"
     text = response.get_data(as_text=True)
-    assert "Unknown plugin" in text and "Traceback" not in text and "Back to the overview" in text
+    assert "No such statistic" in text and "Traceback" not in text and "Back to the overview" in text
+    assert 'href="/plugins/volume-by-category-1h"' in text  # what there is instead
     api = client.get("/api/nope", headers=HTML)  # the API answers JSON, whatever the client takes
     assert api.status_code == 404 and api.mimetype == "application/json"
 
@@ -166,3 +168,27 @@ def test_rows_sorted_by_a_column_page_through_every_row_in_that_order(client):
     expected = recount(recorded_envelopes(), ident)
     assert sorted(((r["timestamp"], r["category"]), r["volume"]) for r in rows) == sorted(expected.items())
     assert [row["volume"] for row in rows] == sorted(row["volume"] for row in rows)
+
+
+@pytest.mark.parametrize(
+    "ident, offered, first",
+    [
+        ("volume-1m", ["hour", "day", "week", "month"], "hour"),
+        ("volume-1h", ["day", "week", "month"], "day"),
+        ("volume-1d", ["week", "month"], "month"),
+        ("releng-dashboard", ["day", "week", "month"], "day"),
+    ],
+)
+def test_a_plugin_page_offers_ranges_of_two_windows_or_more_and_starts_with_a_days_worth(client, ident, offered, first):
+    plugin = client.application.extensions["statscache"].plugins[ident]
+    ranges, chosen = ranges_for(plugin)
+    assert [name for name, *_ in ranges] == offered and chosen == first
+    parsed, _ = page(client, f"/plugins/{ident}")
+    assert f'<option value="{first}" data-seconds=' in client.get(f"/plugins/{ident}", headers=HTML).get_data(
+        as_text=True
+    )
+
+
+def test_every_page_says_when_the_daemon_has_not_written_its_database(empty, client):
+    assert "has not written its database" in empty.get("/", headers=HTML).get_data(as_text=True)
+    assert "has not written its database" not in client.get("/", headers=HTML).get_data(as_text=True)

@@ -69,8 +69,14 @@ def test_a_start_and_stop_choose_the_range(client):
     stop = max(envelope["timestamp"] for envelope in recorded_envelopes())
     start = stop - 86400
     body = get_json(client, f"/api/volume-1h/series?start={start}&stop={stop}&points=1000")
-    assert body["start"] == start and body["stop"] == stop
-    assert body["times"][0] <= start < body["times"][0] + body["step"]
+    # Widened to whole steps: every point sums whole windows, and the first starts at start.
+    assert body["start"] == start // 3600 * 3600 == body["times"][0] and body["step"] == body["window"] == 3600
+    assert body["stop"] == -(-stop // 3600) * 3600 == body["times"][-1] + 3600
+    one = get_json(client, f"/api/volume-1h/series?start={start}&stop={stop}&points=1")
+    assert one["times"] == [one["start"]] and one["start"] <= start and one["stop"] >= stop
+    assert sum(one["lines"][0]["values"]) == sum(body["lines"][0]["values"])
+    empty = get_json(client, f"/api/volume-1h/series?start={start // 3600 * 3600}&stop={start // 3600 * 3600}")
+    assert empty["times"] == [] and empty["lines"][0]["values"] == []
 
 
 @pytest.mark.parametrize(
