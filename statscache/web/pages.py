@@ -102,8 +102,10 @@ def releng() -> Response:
 def docs() -> Response:
     """Getting started, writing a plugin, and the API reference, rendered from the OpenAPI document itself."""
     from statscache.web.openapi import document
+    from statscache.web.reference import group
 
-    return _page("docs.html", title="Documentation", api=document(state()))
+    api = document(state())
+    return _page("docs.html", title="Documentation", api=api, reference=group(api))
 
 
 def ranges_for(plugin: BasePlugin) -> tuple[list[tuple[str, str, int]], str]:

@@ -30,15 +30,29 @@ def window(interval: timedelta) -> str:
     return interval_suffix(interval)
 
 
-def schema(described: dict[str, Any]) -> str:
-    """What a JSON schema accepts, in a few words: ``integer 1..100, default 100``."""
+#: Enums longer than this are counted, not listed (a plugin's ident has dozens of values).
+MAX_LISTED = 8
+
+
+def schema(described: dict[str, Any], name: str = "") -> str:
+    """What a JSON schema accepts, in a few words: ``integer 1..100, default 100``.
+
+    An enum of more than :data:`MAX_LISTED` values is counted (``one of 29 values``); the ``ident`` parameter's
+    says where they are listed.
+    """
     if described.get("type") == "array":
-        return f"repeatable: {schema(described.get('items', {}))}"
+        return f"repeatable: {schema(described.get('items', {}), name)}"
     if "oneOf" in described:
-        return " or ".join(schema(choice) for choice in described["oneOf"])
+        return " or ".join(schema(choice, name) for choice in described["oneOf"])
     words = [described.get("format") or described.get("type", "any")]
     if "enum" in described:
-        words = [" | ".join(str(value) for value in described["enum"])]
+        values = described["enum"]
+        if len(values) <= MAX_LISTED:
+            words = [" | ".join(str(value) for value in values)]
+        elif name == "ident":
+            words = [f"one of the {len(values)} idents listed by /api/"]
+        else:
+            words = [f"one of {len(values)} values"]
     if "minimum" in described or "maximum" in described:
         words.append(f"{described.get('minimum', '')}..{described.get('maximum', '')}")
     if "maxLength" in described:

@@ -127,12 +127,24 @@ def test_a_status_has_a_tone(status, expected):
 def test_the_docs_describe_every_path_of_the_openapi_document(client):
     text = client.get("/docs", headers=HTML).get_data(as_text=True)
     document = get_json(client, "/api/openapi.json")
+    general_with_parameters = 0
     for path, methods in document["paths"].items():
         assert f"<code>{path}</code>" in text
         for operation in methods.values():
             assert f'id="op-{operation["operationId"]}"' in text
             for parameter in operation.get("parameters", []):
                 assert f"<code>{parameter['name']}</code>" in text
+            if operation["operationId"].startswith("statistics_"):  # a row linking to the plugin's page
+                assert f'<a href="/plugins/{path.removeprefix("/api/")}"><code>{path}</code></a>' in text
+            elif operation.get("parameters"):
+                general_with_parameters += 1
+    # The statistics' parameters are listed once for every plugin, not once per plugin.
+    assert text.count('<table class="params') == general_with_parameters + 1
+    assert text.count("<code>rows_per_page</code>") == 1
+    assert "only for statistics with a category" in text and "a column of the statistic" in text
+    # An ident parameter counts the idents instead of listing them all.
+    idents = len(get_json(client, "/api/"))
+    assert f"one of the {idents} idents listed by /api/" in text
 
 
 def test_an_unknown_plugin_is_a_friendly_page(client):
