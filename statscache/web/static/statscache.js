@@ -64,7 +64,10 @@
   function parseUTC(text) {
     var match = /^\s*(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}))?\s*$/.exec(text);
     if (!match) return NaN;
-    return Date.UTC(+match[1], +match[2] - 1, +match[3], +(match[4] || 0), +(match[5] || 0)) / 1000;
+    var seconds = Date.UTC(+match[1], +match[2] - 1, +match[3], +(match[4] || 0), +(match[5] || 0)) / 1000;
+    // Date.UTC carries 99:00 into the next days: a time that does not read back the same is no time.
+    var written = match[1] + "-" + match[2] + "-" + match[3] + " " + (match[4] || "00") + ":" + (match[5] || "00");
+    return utc(seconds).slice(0, 16) === written ? seconds : NaN;
   }
 
   // The time axis: dates where ticks are days apart, else hours and minutes (with the date at midnight).

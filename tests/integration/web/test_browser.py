@@ -317,3 +317,35 @@ def test_the_open_board_shows_a_new_event(page, browser, site):
 
     browser.wait(tile_failed, timeout=30)
     browser.screenshot("releng-live")
+
+
+def test_a_custom_range_is_checked_applied_on_show_and_kept_in_the_address(page, browser, site):
+    driver = page("/plugins/volume-1h")
+    browser.wait(lambda d: "Updated" in d.find_element(By.ID, "status").text)
+    driver.find_element(By.CSS_SELECTOR, "#range option[value='custom']").click()
+    start, stop = driver.find_element(By.ID, "start"), driver.find_element(By.ID, "stop")
+    assert start.get_attribute("value") and stop.get_attribute("value")  # filled from what is shown
+    before = driver.execute_script(API_REQUESTS)
+    start.clear()
+    start.send_keys("2015-10-27 99:00")
+    driver.find_element(By.CSS_SELECTOR, "#custom button").click()
+    assert "Write From and To" in driver.find_element(By.ID, "status").text
+    assert driver.execute_script(API_REQUESTS) == before  # nothing asked of the server
+    start.clear()
+    start.send_keys("2015-10-27 06:00")
+    stop.clear()
+    stop.send_keys("2015-10-27 18:00")
+    driver.find_element(By.CSS_SELECTOR, "#custom button").click()
+    browser.wait(lambda d: "range=custom" in d.current_url)
+    browser.wait(
+        lambda d: len(browser.cells("#rows tbody tr")) > 0 and "Updated" in d.find_element(By.ID, "status").text
+    )
+    caption = driver.find_element(By.ID, "chart-caption").text
+    assert caption.startswith("2015-10-27 06:00 UTC to 2015-10-27 18:00 UTC.")
+    times = [cells[0] for cells in browser.cells("#rows tbody tr")]
+    assert times and all("2015-10-27 06:00 UTC" <= time < "2015-10-27 18:00 UTC" for time in times)
+    # The address brings the same view back, and the other windows keep it.
+    driver.get(driver.current_url)
+    browser.wait(lambda d: d.find_element(By.ID, "chart-caption").text == caption)
+    assert driver.find_element(By.ID, "range").get_attribute("value") == "custom"
+    assert "range=custom" in driver.find_element(By.LINK_TEXT, "1m").get_attribute("href")
