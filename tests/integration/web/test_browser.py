@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ from selenium.webdriver.common.by import By
 from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import registry
+from statscache.web.templating import utc
 from tests.fakes.support import EPOCH, recorded_envelopes, recount
 from tests.services.browser import Browser
 from tests.services.hub import free_port, wait_for
@@ -106,6 +108,10 @@ def page(browser, site):
     assert browser.console_errors() == []
 
 
+def page_info(driver):
+    return driver.find_element(By.ID, "page-info").text
+
+
 def css(driver, selector):
     return driver.find_elements(By.CSS_SELECTOR, selector)
 
@@ -161,7 +167,8 @@ def test_the_chart_draws_one_point_per_window_of_the_range(page, browser, site):
 def test_the_table_pages_and_sorts(page, browser, site):
     driver = page("/plugins/volume-by-category-1h")
     driver.find_element(By.CSS_SELECTOR, "#range option[value='month']").click()
-    browser.wait(lambda d: "Page 1 of" in d.find_element(By.ID, "page-info").text)
+    # The month's rows, not the day's the page opened with: more than a page of them.
+    browser.wait(lambda d: "range=month" in d.current_url and re.search(r"Page 1 of [2-9]", page_info(d)))
     first = browser.cells("#rows tbody tr")
     assert len(first) == 25
     driver.find_element(By.ID, "next").click()
@@ -269,9 +276,38 @@ def test_the_board_shows_the_latest_event_of_each_category(page, browser, site):
     tiles = {tile.get_attribute("data-category"): tile for tile in css(driver, ".tile")}
     assert set(tiles) == {row["category"] for row in rows}
     for row in rows:
-        assert tiles[row["category"]].find_element(By.CLASS_NAME, "tile-status").text == row["status"]
-        assert "ago" in tiles[row["category"]].find_element(By.TAG_NAME, "time").text
+        tile = tiles[row["category"]]
+        assert tile.find_element(By.CLASS_NAME, "tile-status").text == row["status"]
+        when = datetime.fromtimestamp(row["timestamp"], tz=UTC)
+        assert tile.find_element(By.TAG_NAME, "time").text == utc(when)  # the absolute time stays shown
+        assert tile.find_element(By.CSS_SELECTOR, ".ago[data-ago]").get_attribute("data-ago") == when.isoformat()
+    # The image tests: a table of image families by release, each tile in the row and column its category names.
+    grid = driver.execute_script(
+        "var table = Array.from(document.querySelectorAll('.board-group'))"
+        "  .find(g => g.querySelector('h2').textContent === 'Cloud image tests').querySelector('table.board');"
+        "var columns = Array.from(table.tHead.rows[0].cells).slice(1).map(c => c.textContent);"
+        "return {columns: columns, cells: Array.from(table.tBodies[0].rows).flatMap(r => Array.from(r.cells).slice(1)"
+        "  .map((c, i) => [r.cells[0].textContent, columns[i], c.getAttribute('data-category')]))};"
+    )
+    assert len(grid["columns"]) > 1
+    placed = [(row, column, category) for row, column, category in grid["cells"] if category]
+    image_tests = {row["category"] for row in rows if row["category"].startswith("image-test/")}
+    assert {category for _, _, category in placed} == image_tests
+    assert all(category == f"image-test/{row}/{column}" for row, column, category in placed)
     browser.screenshot("releng")
+
+
+def test_the_board_fits_a_phone(browser, site):
+    browser.driver.set_window_size(390, 844)
+    try:
+        browser.driver.get(site.base + "/releng")
+        assert css(browser.driver, "#board .scroll table.board")
+        width = browser.driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 390  # the grid scrolls sideways in its own box, not the page
+        browser.screenshot("releng-phone")
+    finally:
+        browser.driver.set_window_size(1280, 900)
+    assert browser.console_errors() == []
 
 
 def test_the_docs_page_lists_the_api(page, browser):

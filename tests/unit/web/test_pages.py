@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import pytest
 
 from statscache.config import Config
 from statscache.plugins import registry
 from statscache.web import create_app
-from statscache.web.board import tone
+from statscache.web.board import natural, tone
 from statscache.web.pages import ranges_for
 from tests.fakes.support import EPOCH, get_json, recorded_envelopes, recount
 from tests.fakes.webapp import make_client
@@ -111,9 +113,21 @@ def test_the_board_shows_the_latest_event_of_each_category(client):
     rows = get_json(client, "/api/releng-dashboard?rows_per_page=100")
     assert rows
     for row in rows:
-        tile = re.search(rf'data-category="{re.escape(row["category"])}">(.*?)</li>', text, re.S)
+        tile = re.search(rf'data-category="{re.escape(row["category"])}">(.*?)</td>', text, re.S)
         assert tile is not None, row
         assert f'<span class="tile-status">{row["status"]}</span>' in tile.group(1)
+        when = datetime.fromtimestamp(row["timestamp"], tz=UTC).isoformat()
+        assert f'<time datetime="{when}">' in tile.group(1) and f'<span class="ago" data-ago="{when}">' in tile.group(1)
+        if row["link"]:
+            assert f'rel="noopener noreferrer">{urlsplit(row["link"]).hostname}</a>' in tile.group(1)
+    # The image tests: a grid of image families by release, releases in natural order.
+    images = text[text.index("<h2>Cloud image tests</h2>") :].split("</table>")[0]
+    columns = re.findall(r'<th scope="col">(.*?)</th>', images)
+    assert columns == sorted(columns, key=natural) and {"22", "23", "23_TC10", "rawhide"} <= set(columns)
+    assert columns.index("23_TC9") < columns.index("23_TC10")
+    families = re.findall(r'<th scope="row">(.*?)</th>', images)
+    assert families == sorted(families, key=natural) and "Fedora-Cloud-Atomic-Vagrant-Libvirt" in families
+    assert '<td class="no-tile"></td>' in images  # a family not tested on some release
 
 
 @pytest.mark.parametrize(
