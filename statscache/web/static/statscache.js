@@ -266,7 +266,8 @@
           scales: { x: { time: true, range: function () { return [shown.start, shown.stop]; } } },
           tzDate: function (seconds) { return uPlot.tzDate(new Date(seconds * 1000), "Etc/UTC"); },
           series: chartSeries(found),
-          axes: [{ values: timeTicks }, { label: found.measure === "volume" ? "messages" : "latest events" }],
+          // Ticks far enough apart for a date ("2015-10-28") to fit between them.
+          axes: [{ values: timeTicks, space: 90 }, { label: found.measure === "volume" ? "messages" : "latest events" }],
         }, data, chartEl);
       }
     }
