@@ -385,3 +385,12 @@ def test_a_custom_range_is_checked_applied_on_show_and_kept_in_the_address(page,
     browser.wait(lambda d: d.find_element(By.ID, "chart-caption").text == caption)
     assert driver.find_element(By.ID, "range").get_attribute("value") == "custom"
     assert "range=custom" in driver.find_element(By.LINK_TEXT, "1m").get_attribute("href")
+
+
+def test_a_statistic_with_nothing_counted_says_so(page, browser, site):
+    driver = page("/plugins/build-outcomes-1h")  # the sample has no Koji builds
+    browser.wait(lambda d: d.find_element(By.ID, "chart-empty").is_displayed())
+    assert driver.find_element(By.ID, "chart-empty").text.startswith("No data yet")
+    assert not driver.find_element(By.ID, "chart").is_displayed()
+    assert browser.cells("#rows tbody tr") == [["No rows in this range."]]
+    browser.screenshot("plugin-no-data")
