@@ -27,6 +27,11 @@ class Operation:
     path: str
     operation: dict[str, Any]
 
+    @property
+    def parameters(self) -> tuple[Parameter, ...]:
+        """Its parameters, in the shape the statistics' merged ones have (one table serves both)."""
+        return tuple(_parameter(parameter) for parameter in self.operation.get("parameters", []))
+
 
 @dataclass(frozen=True)
 class Parameter:
@@ -136,18 +141,20 @@ def _parameters(
         if len(having) < len(statistics):
             with_column = {path for path, named in columns.items() if name in named}
             only = f"only for statistics with a {name}" if with_column == {p for p, _ in having} else "only for some"
-        merged.append(
-            Parameter(
-                name=name,
-                location=first.get("in", ""),
-                required=bool(first.get("required")),
-                description=first.get("description", ""),
-                schema=first.get("schema", {}),
-                accepts=accepts,
-                only=only,
-            )
-        )
+        merged.append(_parameter(first, accepts, only))
     return tuple(merged)
+
+
+def _parameter(described: dict[str, Any], accepts: str | None = None, only: str | None = None) -> Parameter:
+    return Parameter(
+        name=described["name"],
+        location=described.get("in", ""),
+        required=bool(described.get("required")),
+        description=described.get("description", ""),
+        schema=described.get("schema", {}),
+        accepts=accepts,
+        only=only,
+    )
 
 
 def _responses(operations: Iterable[dict[str, Any]]) -> tuple[tuple[str, str], ...]:

@@ -131,20 +131,6 @@ def test_the_overview_draws_a_chart_per_plugin_with_data_and_filters_cards(page,
     assert driver.find_element(By.ID, "card-count").text == f"{len(shown)} of {len(cards)} statistics"
 
 
-def test_the_overview_fits_a_phone(browser, site):
-    browser.driver.set_window_size(390, 844)
-    try:
-        browser.driver.get(site.base + "/")
-        # Nothing wider than the screen: no sideways scrolling.
-        assert browser.driver.execute_script(
-            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
-        browser.screenshot("overview-phone")
-    finally:
-        browser.driver.set_window_size(1280, 900)
-    assert browser.console_errors() == []
-
-
 def test_the_chart_draws_one_point_per_window_of_the_range(page, browser, site):
     driver = page("/plugins/volume-1h")
     browser.wait(lambda d: "Updated" in d.find_element(By.ID, "status").text)
@@ -247,28 +233,6 @@ def test_live_refresh_stops_while_the_tab_is_hidden(page, browser, site):
     browser.wait(lambda d: d.execute_script(API_REQUESTS) > before)  # shown again: it reads at once
 
 
-def test_a_plugin_page_fits_a_phone(browser, site):
-    browser.driver.set_window_size(390, 844)
-    try:
-        browser.driver.get(site.base + "/plugins/volume-by-topic-1h")
-        browser.wait(lambda d: "Updated" in d.find_element(By.ID, "status").text)
-        # Nothing reaches past the screen's edge, but inside a box that scrolls on its own.
-        too_wide = browser.driver.execute_script(
-            "return [...document.querySelectorAll('body *')]"
-            ".filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1"
-            " && !e.closest('.scroll'))"
-            ".map(e => e.outerHTML.slice(0, 100));"
-        )
-        assert too_wide == []
-        assert browser.driver.execute_script(
-            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
-        browser.screenshot("plugin-phone")
-    finally:
-        browser.driver.set_window_size(1280, 900)
-    assert browser.console_errors() == []
-
-
 def test_the_board_shows_the_latest_event_of_each_category(page, browser, site):
     driver = page("/releng")
     rows = json.loads(site.get("/api/releng-dashboard?rows_per_page=100"))
@@ -295,19 +259,6 @@ def test_the_board_shows_the_latest_event_of_each_category(page, browser, site):
     assert {category for _, _, category in placed} == image_tests
     assert all(category == f"image-test/{row}/{column}" for row, column, category in placed)
     browser.screenshot("releng")
-
-
-def test_the_board_fits_a_phone(browser, site):
-    browser.driver.set_window_size(390, 844)
-    try:
-        browser.driver.get(site.base + "/releng")
-        assert css(browser.driver, "#board .scroll table.board")
-        width = browser.driver.execute_script("return document.documentElement.scrollWidth")
-        assert width <= 390  # the grid scrolls sideways in its own box, not the page
-        browser.screenshot("releng-phone")
-    finally:
-        browser.driver.set_window_size(1280, 900)
-    assert browser.console_errors() == []
 
 
 def test_the_docs_page_lists_the_api(page, browser):
@@ -394,3 +345,34 @@ def test_a_statistic_with_nothing_counted_says_so(page, browser, site):
     assert not driver.find_element(By.ID, "chart").is_displayed()
     assert browser.cells("#rows tbody tr") == [["No rows in this range."]]
     browser.screenshot("plugin-no-data")
+
+
+@pytest.mark.parametrize(
+    "path, shot, ready",
+    [
+        ("/", "overview-phone", ".spark canvas"),
+        ("/plugins/volume-by-topic-1h", "plugin-phone", "#chart canvas"),
+        ("/releng", "releng-phone", "#board .scroll table.board"),
+    ],
+)
+def test_a_page_fits_a_phone(browser, site, path, shot, ready):
+    browser.console_errors()
+    browser.driver.set_window_size(390, 844)
+    try:
+        browser.driver.get(site.base + path)
+        browser.wait(lambda d: css(d, ready))
+        # Nothing reaches past the screen's edge but inside a box that scrolls on its own (a wide table).
+        too_wide = browser.driver.execute_script(
+            "return [...document.querySelectorAll('body *')]"
+            ".filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1"
+            " && !e.closest('.scroll'))"
+            ".map(e => e.outerHTML.slice(0, 100));"
+        )
+        assert too_wide == []
+        assert browser.driver.execute_script(
+            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+        browser.screenshot(shot)
+    finally:
+        browser.driver.set_window_size(1280, 900)
+    assert browser.console_errors() == []
