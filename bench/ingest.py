@@ -1,27 +1,38 @@
 #!/usr/bin/env python3
 """Ingest benchmark: statscache in a real fedmsg-hub against a consumer that does nothing.
 
-    python bench/ingest.py [--count 100000] [--rounds 1] [--threaded]
+    python bench/ingest.py [--mix fedora|autocloud] [--count 100000] [--rounds 1] [--threaded] [--postgres]
 
-Publishes COUNT real-shaped messages (the recorded autocloud envelopes, each
-with a fresh msg_id, timestamps 0.6 s apart as on Fedora's bus) through a zmq
-PUB socket to a real fedmsg-hub, once with a do-nothing consumer and once with
-statscache and every built-in plugin. A third hub shows the hub's ceiling: a
-consumer that does nothing and, like statscache's, takes the raw body instead
-of moksha's JSON parse and freezes the start-up heap (``gc.freeze()``). All hubs
-get the same settings: the shipped fedmsg.d/ (blocking mode), or worker threads
-with ``--threaded``. With ``--rounds`` > 1 the variants alternate. Flow control
-keeps at most ``--window`` messages in flight, so the hub's own queue stays
-small and memory reflects the consumer. Prints msg/s of each (first to last
-message consumed), the ratios, how long after its last message statscache had
-every count in the database (a flusher that fell behind would show here), and
-each hub's RSS after warm-up and at its peak.
+Publishes COUNT real messages of a mix (bench/mix.py), each with a fresh
+msg_id, through a zmq PUB socket (each under its own topic) to a real
+fedmsg-hub, once with a do-nothing consumer and once with statscache and every
+built-in plugin:
+
+- ``--mix fedora`` (the default): the real examples the tests ship, 18
+  categories weighted like Fedora's bus (buildsys 25%, pagure/git 15%, copr
+  15%, bodhi 12%, fas 5%, the rest spread), event times spread over one day;
+- ``--mix autocloud``: the recorded autocloud envelopes, 0.6 s apart as before
+  (most built-in plugins do not accept their topics).
+
+A third hub shows the hub's ceiling: a consumer that does nothing and, like
+statscache's, takes the raw body instead of moksha's JSON parse and freezes the
+start-up heap (``gc.freeze()``). All hubs get the same settings: the shipped
+fedmsg.d/ (blocking mode), or worker threads with ``--threaded``. With
+``--rounds`` > 1 the variants alternate. Flow control keeps at most
+``--window`` messages in flight, so the hub's own queue stays small and memory
+reflects the consumer. statscache stores into a fresh SQLite file, or with
+``--postgres`` into a fresh database of a private PostgreSQL started here
+(tests/services/postgres.py). Prints msg/s of each (first to last message
+consumed), the ratios, how long after its last message statscache had every
+count in the database (a flusher that fell behind would show here), and each
+hub's RSS after warm-up and at its peak.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
+import contextlib
+import itertools
 import json
 import os
 import signal
@@ -30,19 +41,20 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import zmq
 from sqlalchemy import create_engine, text
 
-from statscache.demo import SAMPLE
-
 ROOT = Path(__file__).resolve().parents[1]
-DATA = SAMPLE
+sys.path.insert(0, str(ROOT))
+
+import mix  # noqa: E402
+
 FEDMSG_HUB = str(Path(sys.executable).with_name("fedmsg-hub"))
-START = 1444348800.0  # 2015-10-09 00:00 UTC
+START = mix.START
 BLOCK = 500  # messages sent between two flow-control checks
-STEP = 0.6  # seconds of event time between messages: Fedora's bus averages ~1.7 msg/s
 VARIANTS = {
     "do-nothing": "hub_consumers:NullConsumer",
     "hub ceiling": "hub_consumers:CeilingConsumer",
@@ -50,27 +62,20 @@ VARIANTS = {
 }
 
 
-def templates() -> list[tuple[str, str, str]]:
-    """Each recorded envelope, serialized once, split around its msg_id and timestamp."""
+Template = tuple[bytes, str, str, str]
+
+
+def templates(name: str) -> list[Template]:
+    """Each envelope of one cycle of the mix: its topic, and its JSON split around msg_id and timestamp."""
     parts = []
-    with gzip.open(DATA, "rt", encoding="utf-8") as lines:
-        for line in lines:
-            envelope = json.loads(line)
-            envelope["msg_id"], envelope["timestamp"] = "@ID@", "@TS@"
-            head, rest = json.dumps(envelope).split('"@ID@"')
-            middle, tail = rest.split('"@TS@"')
-            parts.append((head, middle, tail))
+    for recorded in mix.envelopes(name):
+        # msg_id first, then timestamp, then the rest in recorded order.
+        envelope = {"msg_id": "@ID@", "timestamp": "@TS@"}
+        envelope.update((key, value) for key, value in recorded.items() if key not in envelope)
+        head, rest = json.dumps(envelope).split('"@ID@"')
+        middle, tail = rest.split('"@TS@"')
+        parts.append((envelope["topic"].encode(), head, middle, tail))
     return parts
-
-
-def random_msg_ids(count: int) -> list[str]:
-    """Fedora-style msg_ids (``<year>-<uuid4>``), from one call to the system's random source."""
-    digits = os.urandom(16 * count).hex()
-    ids = []
-    for start in range(0, 32 * count, 32):
-        h = digits[start : start + 32]
-        ids.append(f"2015-{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}")
-    return ids
 
 
 def memory_kib(pid: int) -> dict[str, int]:
@@ -88,13 +93,14 @@ def read_progress(path: Path) -> int:
     return struct.unpack("<q", data[:8])[0] if len(data) >= 8 else 0
 
 
-def wait_stored(database: Path, count: int, deadline: float) -> float:
-    """When (perf_counter, the hub's clock too) the volume-1d table first sums to ``count``."""
-    engine = create_engine(f"sqlite:///{database}")
+def wait_stored(url: str, count: int, deadline: float) -> float:
+    """When (perf_counter, the hub's clock too) the volume-1d table of database ``url`` first sums to ``count``."""
+    engine = create_engine(url)
     try:
         while time.monotonic() < deadline:
             with engine.connect() as connection:
-                stored = connection.execute(text("SELECT sum(volume) FROM volume_1d")).scalar()
+                found = connection.execute(text("SELECT sum(volume) FROM volume_1d")).scalar()
+            stored = None if found is None else int(found)
             if stored == count:
                 return time.perf_counter()
             if stored is not None and stored > count:
@@ -106,10 +112,19 @@ def wait_stored(database: Path, count: int, deadline: float) -> float:
 
 
 def run(
-    variant: str, count: int, window: int, blocking: bool, parts: list[tuple[str, str, str]], plugins: list[str]
+    variant: str,
+    count: int,
+    window: int,
+    blocking: bool,
+    parts: list[Template],
+    step: float,
+    plugins: list[str],
+    database: str | None,
 ) -> dict[str, float]:
+    """One hub's run; ``database`` is statscache's SQLAlchemy URL (None: a fresh SQLite file)."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{variant}-") as workdir:
         work = Path(workdir)
+        url = database or f"sqlite:///{work / 'statscache.sqlite'}"
         context = zmq.Context()
         pub = context.socket(zmq.PUB)
         pub.setsockopt(zmq.SNDHWM, 0)
@@ -117,7 +132,7 @@ def run(
         (work / "fedmsg.d").mkdir()
         overrides = {
             "endpoints": {"bench": [f"tcp://127.0.0.1:{port}"]},
-            "statscache.sqlalchemy.uri": f"sqlite:///{work / 'statscache.sqlite'}",
+            "statscache.sqlalchemy.uri": url,
             "statscache.consumer.epoch": "EPOCH",
         }
         if plugins:
@@ -154,7 +169,6 @@ def run(
                 pub.send_multipart([b"bench.probe", probe.encode()])
                 time.sleep(0.1)
             warm_rss = 0
-            topic = b"org.fedoraproject.prod.autocloud.image.bench"
             # In blocks, so that the publisher outruns any hub: flow control and
             # random msg_ids once per block, not once per message.
             for block in range(0, count, BLOCK):
@@ -163,9 +177,9 @@ def run(
                     time.sleep(0.001)
                 if not warm_rss and block >= count // 10:
                     warm_rss = memory_kib(hub.pid)["VmRSS"]
-                for i, msg_id in enumerate(random_msg_ids(size), start=block):
-                    head, middle, tail = parts[i % len(parts)]
-                    body = f'{head}"{msg_id}"{middle}{START + i * STEP:.3f}{tail}'
+                for i, msg_id in enumerate(mix.random_msg_ids(size), start=block):
+                    topic, head, middle, tail = parts[i % len(parts)]
+                    body = f'{head}"{msg_id}"{middle}{START + i * step:.3f}{tail}'
                     pub.send_multipart([topic, body.encode()])
             deadline = time.monotonic() + 600
             while not (work / "result.json").exists():
@@ -177,10 +191,14 @@ def run(
             stored = result["last"]
             if variant == "statscache":
                 # Consuming is not enough: every message must reach the database, too.
-                stored = wait_stored(work / "statscache.sqlite", count, deadline)
+                stored = wait_stored(url, count, deadline)
             memory = memory_kib(hub.pid)
             hub.send_signal(signal.SIGTERM)
             hub.wait(60)
+            errors = sum(
+                " ERROR]" in line or "CRITICAL]" in line
+                for line in (work / "hub.log").read_text(errors="replace").splitlines()
+            )
         finally:
             if hub.poll() is None:
                 hub.kill()
@@ -191,11 +209,15 @@ def run(
             "lag": stored - result["last"],
             "warm_rss_mb": warm_rss / 1024,
             "peak_rss_mb": memory["VmHWM"] / 1024,
+            "errors": errors,
         }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--mix", choices=mix.MIXES, default="fedora", help="the messages published (default fedora; see bench/mix.py)"
+    )
     parser.add_argument("--count", type=int, default=100_000, help="messages per run (default 100,000)")
     parser.add_argument("--rounds", type=int, default=1, help="alternating runs of each variant (default 1)")
     parser.add_argument("--window", type=int, default=5000, help="messages in flight at most (default 5,000)")
@@ -209,23 +231,35 @@ def main() -> None:
         default="",
         help="comma-separated plugins statscache runs (entry point names; default: every installed one)",
     )
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="statscache stores into a private PostgreSQL (started here), not SQLite",
+    )
     args = parser.parse_args()
     plugins = [name for name in args.plugins.split(",") if name]
-    parts = templates()
+    parts = templates(args.mix)
+    step = mix.step(args.mix, args.count)
+    print(mix.describe(args.mix), flush=True)
     results: dict[str, list[dict[str, float]]] = {name: [] for name in VARIANTS}
-    for round_ in range(args.rounds):
-        for name in VARIANTS:
-            outcome = run(name, args.count, args.window, not args.threaded, parts, plugins)
-            results[name].append(outcome)
-            lag = f", all stored {outcome['lag']:.2f} s after the last" if name == "statscache" else ""
-            print(
-                f"round {round_ + 1} {name:>23}: {outcome['rate']:9.0f} msg/s{lag}, "
-                f"RSS {outcome['warm_rss_mb']:.1f} MB after warm-up, peak {outcome['peak_rss_mb']:.1f} MB",
-                flush=True,
-            )
+    with contextlib.ExitStack() as stack:
+        databases = itertools.repeat(None) if not args.postgres else postgres_databases(stack)
+        store = "PostgreSQL" if args.postgres else "SQLite"
+        print(f"{args.count:,} messages, {step:g} s of event time apart; statscache stores into {store}", flush=True)
+        for round_ in range(args.rounds):
+            for name in VARIANTS:
+                outcome = run(name, args.count, args.window, not args.threaded, parts, step, plugins, next(databases))
+                results[name].append(outcome)
+                lag = f", all stored {outcome['lag']:.2f} s after the last" if name == "statscache" else ""
+                lag += f", {outcome['errors']:,} errors logged" if outcome["errors"] else ""
+                print(
+                    f"round {round_ + 1} {name:>23}: {outcome['rate']:9.0f} msg/s{lag}, "
+                    f"RSS {outcome['warm_rss_mb']:.1f} MB after warm-up, peak {outcome['peak_rss_mb']:.1f} MB",
+                    flush=True,
+                )
     best = {name: max(r["rate"] for r in runs) for name, runs in results.items()}
     growth = {name: max(r["peak_rss_mb"] - r["warm_rss_mb"] for r in runs) for name, runs in results.items()}
-    print(f"\n{args.count:,} messages, best of {args.rounds} round(s):")
+    print(f"\nmix {args.mix}, {args.count:,} messages, statscache on {store}, best of {args.rounds} round(s):")
     for name in VARIANTS:
         print(f"  {name:>23}: {best[name]:9.0f} msg/s, RSS growth after warm-up {growth[name]:.1f} MB")
     print(
@@ -234,6 +268,18 @@ def main() -> None:
     )
     print(f"  ratio statscache / do-nothing: {best['statscache'] / best['do-nothing']:.2f}")
     print(f"  ratio statscache / hub ceiling: {best['statscache'] / best['hub ceiling']:.2f}")
+
+
+def postgres_databases(stack: contextlib.ExitStack) -> Iterator[str]:
+    """URLs of fresh databases on one private PostgreSQL, stopped when ``stack`` closes."""
+    from tests.services.postgres import PostgresServer
+
+    server = stack.enter_context(PostgresServer())
+    print(
+        f"PostgreSQL {server.bindir.parent.name} at {server.host}:{server.port}, a fresh database per hub", flush=True
+    )
+    for number in itertools.count(1):
+        yield server.create_database(f"bench{number}")
 
 
 if __name__ == "__main__":
