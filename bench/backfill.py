@@ -197,7 +197,7 @@ def compare(url: str, name: str, count: int, concurrency: int, rounds: int) -> N
     print(f"  the pipeline's own rate (no fetching): {count / best['pipeline']:,.0f} msg/s")
     print(f"  backfill's rate (fetching and pipeline): {count / best['backfill']:,.0f} msg/s")
     for (level, shape), number in records.most_common():
-        print(f"  logged {number:,} times at {level}: {shape[:100]}")
+        print(f"  logged {number:,} times at {level} (all runs together): {shape[:100]}")
 
 
 @contextlib.contextmanager
