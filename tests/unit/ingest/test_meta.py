@@ -54,8 +54,20 @@ def test_a_processor_missing_a_field_means_none():
     assert broken.users == () and broken.packages == ()
 
 
-def test_a_processor_that_raises_otherwise_is_a_meta_error():
+def test_a_processor_that_declines_a_topic_names_none():
+    # koschei's packages() raises NotImplementedError for collection.state.change.
     koschei = next(e for e in fedora_examples() if e["topic"].endswith("koschei.collection.state.change"))
+    assert from_envelope(koschei).packages == ()
+
+
+def test_a_processor_that_raises_otherwise_is_a_meta_error(monkeypatch):
+    from fedmsg_meta_fedora_infrastructure.koschei import KoscheiProcessor
+
+    def broken(self, msg, **config):
+        raise ValueError("a processor's own bug")
+
+    monkeypatch.setattr(KoscheiProcessor, "packages", broken)
+    koschei = next(e for e in fedora_examples() if ".koschei." in e["topic"])
     with pytest.raises(MetaError, match="koschei"):
         _ = from_envelope(koschei).packages
 
