@@ -141,14 +141,12 @@ class MetaReader:
         method = processor.usernames if field == "users" else processor.packages
         try:
             found = method(message.envelope, **config)
-        except KeyError:
-            # fedmsg.meta's own msg2usernames/msg2packages answer "none" here (a message
-            # without the field a processor expects); datagrepper's records agree.
-            return ()
-        except NotImplementedError:
-            # A processor of several topics declines those its method does not cover (koschei's
-            # packages() for collection.state.change): it names none there. An error would log
-            # one line for every such message, as if it were poison.
+        except (KeyError, NotImplementedError):
+            # KeyError: a message without the field a processor expects; fedmsg.meta's own
+            # msg2usernames/msg2packages answer "none" there, and datagrepper's records agree.
+            # NotImplementedError: a processor of several topics declines those its method does not
+            # cover (koschei's packages() for collection.state.change). Neither is poison: an error
+            # would log one line for every such message.
             return ()
         except Exception as error:  # the processors are third-party code, and raise on some real messages
             raise MetaError(

@@ -114,10 +114,7 @@ def layout(ident: str) -> Response:
 @api.get("/<ident>/coverage")
 def coverage(ident: str) -> Response:
     """Where the plugin's statistics are complete, and the gaps between (JSON only, as for layout)."""
-    plugin = plugin_named(ident)
-    complete, failed = coverage_report.read(state(), ident)
-    quarantined = coverage_report.read_quarantined(state(), ident)
-    body = coverage_report.report(plugin, state().config, complete, failed, coverage_report.clock(), quarantined)
+    body = coverage_report.report_of(state(), plugin_named(ident))
     return _respond(formats.json_bytes(body), "json")
 
 

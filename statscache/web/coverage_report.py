@@ -116,6 +116,13 @@ def read(state: State, ident: str) -> tuple[list[Span], list[FailedStretch]]:
     return complete, failed
 
 
+def report_of(state: State, plugin: BasePlugin) -> dict[str, Any]:
+    """The plugin's coverage report as of now, read from one moment of the database (API and pages alike)."""
+    complete, failed = read(state, plugin.ident)
+    quarantined = read_quarantined(state, plugin.ident)
+    return report(plugin, state.config, complete, failed, clock(), quarantined)
+
+
 def read_quarantined(state: State, ident: str) -> Quarantined:
     """The messages quarantined for a plugin: their number, and the newest few (none before the table exists)."""
     if not state.has_table(QuarantinedMessage.__tablename__):

@@ -64,10 +64,7 @@ def plugin_page(ident: str) -> Response:
     plugin = state().plugins.get(ident)
     if plugin is None:
         return _unknown(ident)
-    complete, failed = coverage_report.read(state(), ident)
-    quarantined = coverage_report.read_quarantined(state(), ident)
-    now = coverage_report.clock()
-    covered = coverage_report.report(plugin, state().config, complete, failed, now, quarantined)
+    covered = coverage_report.report_of(state(), plugin)
     measure, split = measure_of(plugin)
     ranges, chosen = ranges_for(plugin)
     return _page(

@@ -128,6 +128,15 @@ def parse_time(name: str, raw: str) -> datetime:
         raise BadParameter(name, f"{accepts} within years 1 to 9999", raw) from None
 
 
+def _time_range(args: MultiDict[str, str]) -> tuple[datetime | None, datetime | None]:
+    """The ``start`` and ``stop`` given, checked to be times with stop not before start."""
+    start = parse_time("start", args["start"]) if "start" in args else None
+    stop = parse_time("stop", args["stop"]) if "stop" in args else None
+    if start is not None and stop is not None and stop < start:
+        raise BadParameter("stop", f"at or after start ({start.isoformat()})", args["stop"])
+    return start, stop
+
+
 def _whole(name: str, raw: str, low: int, high: int) -> int:
     if not raw.isascii() or not raw.isdigit() or len(raw) > 12 or not low <= int(raw) <= high:
         raise BadParameter(name, f"a whole number from {low} to {high}", raw)
@@ -159,10 +168,7 @@ def parse_query(args: MultiDict[str, str], *, columns: list[str], maximum_rows: 
         raw = args.get(name)
         return default if raw is None else parse(raw)
 
-    start = single("start", lambda raw: parse_time("start", raw))
-    stop = single("stop", lambda raw: parse_time("stop", raw))
-    if start is not None and stop is not None and stop < start:
-        raise BadParameter("stop", f"at or after start ({start.isoformat()})", args["stop"])
+    start, stop = _time_range(args)
     categories = tuple(args.getlist("category"))
     if categories and not has_category:
         raise BadParameter("category", "left out: this statistic has no category column")
@@ -247,10 +253,7 @@ def parse_series_query(args: MultiDict[str, str], *, max_top: int, max_points: i
             raise BadParameter(name, f"one of the known parameters: {', '.join(sorted(known))}")
         if len(args.getlist(name)) > 1:
             raise BadParameter(name, "given once")
-    start = parse_time("start", args["start"]) if "start" in args else None
-    stop = parse_time("stop", args["stop"]) if "stop" in args else None
-    if start is not None and stop is not None and stop < start:
-        raise BadParameter("stop", f"at or after start ({start.isoformat()})", args["stop"])
+    start, stop = _time_range(args)
     if start is not None and "last" in args:
         raise BadParameter("last", "left out when start is given")
     return SeriesQuery(
