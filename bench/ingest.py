@@ -88,6 +88,13 @@ def memory_kib(pid: int) -> dict[str, int]:
     return fields
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (its own threads, not its children)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def read_progress(path: Path) -> int:
     data = path.read_bytes()
     return struct.unpack("<q", data[:8])[0] if len(data) >= 8 else 0
@@ -169,6 +176,7 @@ def run(
                 pub.send_multipart([b"bench.probe", probe.encode()])
                 time.sleep(0.1)
             warm_rss = 0
+            cpu_at_start = cpu_seconds(hub.pid)
             # In blocks, so that the publisher outruns any hub: flow control and
             # random msg_ids once per block, not once per message.
             for block in range(0, count, BLOCK):
@@ -193,6 +201,7 @@ def run(
                 # Consuming is not enough: every message must reach the database, too.
                 stored = wait_stored(url, count, deadline)
             memory = memory_kib(hub.pid)
+            cpu = cpu_seconds(hub.pid) - cpu_at_start
             hub.send_signal(signal.SIGTERM)
             hub.wait(60)
             errors = sum(
@@ -210,6 +219,7 @@ def run(
             "warm_rss_mb": warm_rss / 1024,
             "peak_rss_mb": memory["VmHWM"] / 1024,
             "errors": errors,
+            "cpu": cpu,
         }
 
 
@@ -254,7 +264,8 @@ def main() -> None:
                 lag += f", {outcome['errors']:,} errors logged" if outcome["errors"] else ""
                 print(
                     f"round {round_ + 1} {name:>23}: {outcome['rate']:9.0f} msg/s{lag}, "
-                    f"RSS {outcome['warm_rss_mb']:.1f} MB after warm-up, peak {outcome['peak_rss_mb']:.1f} MB",
+                    f"RSS {outcome['warm_rss_mb']:.1f} MB after warm-up, peak {outcome['peak_rss_mb']:.1f} MB, "
+                    f"hub CPU {outcome['cpu'] / args.count * 1e6:.1f} µs/msg",
                     flush=True,
                 )
     best = {name: max(r["rate"] for r in runs) for name, runs in results.items()}

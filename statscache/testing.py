@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from statscache.ingest.envelope import parse_envelope
 from statscache.ingest.meta import MetaReader
 from statscache.plugins import BasePlugin, Batch, Message
+from statscache.store import schema
 
 __all__ = ["message", "from_envelope", "batch", "counted"]
 
@@ -90,7 +91,7 @@ def counted(plugin: BasePlugin, messages: Iterable[Message]) -> list[dict[str, A
     (timestamps in UTC epoch seconds), in the table's key order."""
     engine = create_engine("sqlite://")
     try:
-        plugin.model.__table__.create(engine)
+        schema.prepare(engine, [plugin])  # as the daemon does: the plugin's table, the tally and its triggers
         with Session(engine) as session, session.begin():
             plugin.update(session, batch(plugin, messages))
         with Session(engine) as session:

@@ -104,6 +104,13 @@ class BasePlugin(ABC):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.ident}>"
 
+    @property
+    def tallied_by_writer(self) -> bool:
+        """Whether :meth:`update` inserts rows through :func:`statscache.store.upsert.add_counts` alone,
+        which counts them in the tally itself (see :mod:`statscache.store.tally`): the database then
+        runs no trigger for each row inserted. If not, a trigger counts them, however they are written."""
+        return False
+
     def accepts(self, topic: str) -> bool:
         """Whether messages of this topic may contribute at all (all do by default).
 

@@ -5,9 +5,14 @@ it: on a table of a million rows that is tens of milliseconds. The web API
 instead reads these per-bucket counts (a few hundred rows), then counts or
 skips only inside the one or two buckets it needs.
 
-Triggers on each table keep the counts: every insert, delete or change of
+Triggers on each table keep the counts: every delete or change of
 ``timestamp``/``category`` adjusts them in the same transaction, however the
-row was written (a plugin's update, backfill, or by hand). A bucket spans
+row was changed (a rebuild, or by hand), and so does every insert, except into
+the count tables of plugins whose rows are all written by
+:func:`statscache.store.upsert.add_counts` (``tallied_by_writer``): it counts
+the rows it inserts itself, in one statement per flush, where a trigger would
+run once per new row and cost four times the insert (rows inserted into those
+tables by hand are not counted). A bucket spans
 :data:`WINDOWS_PER_BUCKET` windows of the plugin's interval (a week for plugins
 without one), so it holds at most that many rows per category.
 """
@@ -57,6 +62,11 @@ class Statistic(Protocol):
     @property
     def interval(self) -> timedelta | None: ...
 
+    @property
+    def tallied_by_writer(self) -> bool:
+        """Whether its rows are inserted by add_counts alone, which counts them (no insert trigger)."""
+        ...
+
 
 def tallied(plugin: Statistic) -> Tallied:
     span = UNWINDOWED_SPAN if plugin.interval is None else interval_seconds(plugin.interval) * WINDOWS_PER_BUCKET
@@ -64,23 +74,42 @@ def tallied(plugin: Statistic) -> Tallied:
     return Tallied(table.name, span, "category" in table.columns)
 
 
+def counts_statement(plugin: Statistic) -> dialects.CountsStatement:
+    """How :func:`statscache.store.upsert.add_counts` writes the plugin's count table and tallies it."""
+    table = tallied(plugin)
+    return dialects.CountsStatement(table.table_name, table.has_category, table.span, plugin.tallied_by_writer)
+
+
 def install(engine: Engine, plugins: Iterable[Statistic]) -> None:
-    """Create the tally and the triggers of each plugin's table; count existing rows where triggers are new."""
+    """Create the tally and the triggers of each plugin's table; count existing rows where triggers change.
+
+    A table whose triggers are not the ones wanted (new, or made by an older
+    statscache that counted every insert by trigger) gets them made anew and its
+    rows recounted, in one transaction: the tally is exact whichever way it was kept.
+    """
     TALLY.create(engine, checkfirst=True)
     dialect = dialects.of(engine)
     with engine.begin() as connection:
         for plugin in plugins:
             table = tallied(plugin)
-            if _has_trigger(connection, dialect, table):
+            made = _trigger_ddl(dialect, table, inserts=not plugin.tallied_by_writer)
+            name = _trigger_name(table)
+            events = ["delete", "update"] if plugin.tallied_by_writer else ["delete", "update", "insert"]
+            wanted = {f"{name}_{event}" for event in events}
+            present = {found for found in dialect.trigger_names(connection, table.table_name) if found.startswith(name)}
+            if present == wanted:
                 continue
-            for statement in _trigger_ddl(dialect, table):
+            for found in present:
+                for statement in dialect.drop_trigger(found, table.table_name):
+                    connection.exec_driver_sql(statement)
+            for statement in made:
                 connection.exec_driver_sql(statement)
             _recount(connection, dialect, table)
 
 
 def has_tally(connection: Connection, table: Tallied) -> bool:
     """Whether the table's rows are tallied (the daemon installs it; an older database may lack it)."""
-    return _has_trigger(connection, dialects.of(connection), table)
+    return dialects.of(connection).has_trigger(connection, _trigger_name(table) + "_delete")
 
 
 def buckets(
@@ -104,10 +133,6 @@ def _trigger_name(table: Tallied) -> str:
     return f"{table.table_name}_tally"
 
 
-def _has_trigger(connection: Connection, dialect: dialects.Dialect, table: Tallied) -> bool:
-    return dialect.has_trigger(connection, _trigger_name(table) + "_insert")
-
-
 def _category_sql(table: Tallied, row: str) -> str:
     return f"COALESCE({row}.category, '')" if table.has_category else "''"
 
@@ -122,10 +147,10 @@ def _adjust(dialect: dialects.Dialect, table: Tallied, row: str, delta: int) -> 
     )
 
 
-def _trigger_ddl(dialect: dialects.Dialect, table: Tallied) -> list[str]:
+def _trigger_ddl(dialect: dialects.Dialect, table: Tallied, inserts: bool) -> list[str]:
     moved = "timestamp, category" if table.has_category else "timestamp"
     return dialect.triggers(
-        _trigger_name(table), table.table_name, moved, lambda row, delta: _adjust(dialect, table, row, delta)
+        _trigger_name(table), table.table_name, moved, lambda row, delta: _adjust(dialect, table, row, delta), inserts
     )
 
 

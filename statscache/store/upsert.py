@@ -1,5 +1,9 @@
 """Insert-or-add-to and insert-or-replace-if-newer statements (each dialect's INSERT ... ON CONFLICT).
 
+Counts go to their dialect's ``add_counts``, which writes a table's batch in a
+few set-wise statements and counts the new rows in the tally
+(:mod:`statscache.store.tally`).
+
 A flush writes thousands of rows a second into each table; SQLAlchemy's own
 executemany does per-row bookkeeping (each row's dict checked, its values
 processed one by one through generic machinery) that costs as much as the
@@ -11,7 +15,8 @@ converted by its column type's bind processor: what SQLAlchemy would send.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Insert, Table, and_, or_
@@ -19,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from statscache.store import dialects
 from statscache.store.base import Base
+from statscache.store.dialects import CountsStatement
 
 #: (dialect, table, statement kind, key columns, row names) -> the compiled statement.
 _compiled: dict[tuple[str, Table, str, tuple[str, ...], tuple[str, ...]], _Compiled] = {}
@@ -84,20 +90,37 @@ def _execute_many(
     connection.exec_driver_sql(compiled.sql, compiled.parameters(rows))
 
 
-def add_counts(session: Session, model: type[Base], key_columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
-    """Insert count rows, adding ``volume`` to the rows that already exist."""
-    if not rows:
+def add_counts(session: Session, model: type[Base], statement: CountsStatement, counts: Mapping[Any, int]) -> None:
+    """Add each count to its row, inserting the rows that are new (and counting them in the tally).
+
+    ``counts`` maps a window's start (UTC epoch seconds) to its count, or
+    ``(window start, category)`` where the table has categories.
+    """
+    if not counts:
         return
-    table = model.__table__
+    connection = session.connection()
+    timestamp = _timestamps(model.__table__, connection.dialect)
+    span = statement.span
+    if statement.has_category:
+        rows = [(timestamp(window), key, volume, window // span * span) for (window, key), volume in counts.items()]
+    else:
+        rows = [(timestamp(window), "", volume, window // span * span) for window, volume in counts.items()]
+    dialects.of(connection).add_counts(connection, statement, rows)
 
-    def build() -> Insert:
-        statement = dialects.of(session.get_bind()).insert(table)
-        return statement.on_conflict_do_update(
-            index_elements=list(key_columns),
-            set_={"volume": table.c.volume + statement.excluded.volume},
-        )
 
-    _execute_many(session, table, "add", key_columns, build, rows)
+def _timestamps(table: Table, dialect: Any) -> Callable[[int], Any]:
+    """Window start (epoch seconds) -> its ``timestamp`` as the driver takes it; each window converted once."""
+    processor = table.c.timestamp.type.dialect_impl(dialect).bind_processor(dialect)
+    converted: dict[int, Any] = {}
+
+    def timestamp(window: int) -> Any:
+        value = converted.get(window)
+        if value is None:
+            value = datetime.fromtimestamp(window, tz=UTC)
+            value = converted[window] = value if processor is None else processor(value)
+        return value
+
+    return timestamp
 
 
 def replace_if_newer(

@@ -17,10 +17,11 @@ from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from statscache.exceptions import UnsupportedDatabase
+from statscache.store.dialects.counts import CountsStatement
 from statscache.store.dialects.postgresql import PostgreSQL
 from statscache.store.dialects.sqlite import SQLite
 
-__all__ = ["Dialect", "Upsert", "of"]
+__all__ = ["CountsStatement", "Dialect", "Upsert", "of"]
 
 
 class Upsert(Protocol):
@@ -104,12 +105,31 @@ class Dialect(Protocol):
         """SQL of the start (epoch seconds) of the ``span``-second bucket of ``row``'s ``timestamp`` column."""
         ...
 
-    def triggers(self, name: str, table: str, columns: str, adjust: Callable[[str, int], str]) -> list[str]:
+    def triggers(
+        self, name: str, table: str, columns: str, adjust: Callable[[str, int], str], inserts: bool
+    ) -> list[str]:
         """DDL of the triggers on ``table`` that run the statement ``adjust(row, delta)`` for each row written.
 
-        ``adjust("NEW", 1)`` after an insert, ``adjust("OLD", -1)`` after a delete,
-        both after an update of ``columns`` (comma-separated). The triggers are
-        named after ``name``; one of them is ``{name}_insert``.
+        ``adjust("OLD", -1)`` after a delete, ``adjust("OLD", -1)`` and
+        ``adjust("NEW", 1)`` after an update of ``columns`` (comma-separated),
+        and, if ``inserts``, ``adjust("NEW", 1)`` after an insert. The triggers
+        are named ``{name}_delete``, ``{name}_update`` and ``{name}_insert``.
+        """
+        ...
+
+    def trigger_names(self, connection: Connection, table: str) -> set[str]:
+        """The names of the triggers on ``table``."""
+        ...
+
+    def drop_trigger(self, name: str, table: str) -> list[str]:
+        """DDL dropping trigger ``name`` of ``table`` (and what it runs), if it exists."""
+        ...
+
+    def add_counts(self, connection: Connection, statement: CountsStatement, rows: list[tuple[Any, ...]]) -> None:
+        """Add each row's count to its table's row, inserting the rows that are new, and count those in the tally.
+
+        ``rows``: ``(timestamp, category, volume, bucket)`` with the timestamp as the
+        driver takes it, one per key (the category is ignored where the table has none).
         """
         ...
 

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import URL, ColumnElement, Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql
 
+from statscache.store.dialects.counts import CountsStatement
+
 #: The advisory lock statscache holds while it makes its schema ready (any fixed 64-bit number: "stat" in ASCII).
 SCHEMA_LOCK = 0x73746174
 
@@ -78,15 +80,57 @@ class PostgreSQL:
     def bucket(self, row: str, span: int) -> str:
         return f"(floor(extract(epoch FROM {row}.timestamp) / {span}) * {span})::bigint"
 
-    def triggers(self, name: str, table: str, columns: str, adjust: Callable[[str, int], str]) -> list[str]:
+    def triggers(
+        self, name: str, table: str, columns: str, adjust: Callable[[str, int], str], inserts: bool
+    ) -> list[str]:
         function = f'"{name}"'
-        return [
+        made = [
             f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
             f"IF TG_OP IN ('DELETE', 'UPDATE') THEN {adjust('OLD', -1)} END IF; "
             f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {adjust('NEW', 1)} END IF; "
             "RETURN NULL; END $$",
-            f'CREATE TRIGGER "{name}_insert" AFTER INSERT OR DELETE ON "{table}" '
-            f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+            f'CREATE TRIGGER "{name}_delete" AFTER DELETE ON "{table}" FOR EACH ROW EXECUTE FUNCTION {function}()',
             f'CREATE TRIGGER "{name}_update" AFTER UPDATE OF {columns} ON "{table}" '
             f"FOR EACH ROW EXECUTE FUNCTION {function}()",
         ]
+        if inserts:
+            made.append(
+                f'CREATE TRIGGER "{name}_insert" AFTER INSERT ON "{table}" FOR EACH ROW EXECUTE FUNCTION {function}()'
+            )
+        return made
+
+    def trigger_names(self, connection: Connection, table: str) -> set[str]:
+        query = text(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass(quote_ident(:table)) AND NOT tgisinternal"
+        )
+        return set(connection.execute(query, {"table": table}).scalars())
+
+    def drop_trigger(self, name: str, table: str) -> list[str]:
+        return [f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"']
+
+    def add_counts(self, connection: Connection, statement: CountsStatement, rows: list[tuple[Any, ...]]) -> None:
+        # One statement for the whole batch: the rows go in as arrays, and the rows the upsert
+        # inserted (xmax = 0: no earlier version was updated) are counted in the tally.
+        # Whether a row is new is decided by the insert itself, so concurrent writers agree.
+        table, keys = statement.table, statement.keys
+        category = "written.category" if statement.has_category else "''"
+        timestamps, categories, volumes, _ = zip(*rows, strict=True)
+        upsert = (
+            f'INSERT INTO "{table}" ({keys}, volume) SELECT {keys}, volume FROM staged '
+            f'ON CONFLICT ({keys}) DO UPDATE SET volume = "{table}".volume + excluded.volume'
+        )
+        tallying = (
+            f", written AS ({upsert} RETURNING {keys}, xmax = 0 AS inserted) "
+            "INSERT INTO statscache_tally (table_name, bucket, category, row_count) "
+            f"SELECT %s, {self.bucket('written', statement.span)}, {category}, COUNT(*) FROM written "
+            "WHERE inserted GROUP BY 2, 3 "
+            "ON CONFLICT (table_name, bucket, category) "
+            "DO UPDATE SET row_count = statscache_tally.row_count + excluded.row_count"
+        )
+        parameters: list[Any] = [list(timestamps), list(categories), list(volumes)]
+        connection.exec_driver_sql(
+            "WITH staged (timestamp, category, volume) AS ("
+            "SELECT * FROM unnest(%s::timestamp[], %s::text[], %s::bigint[])) "
+            + (tallying if statement.tallies else upsert),
+            tuple([*parameters, table] if statement.tallies else parameters),
+        )

@@ -13,6 +13,7 @@ from sqlalchemy import URL, ColumnElement, Connection, Engine, Table, create_eng
 from sqlalchemy.dialects import sqlite
 
 from statscache.exceptions import DatabaseMissing
+from statscache.store.dialects.counts import CountsStatement
 
 #: Execution option of an engine whose transactions take the write lock as they begin (see :meth:`SQLite.writing`).
 _WRITE_LOCK = "statscache_write_lock"
@@ -39,6 +40,8 @@ class SQLite:
                 # (not double-counted) when those messages come again.
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=10000")
+            # Counts are staged in a temporary table each flush (see add_counts): in memory, not a file.
+            cursor.execute("PRAGMA temp_store=MEMORY")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -110,13 +113,52 @@ class SQLite:
     def bucket(self, row: str, span: int) -> str:
         return f"(CAST(strftime('%s', {row}.timestamp) AS INTEGER) / {span}) * {span}"
 
-    def triggers(self, name: str, table: str, columns: str, adjust: Callable[[str, int], str]) -> list[str]:
-        return [
-            f'CREATE TRIGGER "{name}_insert" AFTER INSERT ON "{table}" BEGIN {adjust("NEW", 1)} END',
+    def triggers(
+        self, name: str, table: str, columns: str, adjust: Callable[[str, int], str], inserts: bool
+    ) -> list[str]:
+        made = [
             f'CREATE TRIGGER "{name}_delete" AFTER DELETE ON "{table}" BEGIN {adjust("OLD", -1)} END',
             f'CREATE TRIGGER "{name}_update" AFTER UPDATE OF {columns} ON "{table}" BEGIN '
             f"{adjust('OLD', -1)} {adjust('NEW', 1)} END",
         ]
+        if inserts:
+            made.append(f'CREATE TRIGGER "{name}_insert" AFTER INSERT ON "{table}" BEGIN {adjust("NEW", 1)} END')
+        return made
+
+    def trigger_names(self, connection: Connection, table: str) -> set[str]:
+        query = text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :table")
+        return set(connection.execute(query, {"table": table}).scalars())
+
+    def drop_trigger(self, name: str, table: str) -> list[str]:
+        return [f'DROP TRIGGER IF EXISTS "{name}"']
+
+    def add_counts(self, connection: Connection, statement: CountsStatement, rows: list[tuple[Any, ...]]) -> None:
+        # Staged in a temporary table, then two statements over it: which rows are new is asked
+        # of the table before they are written (writers take turns on SQLite: nothing comes between).
+        # A trigger per inserted row would cost four times the insert itself.
+        table, keys = statement.table, statement.keys
+        matching = " AND ".join(f"written.{key} = staged.{key}" for key in keys.split(", "))
+        category = "staged.category" if statement.has_category else "''"
+        connection.exec_driver_sql(
+            "CREATE TEMP TABLE IF NOT EXISTS statscache_counts (timestamp, category, volume, bucket)"
+        )
+        connection.exec_driver_sql("DELETE FROM temp.statscache_counts")
+        connection.exec_driver_sql("INSERT INTO temp.statscache_counts VALUES (?, ?, ?, ?)", rows)
+        if statement.tallies:
+            connection.exec_driver_sql(
+                "INSERT INTO statscache_tally (table_name, bucket, category, row_count) "
+                f"SELECT ?, staged.bucket, {category}, COUNT(*) FROM temp.statscache_counts AS staged "
+                f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" AS written WHERE {matching}) '
+                "GROUP BY 2, 3 "
+                "ON CONFLICT (table_name, bucket, category) "
+                "DO UPDATE SET row_count = statscache_tally.row_count + excluded.row_count",
+                (table,),
+            )
+        connection.exec_driver_sql(
+            f'INSERT INTO "{table}" ({keys}, volume) SELECT {keys}, volume FROM temp.statscache_counts WHERE true '
+            f'ON CONFLICT ({keys}) DO UPDATE SET volume = "{table}".volume + excluded.volume'
+        )
+        connection.exec_driver_sql("DELETE FROM temp.statscache_counts")
 
 
 def _in_memory(url: URL) -> bool:

@@ -6,18 +6,23 @@ each on a fresh database of a private cluster the tests start (tests/services/po
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import BasePlugin, registry
-from statscache.store import tally
+from statscache.plugins.builtin.volume import VolumeByCategory
+from statscache.store import schema, tally
 from statscache.store.engine import create_tables, make_engine
+from statscache.store.upsert import add_counts
 from tests.fakes import pagination
 from tests.fakes.sample_plugins import Statuses
 from tests.fakes.support import EPOCH, assert_exact, feed
@@ -146,6 +151,48 @@ def pages_engine(postgres_server: PostgresServer) -> Iterator[Any]:
 @given(rows=pagination.rows_strategy, request=pagination.request_strategy)
 def test_pages_concatenate_to_the_whole_result(pages_engine: Any, rows: Any, request: Any) -> None:
     pagination.check(pages_engine, rows, request)
+
+
+@pytest.mark.parametrize(
+    "check", [test_tally.check_the_upgrade_to_counting_by_add_counts, test_tally.check_a_plugin_writing_its_own_way]
+)
+def test_the_tally_is_kept_by_add_counts_or_by_trigger(postgres_url: str, check: Callable[[Any], None]) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        check(engine)
+    finally:
+        engine.dispose()
+
+
+def test_concurrent_flushes_tally_a_new_row_once(postgres_url: str) -> None:
+    """Two flushes add to the same new row at once: one inserts it, the other waits and adds to it."""
+    engine = make_engine(postgres_url)
+    plugin = VolumeByCategory(timedelta(hours=1))
+    try:
+        schema.prepare(engine, [plugin])
+        statement = tally.counts_statement(plugin)
+        counts = {(int(EPOCH.timestamp()), "a"): 1}
+        first, second = Session(engine), Session(engine)
+        with first.begin():
+            add_counts(first, plugin.model, statement, counts)
+            waiting = threading.Thread(target=lambda: _add_and_commit(second, plugin, statement, counts))
+            waiting.start()
+            waiting.join(0.5)
+            assert waiting.is_alive()  # blocked on the first one's row
+        waiting.join(10)
+        assert test_tally.tallied(engine, plugin) == test_tally.recounted(engine, plugin)
+        assert sum(test_tally.tallied(engine, plugin).values()) == 1
+        with engine.connect() as connection:
+            assert connection.execute(select(plugin.model.volume)).scalars().all() == [2]
+    finally:
+        first.close()
+        second.close()
+        engine.dispose()
+
+
+def _add_and_commit(session: Session, plugin: Any, statement: Any, counts: Any) -> None:
+    with session.begin():
+        add_counts(session, plugin.model, statement, counts)
 
 
 def test_the_tally_follows_every_write(postgres_url: str) -> None:

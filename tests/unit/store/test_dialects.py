@@ -146,7 +146,8 @@ def test_a_snapshot_reads_one_moment_while_another_connection_commits(engine):
         assert sorted(connection.execute(select(COUNTS.c.key)).scalars().all()) == ["a", "b"]
 
 
-def test_triggers_run_the_adjusting_statement_for_each_row_written(engine):
+@pytest.mark.parametrize("inserts", [True, False])
+def test_triggers_run_the_adjusting_statement_for_each_row_written(engine, inserts):
     dialect = dialects.of(engine)
     moment = datetime(2015, 11, 13, tzinfo=UTC)
 
@@ -154,17 +155,24 @@ def test_triggers_run_the_adjusting_statement_for_each_row_written(engine):
         return f"INSERT INTO adjustments (delta, category) VALUES ({delta}, {row}.category);"
 
     with engine.begin() as connection:
-        assert not dialect.has_trigger(connection, "events_log_insert")
-        for statement in dialect.triggers("events_log", "events", "category", adjust):
+        assert dialect.trigger_names(connection, "events") == set()
+        for statement in dialect.triggers("events_log", "events", "category", adjust, inserts):
             connection.exec_driver_sql(statement)
-        assert dialect.has_trigger(connection, "events_log_insert")
-        assert not dialect.has_trigger(connection, "counts_log_insert")
+        made = {"events_log_delete", "events_log_update"} | ({"events_log_insert"} if inserts else set())
+        assert dialect.trigger_names(connection, "events") == made
+        assert dialect.has_trigger(connection, "events_log_delete")
+        assert not dialect.has_trigger(connection, "counts_log_delete")
         connection.execute(insert(EVENTS), [{"id": 1, "timestamp": moment, "category": "a"}])
         connection.execute(update(EVENTS).values(category="b"))
         connection.execute(update(EVENTS).values(timestamp=moment + timedelta(days=1)))  # not a column watched
         connection.execute(delete(EVENTS))
         logged = connection.execute(select(ADJUSTMENTS.c.delta, ADJUSTMENTS.c.category).order_by(ADJUSTMENTS.c.n))
-        assert logged.tuples().all() == [(1, "a"), (-1, "a"), (1, "b"), (-1, "b")]
+        inserted = [(1, "a")] if inserts else []
+        assert logged.tuples().all() == [*inserted, (-1, "a"), (1, "b"), (-1, "b")]
+        for name in made:
+            for statement in dialect.drop_trigger(name, "events"):
+                connection.exec_driver_sql(statement)
+        assert dialect.trigger_names(connection, "events") == set()
 
 
 @pytest.mark.parametrize("span", [60, 3600, 7 * 86400])

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from statscache.plugins.builtin.releng import RelengDashboard
 from statscache.plugins.builtin.volume import VolumeByCategory
-from statscache.store import schema
+from statscache.store import schema, tally
 from statscache.store.upsert import add_counts, replace_if_newer
 
 WINDOW = datetime(2015, 10, 28, 12, 0, tzinfo=UTC)
@@ -23,18 +23,10 @@ def test_counts_add_to_a_row_sqlalchemy_wrote_and_to_their_own(tmp_path):
     table = plugin.model.__table__
     with Session(engine) as session, session.begin():
         session.execute(insert(table), [{"timestamp": WINDOW, "category": "bodhi", "volume": 2}])  # SQLAlchemy's way
-        add_counts(
-            session,
-            plugin.model,
-            ("timestamp", "category"),
-            [
-                {"timestamp": WINDOW, "category": "bodhi", "volume": 3},
-                {"timestamp": WINDOW + timedelta(hours=1), "category": "bodhi", "volume": 1},
-            ],
-        )
-        add_counts(
-            session, plugin.model, ("timestamp", "category"), [{"timestamp": WINDOW, "category": "bodhi", "volume": 4}]
-        )
+        window = int(WINDOW.timestamp())
+        statement = tally.counts_statement(plugin)
+        add_counts(session, plugin.model, statement, {(window, "bodhi"): 3, (window + 3600, "bodhi"): 1})
+        add_counts(session, plugin.model, statement, {(window, "bodhi"): 4})
     with engine.connect() as connection:
         rows = connection.execute(select(table).order_by(table.c.timestamp)).all()
     assert [(row.timestamp, row.category, row.volume) for row in rows] == [

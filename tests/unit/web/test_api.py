@@ -9,12 +9,13 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import insert
 
 from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
 from statscache.plugins.builtin.volume import Volume, VolumeByCategory
 from statscache.span import iso
+from statscache.store import tally
+from statscache.store.upsert import add_counts
 from statscache.web import create_app
 from tests.fakes.support import BUILTIN_IDENTS, EPOCH, get_json, recount
 from tests.fakes.webapp import Dashboard, make_client
@@ -230,8 +231,8 @@ def test_csv_quotes_what_needs_quoting(config, tmp_path):
         Config(sqlalchemy_uri=f"sqlite:///{tmp_path / 'q.sqlite'}", consumer_epoch=EPOCH), [plugin]
     )
     awkward = 'comma, "quote"\nand newline'
-    with pipeline.engine.begin() as connection:
-        connection.execute(insert(plugin.model), [{"timestamp": EPOCH, "category": awkward, "volume": 3}])
+    with pipeline.session_factory() as session, session.begin():
+        add_counts(session, plugin.model, tally.counts_statement(plugin), {(int(EPOCH.timestamp()), awkward): 3})
     client = create_app(config, plugins=[plugin], engine=pipeline.engine).test_client()
     text = client.get("/api/volume-by-category-1d?format=csv").get_data(as_text=True)
     assert text == f'timestamp,category,volume\r\n{int(EPOCH.timestamp())},"comma, ""quote""\nand newline",3\r\n'
