@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from statscache.exceptions import MetaError
 from statscache.ingest import meta
+from statscache.ingest.envelope import parse_envelope
 from statscache.testing import from_envelope
 from tests.fakes.support import fedora_examples, fedora_examples_meta
 
@@ -82,13 +85,44 @@ def test_taskotron_is_not_asked_for_packages_over_the_network(monkeypatch):
     assert from_envelope(taskotron).packages == ()
 
 
-def test_fas_warnings_are_logged_once_each(caplog, monkeypatch):
-    monkeypatch.setattr(meta._fas_warnings, "_seen", set())  # as in a fresh process
+def test_without_fas_credentials_names_stand_for_themselves_and_fas_is_not_asked_again(caplog, monkeypatch):
+    from fedmsg_meta_fedora_infrastructure import fasshim
+
+    monkeypatch.setattr(fasshim, "_fas_cache", {})  # as in a fresh process
+    monkeypatch.setattr(meta._fas_warnings, "_seen", set())
+    rebuilds = []
+    rebuild = fasshim.make_fas_cache
+    # fasshim asks for its cache on every lookup; it rebuilds it when it finds it empty.
+    monkeypatch.setattr(
+        fasshim, "make_fas_cache", lambda **config: rebuilds.append(not fasshim._fas_cache) or rebuild(**config)
+    )
     reference = fedora_examples_meta()
     examples = fedora_examples()
     # A push that names only an email, which fedmsg.meta asks FAS about.
-    push = next(e for n, e in enumerate(examples, 1) if any("@redhat.com" in user for user in reference[n]["users"]))
+    number, push = next(
+        (n, e) for n, e in enumerate(examples, 1) if any("@redhat.com" in user for user in reference[n]["users"])
+    )
+    reader = meta.MetaReader()
     for copy in range(5):
-        assert from_envelope({**push, "msg_id": f"push-{copy}"}).users
+        message = parse_envelope({**push, "msg_id": f"push-{copy}"}, reader)
+        assert list(message.users) == sorted(set(reference[number]["users"]))
+    assert rebuilds and not any(rebuilds)
+    said = [record.getMessage() for record in caplog.records if "FAS" in record.getMessage()]
+    assert said == ["no FAS credentials (fas_credentials): nicknames and emails are taken as FAS usernames"]
+
+
+def test_fas_warnings_are_logged_once_each(caplog, monkeypatch):
+    """fasshim's own warnings (with FAS credentials it cannot use, it tries again on every lookup): once each."""
+    monkeypatch.setattr(meta._fas_warnings, "_seen", set())
+    fasshim_log = logging.getLogger("moksha.hub")
+    fasshim_log.addFilter(meta._fas_warnings)
+    for _ in range(5):
+        fasshim_log.warning("No previous fas cache found.  Looking to rebuild.")
+        fasshim_log.warning("No fas_credentials found.  Not caching fas.")
+    fasshim_log.warning("something else")
     warnings = [record.getMessage() for record in caplog.records if record.name == "moksha.hub"]
-    assert len(warnings) == len(set(warnings)) == 2
+    assert warnings == [
+        "No previous fas cache found.  Looking to rebuild.",
+        "No fas_credentials found.  Not caching fas.",
+        "something else",
+    ]
