@@ -5,36 +5,36 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
+from typing import Protocol
 
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
-
-from statscache.exceptions import DatabaseOutage
-from statscache.ingest.cache import Audiences, Entry, MessageCache
-from statscache.ingest.shares import Entries, Share, divide
+from statscache.ingest.cache import MessageCache
+from statscache.ingest.shares import Entries
+from statscache.ingest.writing import Outcome, Request
 from statscache.metrics import Metrics
-from statscache.plugins import BasePlugin, Batch
+from statscache.plugins import BasePlugin
 from statscache.span import Span, Stretch
-from statscache.store import coverage, dialects, quarantine
-from statscache.store.ledger import Ledger
 
 log = logging.getLogger(__name__)
 
 
-#: Messages failing alone, with none written, after which a plugin is taken to fail whatever it is given.
-_FAILING_ALONE = 4
+class FlushWriter(Protocol):
+    """Writes one flush's transaction (:class:`~statscache.ingest.writing.Writer`, or the writer process)."""
 
+    def write(self, request: Request) -> Outcome: ...
 
-class _PluginFails(Exception):
-    """The plugin's ``update`` fails on any message: keep its batch for the next flush, quarantine nothing."""
+    def forget(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class Flusher:
     """Drains the cache, drops what the ledger says each plugin has counted, writes the rest, commits.
 
-    ``families[i]`` is the index, in each cache entry's contributions, of
-    plugin ``plugins[i]``. A plugin whose ``update`` fails is rolled back to
+    The transaction itself is the ``writer``'s (:class:`~statscache.ingest.writing.Writer`,
+    here or in a process of its own); the flusher keeps what lasts between
+    flushes: what waits for a failing plugin, the checkpoints, live coverage.
+    A plugin whose ``update`` fails is rolled back to
     its savepoint and its batch is written again in halves: a message that
     fails alone while others are written is quarantined for that plugin (see
     :mod:`statscache.store.quarantine`); a plugin that fails whatever it is given
@@ -45,20 +45,14 @@ class Flusher:
     """
 
     def __init__(
-        self,
-        session_factory: sessionmaker[Session],
-        cache: MessageCache,
-        plugins: Sequence[BasePlugin],
-        families: Sequence[int],
-        metrics: Metrics,
+        self, writer: FlushWriter, cache: MessageCache, plugins: Sequence[BasePlugin], metrics: Metrics
     ) -> None:
-        self._session_factory = session_factory
+        self._writer = writer
         self._cache = cache
-        self._plugins = list(zip(plugins, families, strict=True))
+        self._idents = [plugin.ident for plugin in plugins]
         self._metrics = metrics
-        self._ledger = Ledger()
-        #: Entries a plugin failed to write, kept for it alone until it succeeds.
-        self._retry: dict[BasePlugin, Entries] = {}
+        #: Entries a plugin (by ident) failed to write, kept for it alone until it succeeds.
+        self._retry: dict[str, Entries] = {}
         # The periodic poll and the final flush at shutdown must not interleave.
         self._lock = threading.Lock()
         #: Stretches of history handed in whole: once their messages are written, those plugins are complete there.
@@ -87,7 +81,7 @@ class Flusher:
         crash, backfill resumes ``lag`` before the claim.
         """
         with self._lock:
-            self._live_since = {plugin.ident: since for plugin, _ in self._plugins}
+            self._live_since = dict.fromkeys(self._idents, since)
             self._lag = lag
             self._live_seen = self._cache.live_added
 
@@ -123,15 +117,19 @@ class Flusher:
             if not drained and not retry and not checkpoints and not self._live_since:
                 return True
             try:
-                self._retry, written = self._write(drained, audiences, retry, checkpoints, claim)
+                outcome = self._writer.write(
+                    Request(drained, audiences, retry, checkpoints, claim, dict(self._live_since))
+                )
             except Exception as error:
                 self._note_failure(error, len(drained) + _waiting(retry))
                 self._metrics.flushes.labels("failed").inc()
-                self._ledger.forget_uncommitted()
+                self._writer.forget()
                 self._cache.restore(drained, audiences)
                 self._retry = retry
                 self._requeue(checkpoints)
                 return False
+            self._retry, written = outcome.failed, outcome.written
+            self._count(outcome)
             if self._failing:
                 log.warning("statscache flushes work again: every message kept meanwhile is written")
                 self._failing = False
@@ -141,7 +139,7 @@ class Flusher:
                 since = self._live_since.get(ident)
                 if since is not None:
                     self._live_since[ident] = max(since, claim)
-            failed = {plugin.ident for plugin in self._retry}
+            failed = set(self._retry)
             self._requeue([c._replace(idents=c.idents & failed) for c in checkpoints if c.idents & failed])
             self._metrics.flushes.labels("failed" if self._retry else "ok").inc()
             return not self._retry
@@ -156,7 +154,7 @@ class Flusher:
         with self._lock:
             with self._checkpoints_lock:
                 self.generation += 1  # history handed in may have gone to the old database
-            self._ledger.forget_uncommitted()
+            self._writer.forget()
             resume = self._last_claim
             for ident, since in self._live_since.items():
                 self._live_since[ident] = since if resume is None else max(since, resume)
@@ -181,6 +179,17 @@ class Flusher:
             self._live_seen = self._cache.live_added
             return dropped, since, now
 
+    def _count(self, outcome: Outcome) -> None:
+        metrics = self._metrics
+        for ident in outcome.update_errors:
+            metrics.plugin_errors.labels(ident, "update").inc()
+        for ident, quarantined in outcome.quarantined.items():
+            metrics.quarantined.labels(ident).inc(quarantined)
+        for ident, (new, duplicates) in outcome.counted.items():
+            metrics.counted.labels(ident).inc(new)
+            if duplicates:
+                metrics.duplicates.labels(ident).inc(duplicates)
+
     def _note_failure(self, error: Exception, kept: int) -> None:
         if not self._failing:
             log.exception("statscache flush failed; %d messages kept in memory for the next flush", kept)
@@ -192,149 +201,7 @@ class Flusher:
         with self._checkpoints_lock:
             self._checkpoints[:0] = checkpoints
 
-    def _write(
-        self,
-        drained: Entries,
-        audiences: Audiences,
-        retry: dict[BasePlugin, Entries],
-        checkpoints: list[Stretch],
-        claim: float,
-    ) -> tuple[dict[BasePlugin, Entries], set[str]]:
-        """One transaction; returns the entries of plugins whose update failed, and the idents that wrote all theirs."""
-        failed: dict[BasePlugin, Entries] = {}
-        counts: list[tuple[BasePlugin, int, int]] = []
-        if not drained and not retry:  # a quiet second: only coverage moves on
-            written = {plugin.ident for plugin, _ in self._plugins}
-            with self._session_factory() as session, session.begin():
-                self._record_coverage(session, written, checkpoints, claim)
-            return failed, written
-        with self._session_factory() as session, session.begin():
-            alive = _transaction_probe(session)
-            before = self._ledger.counted_by(session, [*drained, *(m for e in retry.values() for m in e)])
-            counted: dict[str, Entries] = {}
-            for share in divide(self._plugins, drained, audiences, retry, before):
-                plugin = share.plugin
-                try:
-                    poisoned = self._write_share(session, alive, share)
-                except _PluginFails:
-                    log.exception("plugin %s failed to write a batch; kept for the next flush", plugin.ident)
-                    self._metrics.plugin_errors.labels(plugin.ident, "update").inc()
-                    failed[plugin] = share.offered
-                    continue
-                counted[plugin.ident] = share.offered  # quarantined messages too: they are not tried again
-                counts.append((plugin, len(share.entries) - len(poisoned), share.duplicates))
-            # Statements after a lost transaction would each commit on their own (SQLite): never a ledger row alone.
-            _check_transaction(alive, None)
-            self._ledger.record(session, before, counted)
-            written = set(counted)
-            self._record_coverage(session, written, checkpoints, claim)
-        for plugin, new, duplicates in counts:
-            self._metrics.counted.labels(plugin.ident).inc(new)
-            if duplicates:
-                self._metrics.duplicates.labels(plugin.ident).inc(duplicates)
-        return failed, written
 
-    def _write_share(self, session: Session, alive: Callable[[], bool], share: Share) -> list[Entry]:
-        """Write one plugin's batch; returns the messages quarantined for it (see :meth:`_isolate`)."""
-        error = _attempt(session, alive, share.plugin, share.batch)
-        if error is None:
-            return []
-        return self._isolate(session, alive, share.plugin, share.family, share.entries, error)
-
-    def _isolate(
-        self,
-        session: Session,
-        alive: Callable[[], bool],
-        plugin: BasePlugin,
-        family: int,
-        entries: list[Entry],
-        error: Exception,
-    ) -> list[Entry]:
-        """Write ``entries`` (whose batch just failed with ``error``) in halves, down to the messages that fail alone.
-
-        Returns those, quarantined. Raises :class:`_PluginFails` when the
-        plugin fails on every message it is tried with: then none is quarantined.
-        """
-        contributing = [entry for entry in entries if entry.contributions[family] is not None]
-        poisoned: list[tuple[Entry, Exception]] = []
-        written = 0
-
-        def split(part: list[Entry], failure: Exception) -> None:
-            nonlocal written
-            if len(part) == 1:
-                poisoned.append((part[0], failure))
-                if not written and len(poisoned) >= _FAILING_ALONE:
-                    raise _PluginFails from failure
-                return
-            middle = len(part) // 2
-            for half in (part[:middle], part[middle:]):
-                found = _attempt(session, alive, plugin, Batch(half, family))
-                if found is None:
-                    written += len(half)
-                else:
-                    split(half, found)
-
-        split(contributing, error)
-        if not written:  # a batch of one that fails: it may be the plugin, not the message; tried again later
-            raise _PluginFails from error
-        for (msg_id, timestamp, _), failure in poisoned:
-            log.error(
-                "plugin %s cannot write message %s (%r); quarantined: it is not counted there",
-                plugin.ident,
-                msg_id,
-                failure,
-            )
-            quarantine.add(session, plugin.ident, msg_id, timestamp, repr(failure))
-            self._metrics.quarantined.labels(plugin.ident).inc()
-        return [entry for entry, _ in poisoned]
-
-    def _record_coverage(self, session: Session, written: set[str], checkpoints: list[Stretch], claim: float) -> None:
-        """Extend the live coverage of the plugins that wrote everything, and record the checkpoints' stretches."""
-        by_since: dict[float, list[str]] = {}
-        for ident in sorted(written):
-            since = self._live_since.get(ident)
-            if since is not None:
-                by_since.setdefault(since, []).append(ident)
-        for since, live in by_since.items():
-            coverage.extend(session, live, since, max(since, claim))
-        for checkpoint in checkpoints:
-            idents = checkpoint.idents & written
-            if idents:
-                coverage.add(session, sorted(idents), *checkpoint.span)
-
-
-def _attempt(session: Session, alive: Callable[[], bool], plugin: BasePlugin, batch: Batch) -> Exception | None:
-    """Write one batch in a savepoint: None when it is written, else the plugin's error (rolled back).
-
-    Raises :class:`DatabaseOutage` when the transaction itself is gone, and
-    :class:`_PluginFails` for the database's own errors (a table gone, a lock,
-    a read-only file): those refuse any message, so none is to blame.
-    """
-    try:
-        with session.begin_nested():
-            plugin.update(session, batch)
-    except Exception as error:
-        _check_transaction(alive, error)
-        if isinstance(error, OperationalError):
-            raise _PluginFails from error
-        return error
-    return None
-
-
-def _waiting(retry: dict[BasePlugin, Entries]) -> int:
+def _waiting(retry: dict[str, Entries]) -> int:
     """Messages kept for plugins whose update failed."""
     return sum(len(entries) for entries in retry.values())
-
-
-def _transaction_probe(session: Session) -> Callable[[], bool]:
-    """A check of whether the session's database transaction is still open (cheap: no round trip)."""
-    connection = session.connection()
-    return dialects.of(connection).transaction_probe(connection)
-
-
-def _check_transaction(alive: Callable[[], bool], error: Exception | None) -> None:
-    """Raise :class:`DatabaseOutage` when the transaction is gone, or ``error`` means the connection is."""
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        raise DatabaseOutage(f"the database connection was lost: {error}") from error
-    if not alive():
-        raise DatabaseOutage(f"the database ended the flush's transaction: {error!r}") from error

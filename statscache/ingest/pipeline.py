@@ -16,6 +16,7 @@ from statscache.ingest.cache import Entry, MessageCache
 from statscache.ingest.envelope import parse_envelope
 from statscache.ingest.flusher import Flusher
 from statscache.ingest.meta import MetaReader
+from statscache.ingest.writing import Writer
 from statscache.metrics import Metrics
 from statscache.plugins import BasePlugin, Message
 from statscache.plugins.message import NameReader
@@ -90,9 +91,8 @@ class Pipeline:
         self.on_history_lost: Callable[[], None] | None = None
         self.session_factory = make_session_factory(self.engine)
         family_of = [classes.index(type(plugin)) for plugin in self.plugins]
-        self._flusher = Flusher(
-            make_session_factory(writing(self.engine)), self.cache, self.plugins, family_of, self.metrics
-        )
+        self._writer = Writer(make_session_factory(writing(self.engine)), self.plugins, family_of)
+        self._flusher = Flusher(self._writer, self.cache, self.plugins, self.metrics)
         self._epoch = config.consumer_epoch.timestamp()
         self._routes: dict[str, list[int]] = {}
         #: Cached messages at which the consumer's thread flushes without waiting for the producer.

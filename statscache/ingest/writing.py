@@ -1,0 +1,224 @@
+"""One flush's transaction: what the ledger says of the messages, each plugin's share written, the ledger
+and coverage recorded; all of it committed, or none (see :class:`statscache.ingest.flusher.Flusher`).
+
+A :class:`Writer` holds no state of the flush beyond the ledger's cache of plugin
+sets: the flusher hands it a :class:`Request` and gets an :class:`Outcome`, plain
+values both, so that it may run in the consumer's process or in one of its own
+(:mod:`statscache.ingest.writer_process`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from statscache.exceptions import DatabaseOutage
+from statscache.ingest.cache import Audiences, Entry
+from statscache.ingest.shares import Entries, Share, divide
+from statscache.plugins import BasePlugin, Batch
+from statscache.span import Stretch
+from statscache.store import coverage, dialects, quarantine
+from statscache.store.ledger import Ledger
+
+log = logging.getLogger(__name__)
+
+
+#: Messages failing alone, with none written, after which a plugin is taken to fail whatever it is given.
+_FAILING_ALONE = 4
+
+
+class _PluginFails(Exception):
+    """The plugin's ``update`` fails on any message: keep its batch for the next flush, quarantine nothing."""
+
+
+class Request(NamedTuple):
+    """What one flush writes."""
+
+    drained: Entries
+    audiences: Audiences
+    #: Per plugin ident: the messages a failed update left for it.
+    retry: dict[str, Entries]
+    #: Stretches of history whose messages are all in this flush or an earlier one.
+    checkpoints: list[Stretch]
+    #: How far live coverage extends, for the plugins that write all theirs.
+    claim: float
+    #: Per plugin ident: since when its live coverage runs (absent: not live).
+    live_since: dict[str, float]
+
+
+class Outcome(NamedTuple):
+    """What one committed flush did."""
+
+    #: Per plugin ident: the messages its update failed to write, kept for the next flush.
+    failed: dict[str, Entries]
+    #: The idents that wrote all their messages.
+    written: set[str]
+    #: Per ident: messages newly counted, and duplicates (counted before).
+    counted: dict[str, tuple[int, int]]
+    #: Per ident: messages quarantined (its update failed on them alone).
+    quarantined: dict[str, int]
+    #: Idents whose update failed on the whole batch.
+    update_errors: list[str]
+
+
+class Writer:
+    """Writes flushes through ``session_factory``; ``families[i]`` is where plugin ``plugins[i]``'s
+    contribution sits in each cache entry."""
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], plugins: Sequence[BasePlugin], families: Sequence[int]
+    ) -> None:
+        self._session_factory = session_factory
+        self._plugins = list(zip(plugins, families, strict=True))
+        self._by_ident = {plugin.ident: plugin for plugin in plugins}
+        self._ledger = Ledger()
+
+    def forget(self) -> None:
+        """A flush failed, or the database was made anew: what was cached of it may not be there."""
+        self._ledger.forget_uncommitted()
+
+    def close(self) -> None:
+        """Nothing to release in this process (see the writer process's)."""
+
+    def write(self, request: Request) -> Outcome:
+        """One transaction; raises when it is not committed (nothing of it is then in the database)."""
+        drained, audiences, checkpoints, claim = request.drained, request.audiences, request.checkpoints, request.claim
+        retry = {self._by_ident[ident]: entries for ident, entries in request.retry.items()}
+        failed: dict[str, Entries] = {}
+        counts: dict[str, tuple[int, int]] = {}
+        quarantined: dict[str, int] = {}
+        errors: list[str] = []
+        if not drained and not retry:  # a quiet second: only coverage moves on
+            written = {plugin.ident for plugin, _ in self._plugins}
+            with self._session_factory() as session, session.begin():
+                _record_coverage(session, request.live_since, written, checkpoints, claim)
+            return Outcome(failed, written, counts, quarantined, errors)
+        with self._session_factory() as session, session.begin():
+            alive = _transaction_probe(session)
+            before = self._ledger.counted_by(session, [*drained, *(m for e in retry.values() for m in e)])
+            counted: dict[str, Entries] = {}
+            for share in divide(self._plugins, drained, audiences, retry, before):
+                plugin = share.plugin
+                try:
+                    poisoned = self._write_share(session, alive, share)
+                except _PluginFails:
+                    log.exception("plugin %s failed to write a batch; kept for the next flush", plugin.ident)
+                    errors.append(plugin.ident)
+                    failed[plugin.ident] = share.offered
+                    continue
+                counted[plugin.ident] = share.offered  # quarantined messages too: they are not tried again
+                counts[plugin.ident] = (len(share.entries) - len(poisoned), share.duplicates)
+                if poisoned:
+                    quarantined[plugin.ident] = len(poisoned)
+            # Statements after a lost transaction would each commit on their own (SQLite): never a ledger row alone.
+            _check_transaction(alive, None)
+            self._ledger.record(session, before, counted)
+            written = set(counted)
+            _record_coverage(session, request.live_since, written, checkpoints, claim)
+        return Outcome(failed, written, counts, quarantined, errors)
+
+    def _write_share(self, session: Session, alive: Callable[[], bool], share: Share) -> list[Entry]:
+        """Write one plugin's batch; returns the messages quarantined for it (see :meth:`_isolate`)."""
+        error = _attempt(session, alive, share.plugin, share.batch)
+        if error is None:
+            return []
+        return self._isolate(session, alive, share.plugin, share.family, share.entries, error)
+
+    def _isolate(
+        self,
+        session: Session,
+        alive: Callable[[], bool],
+        plugin: BasePlugin,
+        family: int,
+        entries: list[Entry],
+        error: Exception,
+    ) -> list[Entry]:
+        """Write ``entries`` (whose batch just failed with ``error``) in halves, down to the messages that fail alone.
+
+        Returns those, quarantined. Raises :class:`_PluginFails` when the
+        plugin fails on every message it is tried with: then none is quarantined.
+        """
+        contributing = [entry for entry in entries if entry.contributions[family] is not None]
+        poisoned: list[tuple[Entry, Exception]] = []
+        written = 0
+
+        def split(part: list[Entry], failure: Exception) -> None:
+            nonlocal written
+            if len(part) == 1:
+                poisoned.append((part[0], failure))
+                if not written and len(poisoned) >= _FAILING_ALONE:
+                    raise _PluginFails from failure
+                return
+            middle = len(part) // 2
+            for half in (part[:middle], part[middle:]):
+                found = _attempt(session, alive, plugin, Batch(half, family))
+                if found is None:
+                    written += len(half)
+                else:
+                    split(half, found)
+
+        split(contributing, error)
+        if not written:  # a batch of one that fails: it may be the plugin, not the message; tried again later
+            raise _PluginFails from error
+        for (msg_id, timestamp, _), failure in poisoned:
+            log.error(
+                "plugin %s cannot write message %s (%r); quarantined: it is not counted there",
+                plugin.ident,
+                msg_id,
+                failure,
+            )
+            quarantine.add(session, plugin.ident, msg_id, timestamp, repr(failure))
+        return [entry for entry, _ in poisoned]
+
+
+def _record_coverage(
+    session: Session, live_since: dict[str, float], written: set[str], checkpoints: list[Stretch], claim: float
+) -> None:
+    """Extend the live coverage of the plugins that wrote everything, and record the checkpoints' stretches."""
+    by_since: dict[float, list[str]] = {}
+    for ident in sorted(written):
+        since = live_since.get(ident)
+        if since is not None:
+            by_since.setdefault(since, []).append(ident)
+    for since, live in by_since.items():
+        coverage.extend(session, live, since, max(since, claim))
+    for checkpoint in checkpoints:
+        idents = checkpoint.idents & written
+        if idents:
+            coverage.add(session, sorted(idents), *checkpoint.span)
+
+
+def _attempt(session: Session, alive: Callable[[], bool], plugin: BasePlugin, batch: Batch) -> Exception | None:
+    """Write one batch in a savepoint: None when it is written, else the plugin's error (rolled back).
+
+    Raises :class:`DatabaseOutage` when the transaction itself is gone, and
+    :class:`_PluginFails` for the database's own errors (a table gone, a lock,
+    a read-only file): those refuse any message, so none is to blame.
+    """
+    try:
+        with session.begin_nested():
+            plugin.update(session, batch)
+    except Exception as error:
+        _check_transaction(alive, error)
+        if isinstance(error, OperationalError):
+            raise _PluginFails from error
+        return error
+    return None
+
+
+def _transaction_probe(session: Session) -> Callable[[], bool]:
+    """A check of whether the session's database transaction is still open (cheap: no round trip)."""
+    connection = session.connection()
+    return dialects.of(connection).transaction_probe(connection)
+
+
+def _check_transaction(alive: Callable[[], bool], error: Exception | None) -> None:
+    """Raise :class:`DatabaseOutage` when the transaction is gone, or ``error`` means the connection is."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        raise DatabaseOutage(f"the database connection was lost: {error}") from error
+    if not alive():
+        raise DatabaseOutage(f"the database ended the flush's transaction: {error!r}") from error
