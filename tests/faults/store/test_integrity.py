@@ -146,7 +146,7 @@ def test_a_poison_message_is_quarantined_and_the_plugin_counts_on(make_pipeline,
     pipeline = make_pipeline(plugins=[plugin, VolumeByCategory(timedelta(days=1))])
     poison = [poisoned_copy(envelopes[i], i) for i in (10, 400)]
     stream = envelopes[:10] + poison[:1] + envelopes[10:400] + poison[1:] + envelopes[400:800]
-    with caplog.at_level(logging.ERROR, logger="statscache.ingest.flusher"):
+    with caplog.at_level(logging.ERROR, logger="statscache.ingest.writing"):
         feed(pipeline, stream)
         assert pipeline.flush()
     feed(pipeline, envelopes[800:] + poison)  # the poison comes again: not tried again
