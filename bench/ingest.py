@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Ingest benchmark: statscache in a real fedmsg-hub against a consumer that does nothing.
 
-    python bench/ingest.py [--mix fedora|autocloud] [--count 100000] [--rounds 1] [--threaded] [--postgres]
+    python bench/ingest.py [--mix fedora|autocloud] [--count 100000] [--rounds 3] [--workers 0,2]
+                           [--threaded] [--postgres]
 
 Publishes COUNT real messages of a mix (bench/mix.py), each with a fresh
 msg_id, through a zmq PUB socket (each under its own topic) to a real
@@ -17,15 +18,18 @@ built-in plugin:
 A third hub shows the hub's ceiling: a consumer that does nothing and, like
 statscache's, takes the raw body instead of moksha's JSON parse and freezes the
 start-up heap (``gc.freeze()``). All hubs get the same settings: the shipped
-fedmsg.d/ (blocking mode), or worker threads with ``--threaded``. With
-``--rounds`` > 1 the variants alternate. Flow control keeps at most
+fedmsg.d/ (blocking mode), or worker threads with ``--threaded``. statscache
+runs once for each count of ``--workers``: 0 counts in the hub's own process,
+N in N worker processes (``statscache.consumer.workers``). The variants
+alternate for ``--rounds`` rounds, and the medians are compared. Flow control keeps at most
 ``--window`` messages in flight, so the hub's own queue stays small and memory
 reflects the consumer. statscache stores into a fresh SQLite file, or with
 ``--postgres`` into a fresh database of a private PostgreSQL started here
 (tests/services/postgres.py). Prints msg/s of each (first to last message
 consumed), the ratios, how long after its last message statscache had every
-count in the database (a flusher that fell behind would show here), and each
-hub's RSS after warm-up and at its peak.
+count in the database (a flusher that fell behind would show here), each
+hub's RSS after warm-up and at its peak (its workers' added), and the CPU time
+per message of the hub and its workers.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import itertools
 import json
 import os
 import signal
+import statistics
 import struct
 import subprocess
 import sys
@@ -55,11 +60,15 @@ import mix  # noqa: E402
 FEDMSG_HUB = str(Path(sys.executable).with_name("fedmsg-hub"))
 START = mix.START
 BLOCK = 500  # messages sent between two flow-control checks
-VARIANTS = {
+BASELINES = {
     "do-nothing": "hub_consumers:NullConsumer",
     "hub ceiling": "hub_consumers:CeilingConsumer",
-    "statscache": "hub_consumers:TimedStatscacheConsumer",
 }
+STATSCACHE = "hub_consumers:TimedStatscacheConsumer"
+
+
+def statscache_variant(workers: int) -> str:
+    return "statscache" if workers == 0 else f"statscache, {workers} worker{'s' if workers > 1 else ''}"
 
 
 Template = tuple[bytes, str, str, str]
@@ -79,20 +88,34 @@ def templates(name: str) -> list[Template]:
 
 
 def memory_kib(pid: int) -> dict[str, int]:
-    fields = {}
-    with open(f"/proc/{pid}/status", encoding="ascii") as status:
-        for line in status:
-            name, _, value = line.partition(":")
-            if name in ("VmRSS", "VmHWM"):
-                fields[name] = int(value.split()[0])
+    """VmRSS and VmHWM (peak) of a process and its running children, added."""
+    fields = {"VmRSS": 0, "VmHWM": 0}
+    for each in [pid, *children(pid)]:
+        with contextlib.suppress(FileNotFoundError), open(f"/proc/{each}/status", encoding="ascii") as status:
+            for line in status:
+                name, _, value = line.partition(":")
+                if name in fields:
+                    fields[name] += int(value.split()[0])
     return fields
 
 
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU time a process has used so far (its own threads, not its children)."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User and system CPU time a process and its running children have used so far."""
+    total = 0.0
+    for each in [pid, *children(pid)]:
+        with contextlib.suppress(FileNotFoundError), open(f"/proc/{each}/stat", encoding="ascii") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started and that still run (statscache's workers)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as listed:
+            return [int(child) for child in listed.read().split()]
+    except FileNotFoundError:
+        return []
 
 
 def read_progress(path: Path) -> int:
@@ -120,6 +143,8 @@ def wait_stored(url: str, count: int, deadline: float) -> float:
 
 def run(
     variant: str,
+    consumer: str,
+    workers: int,
     count: int,
     window: int,
     blocking: bool,
@@ -141,6 +166,7 @@ def run(
             "endpoints": {"bench": [f"tcp://127.0.0.1:{port}"]},
             "statscache.sqlalchemy.uri": url,
             "statscache.consumer.epoch": "EPOCH",
+            "statscache.consumer.workers": workers,
         }
         if plugins:
             overrides["statscache.plugins.enabled"] = plugins
@@ -161,7 +187,7 @@ def run(
         )
         with open(work / "hub.log", "wb") as log:
             hub = subprocess.Popen(
-                [FEDMSG_HUB, "--with-consumers", VARIANTS[variant]],
+                [FEDMSG_HUB, "--with-consumers", consumer],
                 cwd=work,
                 env=env,
                 stdout=subprocess.DEVNULL,
@@ -197,7 +223,7 @@ def run(
             time.sleep(0.05)
             result = json.loads((work / "result.json").read_text())
             stored = result["last"]
-            if variant == "statscache":
+            if consumer == STATSCACHE:
                 # Consuming is not enough: every message must reach the database, too.
                 stored = wait_stored(url, count, deadline)
             memory = memory_kib(hub.pid)
@@ -215,6 +241,7 @@ def run(
             context.term()
         return {
             "rate": (count - 1) / (result["last"] - result["first"]),
+            "stored_rate": (count - 1) / (stored - result["first"]),
             "lag": stored - result["last"],
             "warm_rss_mb": warm_rss / 1024,
             "peak_rss_mb": memory["VmHWM"] / 1024,
@@ -229,7 +256,12 @@ def main() -> None:
         "--mix", choices=mix.MIXES, default="fedora", help="the messages published (default fedora; see bench/mix.py)"
     )
     parser.add_argument("--count", type=int, default=100_000, help="messages per run (default 100,000)")
-    parser.add_argument("--rounds", type=int, default=1, help="alternating runs of each variant (default 1)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each variant (default 3)")
+    parser.add_argument(
+        "--workers",
+        default="0",
+        help="comma-separated worker counts statscache runs with, each a variant (default 0: in the hub's process)",
+    )
     parser.add_argument("--window", type=int, default=5000, help="messages in flight at most (default 5,000)")
     parser.add_argument(
         "--threaded",
@@ -251,34 +283,64 @@ def main() -> None:
     parts = templates(args.mix)
     step = mix.step(args.mix, args.count)
     print(mix.describe(args.mix), flush=True)
-    results: dict[str, list[dict[str, float]]] = {name: [] for name in VARIANTS}
+    variants = {name: (consumer, 0) for name, consumer in BASELINES.items()}
+    counts = [int(each) for each in args.workers.split(",") if each.strip()]
+    variants.update({statscache_variant(workers): (STATSCACHE, workers) for workers in counts})
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
     with contextlib.ExitStack() as stack:
         databases = itertools.repeat(None) if not args.postgres else postgres_databases(stack)
         store = "PostgreSQL" if args.postgres else "SQLite"
         print(f"{args.count:,} messages, {step:g} s of event time apart; statscache stores into {store}", flush=True)
         for round_ in range(args.rounds):
-            for name in VARIANTS:
-                outcome = run(name, args.count, args.window, not args.threaded, parts, step, plugins, next(databases))
+            for name, (consumer, workers) in variants.items():
+                outcome = run(
+                    name,
+                    consumer,
+                    workers,
+                    args.count,
+                    args.window,
+                    not args.threaded,
+                    parts,
+                    step,
+                    plugins,
+                    next(databases),
+                )
                 results[name].append(outcome)
-                lag = f", all stored {outcome['lag']:.2f} s after the last" if name == "statscache" else ""
+                counted = consumer == STATSCACHE
+                lag = f", all stored {outcome['lag']:.2f} s after the last" if counted else ""
                 lag += f", {outcome['errors']:,} errors logged" if outcome["errors"] else ""
                 print(
-                    f"round {round_ + 1} {name:>23}: {outcome['rate']:9.0f} msg/s{lag}, "
+                    f"round {round_ + 1} {name:>23}: {rate(outcome, counted):9.0f} msg/s{lag}, "
                     f"RSS {outcome['warm_rss_mb']:.1f} MB after warm-up, peak {outcome['peak_rss_mb']:.1f} MB, "
-                    f"hub CPU {outcome['cpu'] / args.count * 1e6:.1f} µs/msg",
+                    f"CPU {outcome['cpu'] / args.count * 1e6:.1f} µs/msg",
                     flush=True,
                 )
-    best = {name: max(r["rate"] for r in runs) for name, runs in results.items()}
+    median = {
+        name: statistics.median(rate(r, variants[name][0] == STATSCACHE) for r in runs)
+        for name, runs in results.items()
+    }
     growth = {name: max(r["peak_rss_mb"] - r["warm_rss_mb"] for r in runs) for name, runs in results.items()}
-    print(f"\nmix {args.mix}, {args.count:,} messages, statscache on {store}, best of {args.rounds} round(s):")
-    for name in VARIANTS:
-        print(f"  {name:>23}: {best[name]:9.0f} msg/s, RSS growth after warm-up {growth[name]:.1f} MB")
-    print(
-        f"  statscache's statistics were all stored at most {max(r['lag'] for r in results['statscache']):.2f} s "
-        "after its last message"
-    )
-    print(f"  ratio statscache / do-nothing: {best['statscache'] / best['do-nothing']:.2f}")
-    print(f"  ratio statscache / hub ceiling: {best['statscache'] / best['hub ceiling']:.2f}")
+    cpu = {name: statistics.median(r["cpu"] for r in runs) / args.count * 1e6 for name, runs in results.items()}
+    print(f"\nmix {args.mix}, {args.count:,} messages, statscache on {store}, median of {args.rounds} round(s):")
+    print("  (statscache's rate runs from its first message consumed to its last one counted in the database)")
+    for name in variants:
+        print(
+            f"  {name:>23}: {median[name]:9.0f} msg/s, CPU {cpu[name]:.1f} µs/msg, "
+            f"RSS growth after warm-up {growth[name]:.1f} MB"
+        )
+    for name in variants:
+        if variants[name][0] == STATSCACHE:
+            worst = max(r["lag"] for r in results[name])
+            print(
+                f"  {name}: ratio to do-nothing {median[name] / median['do-nothing']:.2f}, "
+                f"to the hub ceiling {median[name] / median['hub ceiling']:.2f}; "
+                f"everything stored at most {worst:.2f} s after its last message"
+            )
+
+
+def rate(outcome: dict[str, float], counted: bool) -> float:
+    """Messages per second from the first consumed to the last consumed, or (``counted``) the last stored."""
+    return float(outcome["stored_rate" if counted else "rate"])
 
 
 def postgres_databases(stack: contextlib.ExitStack) -> Iterator[str]:

@@ -12,6 +12,11 @@ overflow a timer, or count nothing at all is refused rather than run.
 ``statscache.consumer.epoch`` (aware ``datetime``, default 2012-01-01 UTC)
     Where statistics begin: messages older than this are skipped (and counted as such).
     From 1970-01-01 UTC to the moment the hub starts (a future epoch would count nothing).
+``statscache.consumer.workers`` (int, default 0)
+    Worker processes, each a whole pipeline with every plugin, that the hub hands each
+    topic's messages to (:mod:`statscache.pool`): statscache on that many more cores.
+    0 counts in the hub's own process. From 0 to 64. The database must be a file or a
+    server, not SQLite in memory.
 ``statscache.sqlalchemy.uri`` (str, default ``sqlite:///statscache.sqlite``)
     SQLAlchemy database URL of SQLite or PostgreSQL; the default is a SQLite file in the
     working directory. It must parse as a URL; another database, a driver that is not
@@ -256,6 +261,7 @@ class Config:
 
     consumer_enabled: bool = True
     consumer_epoch: datetime = datetime(2012, 1, 1, tzinfo=UTC)
+    consumer_workers: int = 0
     sqlalchemy_uri: str = "sqlite:///statscache.sqlite"
     producer_frequency: timedelta = timedelta(seconds=1)
     plugins_enabled: tuple[str, ...] | None = None
@@ -282,6 +288,7 @@ class Config:
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "consumer_enabled": _boolean,
     "consumer_epoch": _aware_datetime,
+    "consumer_workers": _whole(0, 64),
     "sqlalchemy_uri": _database_url,
     "producer_frequency": _between(timedelta(milliseconds=100), timedelta(days=1)),
     "plugins_enabled": _names_or_none,
@@ -344,6 +351,11 @@ def load(raw: Mapping[str, Any]) -> Config:
         raise ConfigError(
             f"configuration key 'statscache.app.default_rows_per_page' ({config.app_default_rows_per_page}) "
             f"must not exceed 'statscache.app.maximum_rows_per_page' ({config.app_maximum_rows_per_page})"
+        )
+    if config.consumer_workers and make_url(config.sqlalchemy_uri).database in (None, "", ":memory:"):
+        raise ConfigError(
+            "configuration key 'statscache.consumer.workers' needs a database that other processes can open: "
+            f"{config.sqlalchemy_uri!r} is held in memory"
         )
     if config.app_stream_limit >= config.app_worker_threads:
         raise ConfigError(

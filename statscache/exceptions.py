@@ -55,3 +55,7 @@ class LedgerConflict(StatscacheError):
 
 class BrokerUnavailable(StatscacheError):
     """A local RabbitMQ node could not be started (``statscache-run --amqp``): not installed, or it failed."""
+
+
+class WorkerUnavailable(StatscacheError):
+    """A worker process of the pool (``statscache.consumer.workers``) could not start."""

@@ -141,11 +141,20 @@ class Metrics:
 
     def summary(self) -> str:
         """One line of the main counters, for the log."""
-        outcomes = ("received", "cached", "duplicate", "rejected", "before_epoch")
-        parts = [f"{outcome}={self.value('statscache_messages', outcome=outcome):.0f}" for outcome in outcomes]
-        parts.append(f"flush_failures={self.value('statscache_flushes', result='failed'):.0f}")
-        return " ".join(parts)
+        return summary(self.registry)
 
     def serve(self, port: int) -> None:
         """Expose ``/metrics`` on 127.0.0.1:``port`` from a daemon thread."""
         start_http_server(port, addr="127.0.0.1", registry=self.registry)
+
+
+def summary(registry: CollectorRegistry) -> str:
+    """One line of the main counters of ``registry`` (a daemon's, or a pool's summed), for the log."""
+
+    def value(name: str, **labels: str) -> float:
+        return registry.get_sample_value(f"{name}_total", labels) or 0.0
+
+    outcomes = ("received", "cached", "duplicate", "rejected", "before_epoch")
+    parts = [f"{outcome}={value('statscache_messages', outcome=outcome):.0f}" for outcome in outcomes]
+    parts.append(f"flush_failures={value('statscache_flushes', result='failed'):.0f}")
+    return " ".join(parts)

@@ -104,6 +104,14 @@ class Backfiller:
         """The consumer takes messages from now on: live coverage starts, and backfill fetches what came before."""
         live_since = time.time()
         self.pipeline.go_live(live_since)
+        self.catch_up(live_since)
+
+    def catch_up(self, live_since: float) -> None:
+        """Backfill what came before ``live_since``, and again whenever messages are lost to the database.
+
+        Without :meth:`go_live`: for a pipeline whose live coverage is claimed
+        by another process (a worker of :mod:`statscache.pool`).
+        """
         self.pipeline.on_history_lost = self.again
         if self.pipeline.config.datagrepper_endpoint is None:
             log.info("no statscache.datagrepper.endpoint: statistics start now, without backfill")

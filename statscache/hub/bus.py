@@ -116,8 +116,8 @@ class BusGate:
             # Raised out of doRead, it would make Twisted drop the subscription for good.
             self._fault(e)
 
-    def close(self) -> str | None:
-        """Stop reading; returns the body of the earliest message left waiting (now off the bus), or None.
+    def close(self) -> tuple[str, str] | None:
+        """Stop reading; returns the earliest message left waiting (now off the bus) as ``(topic, body)``, or None.
 
         What is left in zeromq's buffers is never taken off the bus, hence never
         counted: the shutdown does not wait for a flood to end.
@@ -132,7 +132,7 @@ class BusGate:
                 except zmq.Again:
                     break
                 try:
-                    return decode(frames)[1]
+                    return decode(frames)
                 except MalformedMessage as e:
                     self._reject(e)
         return None

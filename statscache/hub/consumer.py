@@ -12,13 +12,14 @@ from moksha.hub.zeromq.zeromq import ZMQMessage
 from sqlalchemy.engine import make_url
 
 from statscache import config as config_module
-from statscache.exceptions import ConfigError, MalformedMessage, PluginLoadError
-from statscache.history.catchup import Backfiller
+from statscache.exceptions import ConfigError, MalformedMessage, PluginLoadError, WorkerUnavailable
 from statscache.hub import bus, shutdown
 from statscache.hub.bus import BusGate
+from statscache.hub.counting import Counting, InProcess, InWorkers
 from statscache.ingest.meta import MetaReader
 from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import BasePlugin, registry
+from statscache.pool.pool import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,10 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
         if not settings.consumer_enabled:
             super().__init__(hub)  # logs "disabled by config" and returns
             return
-        self.pipeline = _build_pipeline(hub, settings, plugins)
+        self.settings = settings
+        self.counting: Counting = _build_counting(hub, settings, plugins)
+        #: The pipeline, when the hub counts in its own process (``statscache.consumer.workers`` 0).
+        self.pipeline = self.counting.pipeline if isinstance(self.counting, InProcess) else None
         # What the stop leaves unhandled; the earliest is counted by the final flush (see _close).
         self._stopping = False
         self._left = 0
@@ -54,16 +58,17 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
         #: The statscache producer, once it has attached itself: without it nothing is ever flushed.
         self.producer: Any = None
         super().__init__(hub)
-        if self.validate_signatures:
-            self.pipeline.authenticate = self._authenticate
-        self.history = Backfiller(self.pipeline)
+        if self.validate_signatures and isinstance(self.counting, InProcess):  # workers check their own
+            self.counting.authenticate_with(self._authenticate)
+        if isinstance(self.counting, InWorkers):
+            self.counting.pool.on_failure = self.fail
         from moksha.hub.reactor import reactor
 
         self.gate = BusGate(reactor, self._reject_frames, self._fault)
         self.gate.install(hub)
         missing = bus.unsubscribed(hub)
         if missing:  # a hub that listens to nothing (or not to all of its bus) would count nothing
-            self.pipeline.engine.dispose()
+            self.counting.close(None)
             _refuse_to_start(
                 ConfigError(
                     f"cannot subscribe to {', '.join(map(repr, missing))}: 'endpoints' must list zeromq "
@@ -83,7 +88,7 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
             self.fail("the statscache producer is not running (see the errors above)")
             return
         try:
-            self.history.go_live()
+            self.counting.go_live()
         except Exception as e:
             # Twisted would log this and run on: a hub that never claims coverage nor backfills.
             log.exception("statscache could not go live")
@@ -95,13 +100,13 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
 
     def _reject_frames(self, error: MalformedMessage) -> None:
         """A message off the bus that never reached :meth:`_consume`: received, and rejected."""
-        self.pipeline.metrics.received()
-        self.pipeline.metrics.rejected_envelope(error.reason)
+        self.counting.metrics.received()
+        self.counting.metrics.rejected_envelope(error.reason)
         log.warning("rejected a message off the bus: %s", error)
 
     def _fault(self, error: Exception) -> None:
         """Handing a message over raised, past everything that counts and logs a message's errors."""
-        self.pipeline.metrics.rejected_envelope("hub-error")
+        self.counting.metrics.rejected_envelope("hub-error")
         log.error("statscache: the hub failed on a message off the bus", exc_info=error)
 
     def stop(self) -> None:
@@ -117,14 +122,13 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
 
     def _stop_receiving(self) -> None:
         """Take nothing more off the bus; keep the next message waiting there, if any."""
-        body = self.gate.close()
-        if body is not None:
-            self.pipeline.metrics.received()
-            self._next_on_bus = ZMQMessage("", body)
+        left = self.gate.close()
+        if left is not None:
+            self.counting.metrics.received()
+            self._next_on_bus = ZMQMessage(*left)
 
     def _close(self) -> bool:
         """The final flush, once every thread that feeds the pipeline has stopped; False if some is not written."""
-        self.history.close()
         if self._left:
             log.warning("statscache: %d messages taken off the bus were left unhandled by the stop", self._left)
         # Count the earliest message the stop left (the queue's came off the bus before the bus's
@@ -132,10 +136,7 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
         # only up to that message (plus the lag), so that backfill fetches the rest. Claiming up
         # to now, as after a quiet spell, would lose them for good.
         earliest = self._first_left if self._first_left is not None else self._next_on_bus
-        if earliest is not None:
-            self.consume(earliest)
-        self.pipeline.close()
-        return self.pipeline.pending() == 0
+        return self.counting.close(None if earliest is None else _topic_and_body(earliest))
 
     def validate(self, message: Any) -> None:
         """Nothing here: signatures are checked on the parsed envelope, see :meth:`_authenticate`."""
@@ -145,7 +146,7 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
 
     def _consume(self, message: Any) -> Any:
         # Runs on the reactor thread as a message comes off the bus, before it is queued.
-        self.pipeline.metrics.received()
+        self.counting.metrics.received()
         return super()._consume(message)
 
     def _do_work(self, message: Any) -> bool:
@@ -167,8 +168,14 @@ class StatscacheConsumer(fedmsg.consumers.FedmsgConsumer):
         return True
 
     def consume(self, message: Any) -> None:
-        # A zmq message off the bus (raw body), or a dict when handed over in-process.
-        self.pipeline.handle(message.get("body") if isinstance(message, dict) else message.body)
+        self.counting.handle(*_topic_and_body(message))
+
+
+def _topic_and_body(message: Any) -> tuple[Any, Any]:
+    """A zmq message off the bus (raw body), or a dict when handed over in-process."""
+    if isinstance(message, dict):
+        return message.get("topic", ""), message.get("body")
+    return message.topic, message.body
 
 
 def _refuse_to_start(error: BaseException, what: str = "") -> NoReturn:
@@ -179,21 +186,27 @@ def _refuse_to_start(error: BaseException, what: str = "") -> NoReturn:
     raise SystemExit(message) from error
 
 
-def _build_pipeline(hub: Any, settings: config_module.Config, plugins: list[BasePlugin]) -> Pipeline:
-    """The pipeline, its database and its metrics server; anything that fails here stops the hub."""
+def _build_counting(hub: Any, settings: config_module.Config, plugins: list[BasePlugin]) -> Counting:
+    """The pipeline (or the pool of workers), its database and its metrics server; anything failing stops the hub."""
+    counting: Counting
     try:
-        # fedmsg.meta reads users and packages with the hub's settings.
-        pipeline = Pipeline.open(settings, plugins, names=MetaReader(hub.config))
+        if settings.consumer_workers:
+            # Each worker's fedmsg.meta reads users and packages with the hub's settings.
+            counting = InWorkers(WorkerPool(settings, hub.config, plugins, settings.consumer_workers))
+        else:
+            counting = InProcess(Pipeline.open(settings, plugins, names=MetaReader(hub.config)))
+    except WorkerUnavailable as e:
+        _refuse_to_start(e, "workers: ")
     except Exception as e:  # a missing driver, directory or server, a refused connection, a plugin's table...
         url = make_url(settings.sqlalchemy_uri).render_as_string(hide_password=True)
         _refuse_to_start(e, f"database {url}: ")
     if settings.metrics_port is not None:
         try:
-            pipeline.metrics.serve(settings.metrics_port)
+            counting.serve_metrics(settings.metrics_port)
         except OSError as e:  # in use, or privileged
-            pipeline.engine.dispose()
+            counting.close(None)
             _refuse_to_start(e, f"metrics port {settings.metrics_port}: ")
-    return pipeline
+    return counting
 
 
 def _when_running(call: Any) -> None:

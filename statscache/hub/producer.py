@@ -19,14 +19,14 @@ class StatscacheProducer(moksha.hub.api.producer.PollingProducer):
 
     def __init__(self, hub: Any) -> None:
         consumers = [c for c in getattr(hub, "consumers", []) if isinstance(c, StatscacheConsumer)]
-        if not consumers or not hasattr(consumers[0], "pipeline"):
+        if not consumers or not hasattr(consumers[0], "counting"):
             log.info("statscache producer idle: the statscache consumer is not running")
             self.hub = hub
             return
         self.consumer = consumers[0]
-        self.pipeline = self.consumer.pipeline
+        self.counting = self.consumer.counting
         # Seconds, as the polling loop below counts them.
-        self.frequency = self.pipeline.config.producer_frequency.total_seconds()
+        self.frequency = self.consumer.settings.producer_frequency.total_seconds()
         self._stopping = threading.Event()
         super().__init__(hub)
         self.consumer.producer = self  # the consumer stops the hub if no producer ever attaches
@@ -34,7 +34,7 @@ class StatscacheProducer(moksha.hub.api.producer.PollingProducer):
     def poll(self) -> None:
         # moksha stops polling for good when poll() raises: nothing may escape.
         try:
-            self.pipeline.flush()
+            self.counting.flush()
         except Exception:
             log.exception("statscache flush raised; will retry on the next poll")
 

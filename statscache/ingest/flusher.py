@@ -115,6 +115,7 @@ class Flusher:
             drained, audiences = self._cache.drain()
             retry, self._retry = self._retry, {}
             if not drained and not retry and not checkpoints and not self._live_since:
+                self._last_claim = claim  # nothing came since the last flush: complete up to now
                 return True
             try:
                 outcome = self._writer.write(
@@ -143,6 +144,11 @@ class Flusher:
             self._requeue([c._replace(idents=c.idents & failed) for c in checkpoints if c.idents & failed])
             self._metrics.flushes.labels("failed" if self._retry else "ok").inc()
             return not self._retry
+
+    @property
+    def last_claim(self) -> float | None:
+        """How far the last successful flush found the messages handed in complete (see :meth:`go_live`)."""
+        return self._last_claim
 
     def restart(self) -> None:
         """The database was made anew (its file deleted under the daemon): forget what the old one held.

@@ -202,6 +202,12 @@ class Pipeline:
         self._flusher.go_live(since, self.config.datagrepper_lag.total_seconds())
 
     @property
+    def last_claim(self) -> float | None:
+        """The event time up to which the last successful flush wrote every live message handed in
+        (None before the first): what it would have claimed as live coverage."""
+        return self._flusher.last_claim
+
+    @property
     def generation(self) -> int:
         """Moves on whenever messages handed in may have been lost to the database (see :meth:`history_sink`)."""
         return self._flusher.generation

@@ -134,7 +134,7 @@ def test_after_close_nothing_more_is_read_and_the_next_message_is_kept(pair):
         pub.send_multipart([b"t", f"m{i}".encode()])
     subscription.doRead()
     assert len(subscription.delivered) == 10
-    assert gate.close() == "m10"
+    assert gate.close() == ("t", "m10")
     while reactor.later:
         reactor.later.pop()()
     subscription.doRead()

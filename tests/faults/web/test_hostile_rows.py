@@ -19,6 +19,8 @@ from sqlalchemy import insert
 from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import registry
+from statscache.store import tally
+from statscache.store.upsert import add_counts
 from statscache.web import create_app
 from tests.fakes.support import BUILTIN_IDENTS, recorded_envelopes, recount
 
@@ -50,7 +52,7 @@ STORED_LINKS = {
 
 
 def fill(url):
-    """A database with the recorded stream, plus extreme rows and stored links written behind the daemon's back."""
+    """A database with the recorded stream, plus counts at extreme times and links stored behind the daemon's back."""
     config = Config(sqlalchemy_uri=url, consumer_epoch=EPOCH)
     plugins = registry.load(config)
     pipeline = Pipeline.open(config, plugins)
@@ -59,13 +61,16 @@ def fill(url):
         pipeline.handle(envelope)
     assert pipeline.flush()
     by_ident = {plugin.ident: plugin for plugin in plugins}
-    with pipeline.engine.begin() as connection:
+    with pipeline.session_factory() as session, session.begin():
+        # Counts at the ends of time, added as the daemon adds counts (which also tallies them).
         for ident in BUILTIN_IDENTS:
-            model = by_ident[ident].model
-            keyed = {"category": "autocloud"} if ident.startswith("volume-by-") else {}
-            connection.execute(
-                insert(model), [{"timestamp": moment, "volume": volume, **keyed} for moment, volume in EXTREMES.items()]
-            )
+            plugin = by_ident[ident]
+            counts = {
+                (int(moment.timestamp()), "autocloud") if ident.startswith("volume-by-") else int(moment.timestamp()): n
+                for moment, n in EXTREMES.items()
+            }
+            add_counts(session, plugin.model, tally.counts_statement(plugin), counts)
+    with pipeline.engine.begin() as connection:
         for ident in ("latest-builds", "releng-dashboard"):
             connection.execute(
                 insert(by_ident[ident].model),

@@ -1,0 +1,90 @@
+"""Where the hub's messages are counted: in its own process, or by a pool of workers (``statscache.consumer.workers``).
+
+Both take each message with its topic, go live when the hub runs, flush on the
+producer's beat (the pool's workers flush themselves), and write a final flush
+at the stop, counting first the earliest message the stop left (see the consumer).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from statscache.history.catchup import Backfiller
+from statscache.ingest.pipeline import Pipeline
+from statscache.metrics import Metrics
+from statscache.pool.pool import WorkerPool
+
+
+class Counting(Protocol):
+    """What the consumer and the producer need of whatever counts the hub's messages."""
+
+    @property
+    def metrics(self) -> Metrics: ...
+
+    def handle(self, topic: Any, body: Any) -> None: ...
+
+    def go_live(self) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def close(self, left: tuple[Any, Any] | None) -> bool:
+        """The final flush (``left`` counted first); False if some message is not written."""
+        ...
+
+    def serve_metrics(self, port: int) -> None: ...
+
+
+class InProcess:
+    """One pipeline in the hub's process, and its backfill."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self.metrics = pipeline.metrics
+        self.history = Backfiller(pipeline)
+
+    def handle(self, topic: Any, body: Any) -> None:
+        self.pipeline.handle(body)
+
+    def go_live(self) -> None:
+        self.history.go_live()
+
+    def flush(self) -> None:
+        self.pipeline.flush()
+
+    def close(self, left: tuple[Any, Any] | None) -> bool:
+        self.history.close()
+        if left is not None:
+            self.pipeline.handle(left[1])
+        self.pipeline.close()
+        return self.pipeline.pending() == 0
+
+    def serve_metrics(self, port: int) -> None:
+        self.metrics.serve(port)
+
+    def authenticate_with(self, check: Callable[[dict[str, Any]], bool]) -> None:
+        self.pipeline.authenticate = check
+
+
+class InWorkers:
+    """A pool of worker processes (each checks signatures itself, with the hub's settings)."""
+
+    def __init__(self, pool: WorkerPool) -> None:
+        self.pool = pool
+        self.metrics = pool.metrics
+
+    def handle(self, topic: Any, body: Any) -> None:
+        self.pool.handle(topic, body)
+
+    def go_live(self) -> None:
+        self.pool.go_live(time.time())
+
+    def flush(self) -> None:
+        """Nothing: each worker flushes on its own beat."""
+
+    def close(self, left: tuple[Any, Any] | None) -> bool:
+        return self.pool.close(left)
+
+    def serve_metrics(self, port: int) -> None:
+        self.pool.serve_metrics(port)
