@@ -101,6 +101,10 @@ class Pipeline:
         #: Checks an envelope's signature (set when the bus is signed); False rejects it.
         self.authenticate: Callable[[dict[str, Any]], bool] | None = None
 
+    def limit_cache(self, entries: int) -> None:
+        """Flush on the consumer's thread once ``entries`` messages are cached (see :data:`MAX_CACHED`)."""
+        self.max_cached = self._flush_at = entries
+
     def handle(self, envelope: Any) -> None:
         """Take one envelope in from the bus; bad input is logged and counted, never raised."""
         entry = self._entry(envelope, self.authenticate)

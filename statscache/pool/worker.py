@@ -34,14 +34,15 @@ from typing import Any
 from statscache.config import Config
 from statscache.history.catchup import Backfiller
 from statscache.ingest.meta import MetaReader
-from statscache.ingest.pipeline import Pipeline
+from statscache.ingest.pipeline import MAX_CACHED, Pipeline
 from statscache.metrics import Metrics
 from statscache.plugins import registry
 
 log = logging.getLogger(__name__)
 
-#: Batches read off the socket and not yet handled, at most: a few seconds of a busy bus, some tens of megabytes.
-INBOX = 64
+#: Batches read off the socket and not yet handled, at most (256 messages each): what comes while this worker
+#: flushes, a few megabytes, before the consumer waits for it.
+INBOX = 16
 
 #: Seconds between two reports of the worker's counters, between flushes (the consumer serves them summed).
 REPORT_INTERVAL = 0.25
@@ -72,6 +73,8 @@ class Worker:
             import fedmsg.crypto
 
             self.pipeline.authenticate = lambda envelope: bool(fedmsg.crypto.validate(envelope, **fedmsg_config))
+        # The workers share the memory one pipeline would have: each caches its part of the bound.
+        self.pipeline.limit_cache(max(1000, MAX_CACHED // max(1, settings.consumer_workers)))
         self.history = Backfiller(self.pipeline)
         self._lost = False
         self._inbox: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=INBOX)
