@@ -30,11 +30,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from statscache.exceptions import LedgerConflict
 from statscache.store import dialects
 from statscache.store.base import Base, UTCDateTime
-
-#: Bound parameters per ``IN`` query; under SQLite's (32,766) and PostgreSQL's (65,535) limits.
-_CHUNK = 5000
-#: Rows per multi-row INSERT (4 parameters each, under the same limits).
-_ROWS_PER_INSERT = 5000
+from statscache.store.dialects import LedgerRows
 
 
 class Counted(Protocol):
@@ -111,18 +107,11 @@ class Ledger:
 
     def counted_by(self, session: Session, msg_ids: Iterable[str]) -> Claims:
         """For each already-recorded message among ``msg_ids``, the plugins that counted it."""
-        wanted = sorted(msg_ids)  # in key order: each chunk walks the tree once, left to right
+        wanted = sorted(msg_ids)  # in key order: each lookup walks the tree once, left to right
         connection = session.connection()
-        mark = dialects.of(connection).placeholder  # for exec_driver_sql: these run for every message
         found: dict[str, frozenset[str]] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            query = (
-                "SELECT msg_id, plugin_set_id FROM statscache_ledger "
-                f"WHERE msg_id IN ({', '.join([mark] * len(chunk))})"
-            )
-            for msg_id, set_id in connection.exec_driver_sql(query, tuple(chunk)):
-                found[msg_id] = self._idents(session, set_id)
+        for msg_id, set_id in dialects.of(connection).ledger_records(connection, wanted):
+            found[msg_id] = self._idents(session, set_id)
         return found
 
     def record(self, session: Session, before: Claims, counted: Mapping[str, Mapping[str, Counted]]) -> None:
@@ -135,8 +124,9 @@ class Ledger:
             newest = max(entry.time for entry in messages.values())
             for ident in idents:
                 self._advance(session, ident, newest)
-        # A flat list of parameters, four per row: no tuple per message for the GC to chase.
-        inserts: list[Any] = []
+        # One list per column: no tuple per message for the GC to chase.
+        inserts: LedgerRows = ([], [], [], [])
+        hours, ids, times, sets = inserts
         updates: list[tuple[Any, ...]] = []
         if len(groups) == 1 and not before:
             # The usual flush: every plugin counted the same, all-new messages.
@@ -144,7 +134,10 @@ class Ledger:
             set_id = self._id(session, idents)
             for msg_id in sorted(messages):  # in key order: each insert lands near the last
                 timestamp = messages[msg_id].time
-                inserts += (_hour(timestamp), msg_id, timestamp, set_id)
+                hours.append(_hour(timestamp))
+                ids.append(msg_id)
+                times.append(timestamp)
+            sets.extend([set_id] * len(ids))
         else:
             claimed: dict[str, frozenset[str]] = {}
             entries: dict[str, Counted] = {}
@@ -157,22 +150,17 @@ class Ledger:
                 already = before.get(msg_id)
                 timestamp = entries[msg_id].time
                 if already is None:
-                    inserts += (_hour(timestamp), msg_id, timestamp, self._id(session, idents))
+                    hours.append(_hour(timestamp))
+                    ids.append(msg_id)
+                    times.append(timestamp)
+                    sets.append(self._id(session, idents))
                 elif not idents <= already:
                     updates.append((self._id(session, already | idents), msg_id, self._id(session, already)))
         connection = session.connection()
-        mark = dialects.of(connection).placeholder
-        # Many rows per statement: the driver releases the GIL once per statement
-        # rather than once per row, and a busy reactor thread then costs one wait, not thousands.
-        step = 4 * _ROWS_PER_INSERT
-        row = f"({mark}, {mark}, {mark}, {mark})"
-        for start in range(0, len(inserts), step):
-            parameters = tuple(inserts[start : start + step])
-            connection.exec_driver_sql(
-                "INSERT INTO statscache_ledger (hour, msg_id, timestamp, plugin_set_id) "
-                f"VALUES {', '.join([row] * (len(parameters) // 4))}",
-                parameters,
-            )
+        dialect = dialects.of(connection)
+        mark = dialect.placeholder
+        if ids:
+            dialect.add_ledger_records(connection, inserts)
         if updates:  # rare: a message counted again by a plugin that had not counted it
             # Only where the record is still what this flush read: another consumer may have moved it since.
             changed = connection.exec_driver_sql(

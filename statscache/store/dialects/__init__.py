@@ -17,11 +17,11 @@ from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from statscache.exceptions import UnsupportedDatabase
-from statscache.store.dialects.counts import CountsStatement
 from statscache.store.dialects.postgresql import PostgreSQL
+from statscache.store.dialects.shapes import CountsStatement, LedgerRows
 from statscache.store.dialects.sqlite import SQLite
 
-__all__ = ["CountsStatement", "Dialect", "Upsert", "of"]
+__all__ = ["CountsStatement", "Dialect", "LedgerRows", "Upsert", "of"]
 
 
 class Upsert(Protocol):
@@ -123,6 +123,14 @@ class Dialect(Protocol):
 
     def drop_trigger(self, name: str, table: str) -> list[str]:
         """DDL dropping trigger ``name`` of ``table`` (and what it runs), if it exists."""
+        ...
+
+    def ledger_records(self, connection: Connection, msg_ids: list[str]) -> Iterable[tuple[str, int]]:
+        """``(msg_id, plugin set id)`` of the ledger's records of these messages (those it has)."""
+        ...
+
+    def add_ledger_records(self, connection: Connection, rows: LedgerRows) -> None:
+        """Insert new ledger records; a msg_id recorded meanwhile by another writer raises the driver's error."""
         ...
 
     def add_counts(self, connection: Connection, statement: CountsStatement, rows: list[tuple[Any, ...]]) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import URL, ColumnElement, Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql
 
-from statscache.store.dialects.counts import CountsStatement
+from statscache.store.dialects.shapes import CountsStatement, LedgerRows
 
 #: The advisory lock statscache holds while it makes its schema ready (any fixed 64-bit number: "stat" in ASCII).
 SCHEMA_LOCK = 0x73746174
@@ -107,6 +107,19 @@ class PostgreSQL:
 
     def drop_trigger(self, name: str, table: str) -> list[str]:
         return [f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"']
+
+    def ledger_records(self, connection: Connection, msg_ids: list[str]) -> Iterator[tuple[str, int]]:
+        # One array parameter: no statement of thousands of placeholders to parse and plan.
+        query = "SELECT msg_id, plugin_set_id FROM statscache_ledger WHERE msg_id = ANY(%s::text[])"
+        yield from connection.exec_driver_sql(query, (msg_ids,)).tuples()
+
+    def add_ledger_records(self, connection: Connection, rows: LedgerRows) -> None:
+        hours, ids, times, sets = rows
+        connection.exec_driver_sql(
+            "INSERT INTO statscache_ledger (hour, msg_id, timestamp, plugin_set_id) "
+            "SELECT * FROM unnest(%s::integer[], %s::text[], %s::double precision[], %s::integer[])",
+            (hours, ids, times, sets),
+        )
 
     def add_counts(self, connection: Connection, statement: CountsStatement, rows: list[tuple[Any, ...]]) -> None:
         # One statement for the whole batch: the rows go in as arrays, and the rows the upsert

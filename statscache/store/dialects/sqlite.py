@@ -13,8 +13,10 @@ from sqlalchemy import URL, ColumnElement, Connection, Engine, Table, create_eng
 from sqlalchemy.dialects import sqlite
 
 from statscache.exceptions import DatabaseMissing
-from statscache.store.dialects.counts import CountsStatement
+from statscache.store.dialects.shapes import CountsStatement, LedgerRows
 
+#: Bound parameters per statement, well under SQLite's limit (32,766).
+_PARAMETERS = 20_000
 #: Execution option of an engine whose transactions take the write lock as they begin (see :meth:`SQLite.writing`).
 _WRITE_LOCK = "statscache_write_lock"
 
@@ -131,6 +133,27 @@ class SQLite:
 
     def drop_trigger(self, name: str, table: str) -> list[str]:
         return [f'DROP TRIGGER IF EXISTS "{name}"']
+
+    def ledger_records(self, connection: Connection, msg_ids: list[str]) -> Iterator[tuple[str, int]]:
+        for start in range(0, len(msg_ids), _PARAMETERS):
+            chunk = tuple(msg_ids[start : start + _PARAMETERS])
+            query = (
+                f"SELECT msg_id, plugin_set_id FROM statscache_ledger WHERE msg_id IN ({', '.join('?' * len(chunk))})"
+            )
+            yield from connection.exec_driver_sql(query, chunk).tuples()
+
+    def add_ledger_records(self, connection: Connection, rows: LedgerRows) -> None:
+        # Many rows per statement: the driver releases the GIL once per statement rather than
+        # once per row, and a busy consumer thread then costs one wait, not thousands.
+        flat = [value for row in zip(*rows, strict=True) for value in row]
+        step = _PARAMETERS - _PARAMETERS % 4
+        for start in range(0, len(flat), step):
+            parameters = tuple(flat[start : start + step])
+            connection.exec_driver_sql(
+                "INSERT INTO statscache_ledger (hour, msg_id, timestamp, plugin_set_id) "
+                f"VALUES {', '.join(['(?, ?, ?, ?)'] * (len(parameters) // 4))}",
+                parameters,
+            )
 
     def add_counts(self, connection: Connection, statement: CountsStatement, rows: list[tuple[Any, ...]]) -> None:
         # Staged in a temporary table, then two statements over it: which rows are new is asked

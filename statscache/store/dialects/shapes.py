@@ -1,4 +1,4 @@
-"""The shape of a count table's write, as the dialects' ``add_counts`` takes it."""
+"""The shapes of what the dialects write in bulk: a count table's batch, the ledger's new records."""
 
 from __future__ import annotations
 
@@ -17,3 +17,7 @@ class CountsStatement(NamedTuple):
     @property
     def keys(self) -> str:
         return "timestamp, category" if self.has_category else "timestamp"
+
+
+#: New ledger records, a list per column: hours, msg_ids, event times, plugin set ids.
+LedgerRows = tuple[list[int], list[str], list[float], list[int]]
