@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -9,14 +10,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 from sqlalchemy import URL, ColumnElement, Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import sqlite
 
 from statscache.exceptions import DatabaseMissing
 from statscache.store.dialects.shapes import CountsStatement, LedgerRows
 
-#: Bound parameters per statement, well under SQLite's limit (32,766).
-_PARAMETERS = 20_000
+#: Ledger records per INSERT at most (four parameters each, under SQLite's limit of 32,766).
+_LEDGER_CHUNK = 4096
 #: Execution option of an engine whose transactions take the write lock as they begin (see :meth:`SQLite.writing`).
 _WRITE_LOCK = "statscache_write_lock"
 
@@ -135,25 +137,23 @@ class SQLite:
         return [f'DROP TRIGGER IF EXISTS "{name}"']
 
     def ledger_records(self, connection: Connection, msg_ids: list[str]) -> Iterator[tuple[str, int]]:
-        for start in range(0, len(msg_ids), _PARAMETERS):
-            chunk = tuple(msg_ids[start : start + _PARAMETERS])
-            query = (
-                f"SELECT msg_id, plugin_set_id FROM statscache_ledger WHERE msg_id IN ({', '.join('?' * len(chunk))})"
-            )
-            yield from connection.exec_driver_sql(query, chunk).tuples()
+        # The whole batch as one JSON array: one statement, the same text at every flush.
+        query = "SELECT msg_id, plugin_set_id FROM statscache_ledger WHERE msg_id IN (SELECT value FROM json_each(?))"
+        yield from connection.exec_driver_sql(query, (orjson.dumps(msg_ids).decode(),)).tuples()
 
     def add_ledger_records(self, connection: Connection, rows: LedgerRows) -> None:
-        # Many rows per statement: the driver releases the GIL once per statement rather than
-        # once per row, and a busy consumer thread then costs one wait, not thousands.
-        flat = [value for row in zip(*rows, strict=True) for value in row]
-        step = _PARAMETERS - _PARAMETERS % 4
-        for start in range(0, len(flat), step):
-            parameters = tuple(flat[start : start + step])
-            connection.exec_driver_sql(
-                "INSERT INTO statscache_ledger (hour, msg_id, timestamp, plugin_set_id) "
-                f"VALUES {', '.join(['(?, ?, ?, ?)'] * (len(parameters) // 4))}",
-                parameters,
-            )
+        # Many rows per statement: the driver lets the GIL go once per statement rather than once
+        # per row, and a busy consumer thread then costs one wait, not thousands. Statements come
+        # in a few sizes (a full chunk, then powers of two): sqlite3 keeps the last 128 it compiled,
+        # and one of each row count written would be tens of megabytes of them.
+        records = list(zip(*rows, strict=True))
+        start = 0
+        while start < len(records):
+            left = len(records) - start
+            size = _LEDGER_CHUNK if left >= _LEDGER_CHUNK else 1 << (left.bit_length() - 1)
+            parameters = tuple(value for record in records[start : start + size] for value in record)
+            connection.exec_driver_sql(_ledger_insert(size), parameters)
+            start += size
 
     def add_counts(self, connection: Connection, statement: CountsStatement, rows: list[tuple[Any, ...]]) -> None:
         # Staged in a temporary table, then two statements over it: which rows are new is asked
@@ -182,6 +182,14 @@ class SQLite:
             f'ON CONFLICT ({keys}) DO UPDATE SET volume = "{table}".volume + excluded.volume'
         )
         connection.exec_driver_sql("DELETE FROM temp.statscache_counts")
+
+
+@functools.cache
+def _ledger_insert(rows: int) -> str:
+    return (
+        "INSERT INTO statscache_ledger (hour, msg_id, timestamp, plugin_set_id) "
+        f"VALUES {', '.join(['(?, ?, ?, ?)'] * rows)}"
+    )
 
 
 def _in_memory(url: URL) -> bool:

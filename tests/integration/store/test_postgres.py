@@ -20,7 +20,7 @@ from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import BasePlugin, registry
 from statscache.plugins.builtin.volume import VolumeByCategory
-from statscache.store import schema, tally
+from statscache.store import ledger, schema, tally
 from statscache.store.engine import create_tables, make_engine
 from statscache.store.upsert import add_counts
 from tests.fakes import pagination
@@ -29,7 +29,7 @@ from tests.fakes.support import EPOCH, assert_exact, feed
 from tests.services import postgres
 from tests.services.postgres import PostgresNotFound, PostgresServer
 from tests.unit.ingest import test_pipeline
-from tests.unit.store import test_tally
+from tests.unit.store import test_ledger, test_tally
 
 pytestmark = pytest.mark.integration
 
@@ -193,6 +193,16 @@ def test_concurrent_flushes_tally_a_new_row_once(postgres_url: str) -> None:
 def _add_and_commit(session: Session, plugin: Any, statement: Any, counts: Any) -> None:
     with session.begin():
         add_counts(session, plugin.model, statement, counts)
+
+
+@pytest.mark.parametrize("size", [1, 10_001])
+def test_a_flush_of_any_size_is_recorded_whole_and_found_again(postgres_url: str, size: int) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        create_tables(engine, ledger.LEDGER_TABLES)
+        test_ledger.check_a_flush_of(engine, size)
+    finally:
+        engine.dispose()
 
 
 def test_the_tally_follows_every_write(postgres_url: str) -> None:

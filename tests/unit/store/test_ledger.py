@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from statscache.exceptions import LedgerConflict
@@ -45,3 +46,21 @@ def test_a_record_moved_by_another_writer_under_a_flush_fails_that_flush(engine)
     count(engine, "b")  # tried again from a fresh read: every claim is kept
     with Session(engine) as session:
         assert ledger.Ledger().counted_by(session, ["m1"]) == {"m1": frozenset({"a", "b", "c"})}
+
+
+@pytest.mark.parametrize("size", [1, 4095, 4096, 10_001])
+def test_a_flush_of_any_size_is_recorded_whole_and_found_again(engine, size):
+    """Records go in chunks on SQLite (a full one, then powers of two), as arrays on PostgreSQL."""
+    check_a_flush_of(engine, size)
+
+
+def check_a_flush_of(engine, size):
+    """Every message recorded once, with its time and plugin set, and found again by msg_id."""
+    messages = {f"2015-{n:06d}": Entry(f"2015-{n:06d}", 3600.0 * (n % 50), ()) for n in range(size)}
+    count(engine, "volume-1d", messages)
+    book = ledger.Ledger()
+    with Session(engine) as session:
+        found = book.counted_by(session, [*messages, "never-seen"])
+        times = dict(session.execute(select(ledger.LedgerEntry.msg_id, ledger.LedgerEntry.timestamp)).tuples().all())
+    assert found == dict.fromkeys(messages, frozenset({"volume-1d"}))
+    assert times == {msg_id: entry.time for msg_id, entry in messages.items()}
