@@ -180,7 +180,8 @@ def run(
         progress.write_bytes(struct.pack("<q", 0))
         env = dict(
             os.environ,
-            PYTHONPATH=str(ROOT / "bench"),
+            # This checkout's statscache, whatever is installed (the hub and its workers import it from here).
+            PYTHONPATH=os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
             BENCH_COUNT=str(count),
             BENCH_PROGRESS=str(progress),
             BENCH_RESULT=str(work / "result.json"),

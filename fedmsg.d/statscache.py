@@ -12,7 +12,7 @@ config = {
     "statscache.consumer.epoch": datetime.datetime(2012, 1, 1, tzinfo=datetime.UTC),
     # Worker processes that count the hub's messages, each a whole pipeline taking some topics
     # (0 to 64); 0 counts in the hub's own process. Each worker uses about a core at full speed
-    # and 80 MB: on a machine of N cores, N workers. The database must be a file or a server.
+    # and 100 MB: on a machine of N cores, N workers. The database must be a file or a server.
     "statscache.consumer.workers": 0,
     # SQLAlchemy URL. Default: a SQLite file in the working directory. For PostgreSQL:
     # "postgresql+psycopg://user@host:5432/statscache"
