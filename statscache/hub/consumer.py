@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import fedmsg.consumers
@@ -194,7 +195,8 @@ def _build_counting(hub: Any, settings: config_module.Config, plugins: list[Base
             # Each worker's fedmsg.meta reads users and packages with the hub's settings.
             counting = InWorkers(WorkerPool(settings, hub.config, plugins, settings.consumer_workers))
         else:
-            counting = InProcess(Pipeline.open(settings, plugins, names=MetaReader(hub.config)))
+            pipeline = Pipeline.open(settings, plugins, names=MetaReader(hub.config))
+            counting = InProcess(pipeline, _on_the_reactor if hub.config.get("moksha.blocking_mode") else None)
     except WorkerUnavailable as e:
         _refuse_to_start(e, "workers: ")
     except Exception as e:  # a missing driver, directory or server, a refused connection, a plugin's table...
@@ -207,6 +209,13 @@ def _build_counting(hub: Any, settings: config_module.Config, plugins: list[Base
             counting.close(None)
             _refuse_to_start(e, f"metrics port {settings.metrics_port}: ")
     return counting
+
+
+def _on_the_reactor(call: Callable[[], None]) -> None:
+    """Run ``call`` on the reactor thread, between two turns of reading the bus (from any thread)."""
+    from moksha.hub.reactor import reactor
+
+    reactor.callFromThread(call)
 
 
 def _when_running(call: Any) -> None:

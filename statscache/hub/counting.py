@@ -7,6 +7,7 @@ at the stop, counting first the earliest message the stop left (see the consumer
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -15,6 +16,8 @@ from statscache.history.catchup import Backfiller
 from statscache.ingest.pipeline import Pipeline
 from statscache.metrics import Metrics
 from statscache.pool.pool import WorkerPool
+
+log = logging.getLogger(__name__)
 
 
 class Counting(Protocol):
@@ -37,12 +40,20 @@ class Counting(Protocol):
 
 
 class InProcess:
-    """One pipeline in the hub's process, and its backfill."""
+    """One pipeline in the hub's process, and its backfill.
 
-    def __init__(self, pipeline: Pipeline) -> None:
+    ``run_flush``: how the producer's beat gets the flush done. In blocking
+    mode the hub hands it to the reactor thread, which also handles every
+    message: one thread doing both in turn wastes nothing, where two sharing
+    the interpreter lock would each slow the other (every statement the flush
+    sends waits for the lock to come back). None: on the producer's thread.
+    """
+
+    def __init__(self, pipeline: Pipeline, run_flush: Callable[[Callable[[], None]], None] | None = None) -> None:
         self.pipeline = pipeline
         self.metrics = pipeline.metrics
         self.history = Backfiller(pipeline)
+        self._run_flush = run_flush
 
     def handle(self, topic: Any, body: Any) -> None:
         self.pipeline.handle(body)
@@ -51,7 +62,16 @@ class InProcess:
         self.history.go_live()
 
     def flush(self) -> None:
-        self.pipeline.flush()
+        if self._run_flush is None:
+            self.pipeline.flush()
+        else:
+            self._run_flush(self._flush_logged)
+
+    def _flush_logged(self) -> None:
+        try:
+            self.pipeline.flush()
+        except Exception:  # on the reactor thread: nothing may escape into Twisted
+            log.exception("statscache flush raised; will retry on the next beat")
 
     def close(self, left: tuple[Any, Any] | None) -> bool:
         self.history.close()
