@@ -193,7 +193,7 @@ def _build_counting(hub: Any, settings: config_module.Config, plugins: list[Base
     try:
         if settings.consumer_workers:
             # Each worker's fedmsg.meta reads users and packages with the hub's settings.
-            counting = InWorkers(WorkerPool(settings, hub.config, plugins, settings.consumer_workers))
+            counting = InWorkers(WorkerPool(settings, hub.config, plugins))
         else:
             pipeline = Pipeline.open(settings, plugins, names=MetaReader(hub.config))
             counting = InProcess(pipeline, _on_the_reactor if hub.config.get("moksha.blocking_mode") else None)

@@ -6,11 +6,10 @@ import logging
 import threading
 import time
 from collections.abc import Collection, Sequence
-from typing import Protocol
 
 from statscache.ingest.cache import MessageCache
 from statscache.ingest.shares import Entries
-from statscache.ingest.writing import Outcome, Request
+from statscache.ingest.writing import Outcome, Request, Writer
 from statscache.metrics import Metrics
 from statscache.plugins import BasePlugin
 from statscache.span import Span, Stretch
@@ -18,22 +17,12 @@ from statscache.span import Span, Stretch
 log = logging.getLogger(__name__)
 
 
-class FlushWriter(Protocol):
-    """Writes one flush's transaction (:class:`~statscache.ingest.writing.Writer`, or the writer process)."""
-
-    def write(self, request: Request) -> Outcome: ...
-
-    def forget(self) -> None: ...
-
-    def close(self) -> None: ...
-
-
 class Flusher:
     """Drains the cache, drops what the ledger says each plugin has counted, writes the rest, commits.
 
-    The transaction itself is the ``writer``'s (:class:`~statscache.ingest.writing.Writer`,
-    here or in a process of its own); the flusher keeps what lasts between
-    flushes: what waits for a failing plugin, the checkpoints, live coverage.
+    The transaction itself is the ``writer``'s (:class:`~statscache.ingest.writing.Writer`);
+    the flusher keeps what lasts between flushes: what waits for a failing
+    plugin, the checkpoints, live coverage.
     A plugin whose ``update`` fails is rolled back to
     its savepoint and its batch is written again in halves: a message that
     fails alone while others are written is quarantined for that plugin (see
@@ -44,9 +33,7 @@ class Flusher:
     goes back into the cache and nothing of the flush is committed.
     """
 
-    def __init__(
-        self, writer: FlushWriter, cache: MessageCache, plugins: Sequence[BasePlugin], metrics: Metrics
-    ) -> None:
+    def __init__(self, writer: Writer, cache: MessageCache, plugins: Sequence[BasePlugin], metrics: Metrics) -> None:
         self._writer = writer
         self._cache = cache
         self._idents = [plugin.ident for plugin in plugins]
@@ -118,9 +105,7 @@ class Flusher:
                 self._last_claim = claim  # nothing came since the last flush: complete up to now
                 return True
             try:
-                outcome = self._writer.write(
-                    Request(drained, audiences, retry, checkpoints, claim, dict(self._live_since))
-                )
+                outcome = self._writer.write(Request(drained, audiences, retry, checkpoints, claim, self._live_since))
             except Exception as error:
                 self._note_failure(error, len(drained) + _waiting(retry))
                 self._metrics.flushes.labels("failed").inc()
@@ -187,7 +172,7 @@ class Flusher:
 
     def _count(self, outcome: Outcome) -> None:
         metrics = self._metrics
-        for ident in outcome.update_errors:
+        for ident in outcome.failed:
             metrics.plugin_errors.labels(ident, "update").inc()
         for ident, quarantined in outcome.quarantined.items():
             metrics.quarantined.labels(ident).inc(quarantined)

@@ -91,8 +91,8 @@ class Pipeline:
         self.on_history_lost: Callable[[], None] | None = None
         self.session_factory = make_session_factory(self.engine)
         family_of = [classes.index(type(plugin)) for plugin in self.plugins]
-        self._writer = Writer(make_session_factory(writing(self.engine)), self.plugins, family_of)
-        self._flusher = Flusher(self._writer, self.cache, self.plugins, self.metrics)
+        writer = Writer(make_session_factory(writing(self.engine)), self.plugins, family_of)
+        self._flusher = Flusher(writer, self.cache, self.plugins, self.metrics)
         self._epoch = config.consumer_epoch.timestamp()
         self._routes: dict[str, list[int]] = {}
         #: Cached messages at which the consumer's thread flushes without waiting for the producer.

@@ -2,9 +2,8 @@
 and coverage recorded; all of it committed, or none (see :class:`statscache.ingest.flusher.Flusher`).
 
 A :class:`Writer` holds no state of the flush beyond the ledger's cache of plugin
-sets: the flusher hands it a :class:`Request` and gets an :class:`Outcome`, plain
-values both, so that it may run in the consumer's process or in one of its own
-(:mod:`statscache.ingest.writer_process`).
+sets: the flusher hands it a :class:`Request` and gets an :class:`Outcome`, and
+applies that (its metrics, what waits for a failing plugin).
 """
 
 from __future__ import annotations
@@ -53,7 +52,7 @@ class Request(NamedTuple):
 class Outcome(NamedTuple):
     """What one committed flush did."""
 
-    #: Per plugin ident: the messages its update failed to write, kept for the next flush.
+    #: Per plugin ident: the messages its update failed to write (on the whole batch), kept for the next flush.
     failed: dict[str, Entries]
     #: The idents that wrote all their messages.
     written: set[str]
@@ -61,8 +60,6 @@ class Outcome(NamedTuple):
     counted: dict[str, tuple[int, int]]
     #: Per ident: messages quarantined (its update failed on them alone).
     quarantined: dict[str, int]
-    #: Idents whose update failed on the whole batch.
-    update_errors: list[str]
 
 
 class Writer:
@@ -81,9 +78,6 @@ class Writer:
         """A flush failed, or the database was made anew: what was cached of it may not be there."""
         self._ledger.forget_uncommitted()
 
-    def close(self) -> None:
-        """Nothing to release in this process (see the writer process's)."""
-
     def write(self, request: Request) -> Outcome:
         """One transaction; raises when it is not committed (nothing of it is then in the database)."""
         drained, audiences, checkpoints, claim = request.drained, request.audiences, request.checkpoints, request.claim
@@ -91,12 +85,11 @@ class Writer:
         failed: dict[str, Entries] = {}
         counts: dict[str, tuple[int, int]] = {}
         quarantined: dict[str, int] = {}
-        errors: list[str] = []
         if not drained and not retry:  # a quiet second: only coverage moves on
             written = {plugin.ident for plugin, _ in self._plugins}
             with self._session_factory() as session, session.begin():
                 _record_coverage(session, request.live_since, written, checkpoints, claim)
-            return Outcome(failed, written, counts, quarantined, errors)
+            return Outcome(failed, written, counts, quarantined)
         with self._session_factory() as session, session.begin():
             alive = _transaction_probe(session)
             before = self._ledger.counted_by(session, [*drained, *(m for e in retry.values() for m in e)])
@@ -107,7 +100,6 @@ class Writer:
                     poisoned = self._write_share(session, alive, share)
                 except _PluginFails:
                     log.exception("plugin %s failed to write a batch; kept for the next flush", plugin.ident)
-                    errors.append(plugin.ident)
                     failed[plugin.ident] = share.offered
                     continue
                 counted[plugin.ident] = share.offered  # quarantined messages too: they are not tried again
@@ -119,7 +111,7 @@ class Writer:
             self._ledger.record(session, before, counted)
             written = set(counted)
             _record_coverage(session, request.live_since, written, checkpoints, claim)
-        return Outcome(failed, written, counts, quarantined, errors)
+        return Outcome(failed, written, counts, quarantined)
 
     def _write_share(self, session: Session, alive: Callable[[], bool], share: Share) -> list[Entry]:
         """Write one plugin's batch; returns the messages quarantined for it (see :meth:`_isolate`)."""

@@ -65,19 +65,13 @@ class _Worker:
 
 
 class WorkerPool:
-    """``workers`` pipelines in processes of their own, for ``plugins``, fed by the consumer through :meth:`handle`."""
+    """``settings.consumer_workers`` pipelines in processes of their own, for ``plugins``, fed by the consumer
+    through :meth:`handle`."""
 
-    def __init__(
-        self,
-        settings: Config,
-        fedmsg_config: Mapping[str, Any],
-        plugins: Sequence[BasePlugin],
-        workers: int,
-        metrics: Metrics | None = None,
-    ) -> None:
-        self.config = settings
+    def __init__(self, settings: Config, fedmsg_config: Mapping[str, Any], plugins: Sequence[BasePlugin]) -> None:
+        workers = settings.consumer_workers
         #: The consumer's own counters (received, frames rejected); the workers' are added when served.
-        self.metrics = metrics or Metrics()
+        self.metrics = Metrics()
         #: Called (from the pool's thread) when a worker ends unexpectedly: the consumer cannot go on.
         self.on_failure: Callable[[str], None] | None = None
         self._idents = [plugin.ident for plugin in plugins]

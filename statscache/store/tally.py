@@ -92,7 +92,6 @@ def install(engine: Engine, plugins: Iterable[Statistic]) -> None:
     with engine.begin() as connection:
         for plugin in plugins:
             table = tallied(plugin)
-            made = _trigger_ddl(dialect, table, inserts=not plugin.tallied_by_writer)
             name = _trigger_name(table)
             events = ["delete", "update"] if plugin.tallied_by_writer else ["delete", "update", "insert"]
             wanted = {f"{name}_{event}" for event in events}
@@ -102,7 +101,7 @@ def install(engine: Engine, plugins: Iterable[Statistic]) -> None:
             for found in present:
                 for statement in dialect.drop_trigger(found, table.table_name):
                     connection.exec_driver_sql(statement)
-            for statement in made:
+            for statement in _trigger_ddl(dialect, table, inserts=not plugin.tallied_by_writer):
                 connection.exec_driver_sql(statement)
             _recount(connection, dialect, table)
 

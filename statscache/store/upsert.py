@@ -26,8 +26,8 @@ from statscache.store import dialects
 from statscache.store.base import Base
 from statscache.store.dialects import CountsStatement
 
-#: (dialect, table, statement kind, key columns, row names) -> the compiled statement.
-_compiled: dict[tuple[str, Table, str, tuple[str, ...], tuple[str, ...]], _Compiled] = {}
+#: (dialect, table, key columns, row names) -> the compiled statement.
+_compiled: dict[tuple[str, Table, tuple[str, ...], tuple[str, ...]], _Compiled] = {}
 _compiled_lock = threading.Lock()
 
 
@@ -72,7 +72,6 @@ class _Compiled:
 def _execute_many(
     session: Session,
     table: Table,
-    kind: str,
     keys: Sequence[str],
     build: Callable[[], Insert],
     rows: list[dict[str, Any]],
@@ -81,7 +80,7 @@ def _execute_many(
     connection = session.connection()
     dialect = connection.dialect
     names = tuple(rows[0])
-    cache_key = (dialect.name, table, kind, tuple(keys), names)
+    cache_key = (dialect.name, table, tuple(keys), names)
     compiled = _compiled.get(cache_key)
     if compiled is None:
         compiled = _Compiled(build(), table, names, dialect)
@@ -151,4 +150,4 @@ def replace_if_newer(
             ),
         )
 
-    _execute_many(session, table, "replace", key_columns, build, rows)
+    _execute_many(session, table, key_columns, build, rows)

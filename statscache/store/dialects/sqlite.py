@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -146,12 +147,13 @@ class SQLite:
         # per row, and a busy consumer thread then costs one wait, not thousands. Statements come
         # in a few sizes (a full chunk, then powers of two): sqlite3 keeps the last 128 it compiled,
         # and one of each row count written would be tens of megabytes of them.
-        records = list(zip(*rows, strict=True))
+        total = len(rows[1])
         start = 0
-        while start < len(records):
-            left = len(records) - start
+        while start < total:
+            left = total - start
             size = _LEDGER_CHUNK if left >= _LEDGER_CHUNK else 1 << (left.bit_length() - 1)
-            parameters = tuple(value for record in records[start : start + size] for value in record)
+            columns = (column[start : start + size] for column in rows)
+            parameters = tuple(itertools.chain.from_iterable(zip(*columns, strict=True)))
             connection.exec_driver_sql(_ledger_insert(size), parameters)
             start += size
 
@@ -165,6 +167,7 @@ class SQLite:
         connection.exec_driver_sql(
             "CREATE TEMP TABLE IF NOT EXISTS statscache_counts (timestamp, category, volume, bucket)"
         )
+        # Emptied first, not after: whatever the last batch left there (a rolled-back one leaves nothing).
         connection.exec_driver_sql("DELETE FROM temp.statscache_counts")
         connection.exec_driver_sql("INSERT INTO temp.statscache_counts VALUES (?, ?, ?, ?)", rows)
         if statement.tallies:
@@ -181,7 +184,6 @@ class SQLite:
             f'INSERT INTO "{table}" ({keys}, volume) SELECT {keys}, volume FROM temp.statscache_counts WHERE true '
             f'ON CONFLICT ({keys}) DO UPDATE SET volume = "{table}".volume + excluded.volume'
         )
-        connection.exec_driver_sql("DELETE FROM temp.statscache_counts")
 
 
 @functools.cache

@@ -45,7 +45,7 @@ def open_pool(url: str, workers: int = 2) -> WorkerPool:
         plugins_enabled=("volume", "volume-by-category"),
         producer_frequency=timedelta(milliseconds=200),
     )
-    return WorkerPool(config, dict(FEDORA_BUS), registry.load(config), workers)
+    return WorkerPool(config, dict(FEDORA_BUS), registry.load(config))
 
 
 def now_envelopes(count: int, start: float) -> list[dict[str, Any]]:
