@@ -28,8 +28,10 @@ reflects the consumer. statscache stores into a fresh SQLite file, or with
 (tests/services/postgres.py). Prints msg/s of each (first to last message
 consumed), the ratios, how long after its last message statscache had every
 count in the database (a flusher that fell behind would show here), each
-hub's RSS after warm-up and at its peak (its workers' added), and the CPU time
-per message of the hub and its workers.
+hub's RSS after warm-up and at its peak (its workers' added), the CPU time
+per message of the hub and its workers and of the publisher (this process),
+and the most those two costs allow on this machine's cores: a rate near that
+bound means the machine, not a queue, is what holds the hub back.
 """
 
 from __future__ import annotations
@@ -204,6 +206,8 @@ def run(
                 time.sleep(0.1)
             warm_rss = 0
             cpu_at_start = cpu_seconds(hub.pid)
+            # This process is the publisher (and zmq's I/O thread): its CPU shares the machine with the hub's.
+            publisher_at_start = time.process_time()
             # In blocks, so that the publisher outruns any hub: flow control and
             # random msg_ids once per block, not once per message.
             for block in range(0, count, BLOCK):
@@ -216,6 +220,7 @@ def run(
                     topic, head, middle, tail = parts[i % len(parts)]
                     body = f'{head}"{msg_id}"{middle}{START + i * step:.3f}{tail}'
                     pub.send_multipart([topic, body.encode()])
+            publisher_cpu = time.process_time() - publisher_at_start
             deadline = time.monotonic() + 600
             while not (work / "result.json").exists():
                 if time.monotonic() > deadline or hub.poll() is not None:
@@ -248,6 +253,7 @@ def run(
             "peak_rss_mb": memory["VmHWM"] / 1024,
             "errors": errors,
             "cpu": cpu,
+            "publisher_cpu": publisher_cpu,
         }
 
 
@@ -313,7 +319,8 @@ def main() -> None:
                 print(
                     f"round {round_ + 1} {name:>23}: {rate(outcome, counted):9.0f} msg/s{lag}, "
                     f"RSS {outcome['warm_rss_mb']:.1f} MB after warm-up, peak {outcome['peak_rss_mb']:.1f} MB, "
-                    f"CPU {outcome['cpu'] / args.count * 1e6:.1f} µs/msg",
+                    f"CPU {outcome['cpu'] / args.count * 1e6:.1f} µs/msg "
+                    f"(publisher {outcome['publisher_cpu'] / args.count * 1e6:.1f})",
                     flush=True,
                 )
     median = {
@@ -322,12 +329,18 @@ def main() -> None:
     }
     growth = {name: max(r["peak_rss_mb"] - r["warm_rss_mb"] for r in runs) for name, runs in results.items()}
     cpu = {name: statistics.median(r["cpu"] for r in runs) / args.count * 1e6 for name, runs in results.items()}
+    publisher = {
+        name: statistics.median(r["publisher_cpu"] for r in runs) / args.count * 1e6 for name, runs in results.items()
+    }
+    cores = len(os.sched_getaffinity(0))
     print(f"\nmix {args.mix}, {args.count:,} messages, statscache on {store}, median of {args.rounds} round(s):")
     print("  (statscache's rate runs from its first message consumed to its last one counted in the database)")
     for name in variants:
         print(
             f"  {name:>23}: {median[name]:9.0f} msg/s, CPU {cpu[name]:.1f} µs/msg, "
-            f"RSS growth after warm-up {growth[name]:.1f} MB"
+            f"RSS growth after warm-up {growth[name]:.1f} MB; "
+            f"{cores} cores at that CPU and the publisher's ({publisher[name]:.1f} µs/msg) allow at most "
+            f"{cores * 1e6 / (cpu[name] + publisher[name]):.0f} msg/s"
         )
     for name in variants:
         if variants[name][0] == STATSCACHE:
