@@ -32,6 +32,8 @@ config = {
     ],
     # Serve the daemon's Prometheus counters on 127.0.0.1:PORT/metrics (None: off).
     "statscache.metrics.port": None,
+    # /healthz/ready fails when no flush of the counts was committed for this long.
+    "statscache.health.max_flush_age": datetime.timedelta(seconds=60),
     # Web API: rows in a page of /api/<ident> unless the request says (rows_per_page),
     # and the most a request may ask for (1 to 10,000).
     "statscache.app.default_rows_per_page": 100,

@@ -34,8 +34,14 @@ overflow a timer, or count nothing at all is refused rather than run.
     whole number of seconds, from 1 s to 366 days; at most 16 of them (one table each).
 ``statscache.metrics.port`` (int or ``None``, default ``None``)
     Serve the daemon's Prometheus counters (received, rejected, plugin errors,
-    duplicates, flushes) on ``127.0.0.1:PORT/metrics``; ``None`` serves nothing. A port
+    duplicates, flushes) on ``127.0.0.1:PORT/metrics``, and its health probes on
+    ``/healthz/live`` and ``/healthz/ready`` (:mod:`statscache.metrics_port`); ``None``
+    serves nothing. A port
     that cannot be bound (in use, or privileged) stops the hub at start-up.
+``statscache.health.max_flush_age`` (``timedelta`` or seconds, default 60 s)
+    ``/healthz/ready`` (the web app's, and the daemon's on its metrics port) fails
+    when no daemon has committed a flush of a plugin's counts for this long. From
+    1 s to 1 day, and longer than ``statscache.producer.frequency``.
 ``statscache.app.default_rows_per_page`` (int, default 100)
     Rows in a page of ``/api/<ident>`` when the request does not say. From 1 to 10,000.
 ``statscache.app.maximum_rows_per_page`` (int, default 100)
@@ -268,6 +274,7 @@ class Config:
     plugins_disabled: tuple[str, ...] = ()
     plugins_intervals: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(hours=1), timedelta(days=1))
     metrics_port: int | None = None
+    health_max_flush_age: timedelta = timedelta(seconds=60)
     app_default_rows_per_page: int = 100
     app_maximum_rows_per_page: int = 100
     app_base_url: str | None = None
@@ -295,6 +302,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "plugins_disabled": _names,
     "plugins_intervals": _intervals,
     "metrics_port": _port_or_none,
+    "health_max_flush_age": _between(timedelta(seconds=1), timedelta(days=1)),
     "app_default_rows_per_page": _whole(1, 10_000),
     "app_maximum_rows_per_page": _whole(1, 10_000),
     "app_base_url": _base_url_or_none,
@@ -356,6 +364,12 @@ def load(raw: Mapping[str, Any]) -> Config:
         raise ConfigError(
             "configuration key 'statscache.consumer.workers' needs a database that other processes can open: "
             f"{config.sqlalchemy_uri!r} is held in memory"
+        )
+    if config.health_max_flush_age <= config.producer_frequency:
+        raise ConfigError(
+            f"configuration key 'statscache.health.max_flush_age' ({config.health_max_flush_age}) "
+            f"must be longer than 'statscache.producer.frequency' ({config.producer_frequency}): "
+            "a daemon flushing on time would never be ready"
         )
     if config.app_stream_limit >= config.app_worker_threads:
         raise ConfigError(

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 from typing import Protocol
 
-from prometheus_client import CollectorRegistry, Counter, start_http_server
+from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
@@ -142,10 +142,6 @@ class Metrics:
     def summary(self) -> str:
         """One line of the main counters, for the log."""
         return summary(self.registry)
-
-    def serve(self, port: int) -> None:
-        """Expose ``/metrics`` on 127.0.0.1:``port`` from a daemon thread."""
-        start_http_server(port, addr="127.0.0.1", registry=self.registry)
 
 
 def summary(registry: CollectorRegistry) -> str:

@@ -6,11 +6,13 @@ import logging
 import signal
 from types import FrameType
 
+from statscache import health, metrics_port
 from statscache.amqp import conffile
 from statscache.amqp.consumer import AmqpConsumer
 from statscache.exceptions import StatscacheError
 from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import registry
+from statscache.store.heartbeat import Daemon
 
 log = logging.getLogger("statscache.consume")
 
@@ -22,6 +24,7 @@ def consume(conf: str | None) -> int:
         pipeline = Pipeline.open(deployment.settings, registry.load(deployment.settings))
     except StatscacheError as error:
         raise SystemExit(f"statscache consume: {error}") from error
+    pipeline.daemon = Daemon.here("amqp", [plugin.ident for plugin in pipeline.plugins])
     consumer = AmqpConsumer(deployment, pipeline)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
@@ -30,7 +33,12 @@ def consume(conf: str | None) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, stop)
-    if deployment.settings.metrics_port is not None:
-        pipeline.metrics.serve(deployment.settings.metrics_port)
+    port = deployment.settings.metrics_port
+    if port is not None:
+        try:
+            metrics_port.serve(port, pipeline.metrics.registry, health.of_pipeline(pipeline))
+        except OSError as error:  # in use, or privileged
+            pipeline.close()
+            raise SystemExit(f"statscache consume: metrics port {port}: {error}") from error
     consumer.run()
     return 0

@@ -21,6 +21,7 @@ from statscache.ingest.meta import MetaReader
 from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import BasePlugin, registry
 from statscache.pool.pool import WorkerPool
+from statscache.store.heartbeat import Daemon
 
 log = logging.getLogger(__name__)
 
@@ -191,11 +192,13 @@ def _build_counting(hub: Any, settings: config_module.Config, plugins: list[Base
     """The pipeline (or the pool of workers), its database and its metrics server; anything failing stops the hub."""
     counting: Counting
     try:
+        daemon = Daemon.here("hub", [plugin.ident for plugin in plugins])
         if settings.consumer_workers:
             # Each worker's fedmsg.meta reads users and packages with the hub's settings.
-            counting = InWorkers(WorkerPool(settings, hub.config, plugins))
+            counting = InWorkers(WorkerPool(settings, hub.config, plugins, daemon))
         else:
             pipeline = Pipeline.open(settings, plugins, names=MetaReader(hub.config))
+            pipeline.daemon = daemon
             counting = InProcess(pipeline, _on_the_reactor if hub.config.get("moksha.blocking_mode") else None)
     except WorkerUnavailable as e:
         _refuse_to_start(e, "workers: ")

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from statscache import health, metrics_port
 from statscache.history.catchup import Backfiller
 from statscache.ingest.pipeline import Pipeline
 from statscache.metrics import Metrics
@@ -36,7 +37,9 @@ class Counting(Protocol):
         """The final flush (``left`` counted first); False if some message is not written."""
         ...
 
-    def serve_metrics(self, port: int) -> None: ...
+    def serve_metrics(self, port: int) -> None:
+        """Serve the counters and the health probes on 127.0.0.1:``port`` (see :mod:`statscache.metrics_port`)."""
+        ...
 
 
 class InProcess:
@@ -81,7 +84,7 @@ class InProcess:
         return self.pipeline.pending() == 0
 
     def serve_metrics(self, port: int) -> None:
-        self.metrics.serve(port)
+        metrics_port.serve(port, self.metrics.registry, health.of_pipeline(self.pipeline))
 
     def authenticate_with(self, check: Callable[[dict[str, Any]], bool]) -> None:
         self.pipeline.authenticate = check

@@ -13,6 +13,7 @@ from statscache.ingest.writing import Outcome, Request, Writer
 from statscache.metrics import Metrics
 from statscache.plugins import BasePlugin
 from statscache.span import Span, Stretch
+from statscache.store.heartbeat import Daemon
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ class Flusher:
         #: Per plugin ident: live since when its coverage was last extended (None: not live).
         self._live_since: dict[str, float] = {}
         self._lag = 60.0
+        #: Who beats in each live flush's transaction (see :mod:`statscache.store.heartbeat`).
+        self._daemon: Daemon | None = None
         #: Live messages cached as of the last successful flush.
         self._live_seen = 0
         #: The claim of the last successful flush: where live coverage resumes if the database starts anew.
@@ -58,18 +61,20 @@ class Flusher:
         #: anew): checkpoints of history handed in before then are refused (see :meth:`checkpoint`).
         self.generation = 0
 
-    def go_live(self, since: float, lag: float = 60.0) -> None:
+    def go_live(self, since: float, lag: float = 60.0, daemon: Daemon | None = None) -> None:
         """Messages sent from ``since`` on arrive live: each successful flush extends the coverage.
 
         It extends it to the flush's time when the bus was quiet since the last
         one; while messages keep coming, to no more than ``lag`` past the
         newest event time received, so that messages still waiting in the
         bus's buffers (a burst the hub is behind on) are not claimed: after a
-        crash, backfill resumes ``lag`` before the claim.
+        crash, backfill resumes ``lag`` before the claim. ``daemon``: its
+        heartbeat is written with each of those flushes.
         """
         with self._lock:
             self._live_since = dict.fromkeys(self._idents, since)
             self._lag = lag
+            self._daemon = daemon
             self._live_seen = self._cache.live_added
 
     def checkpoint(self, start: float, end: float, idents: Collection[str], generation: int | None = None) -> bool:
@@ -105,7 +110,9 @@ class Flusher:
                 self._last_claim = claim  # nothing came since the last flush: complete up to now
                 return True
             try:
-                outcome = self._writer.write(Request(drained, audiences, retry, checkpoints, claim, self._live_since))
+                outcome = self._writer.write(
+                    Request(drained, audiences, retry, checkpoints, claim, self._live_since, self._daemon)
+                )
             except Exception as error:
                 self._note_failure(error, len(drained) + _waiting(retry))
                 self._metrics.flushes.labels("failed").inc()

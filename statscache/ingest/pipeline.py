@@ -23,6 +23,7 @@ from statscache.plugins.message import NameReader
 from statscache.span import iso
 from statscache.store import coverage, schema
 from statscache.store.engine import DatabaseFile, make_engine, make_session_factory, writing
+from statscache.store.heartbeat import Daemon
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,8 @@ class Pipeline:
         self._flush_at = MAX_CACHED
         #: Checks an envelope's signature (set when the bus is signed); False rejects it.
         self.authenticate: Callable[[dict[str, Any]], bool] | None = None
+        #: The daemon this pipeline counts for, whose heartbeat each live flush writes (None: none).
+        self.daemon: Daemon | None = None
 
     def limit_cache(self, entries: int) -> None:
         """Flush on the consumer's thread once ``entries`` messages are cached (see :data:`MAX_CACHED`)."""
@@ -203,7 +206,7 @@ class Pipeline:
 
     def go_live(self, since: float) -> None:
         """From ``since`` on, every message reaches :meth:`handle` live: coverage grows with each flush."""
-        self._flusher.go_live(since, self.config.datagrepper_lag.total_seconds())
+        self._flusher.go_live(since, self.config.datagrepper_lag.total_seconds(), self.daemon)
 
     @property
     def last_claim(self) -> float | None:

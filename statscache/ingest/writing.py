@@ -20,7 +20,8 @@ from statscache.ingest.cache import Audiences, Entry
 from statscache.ingest.shares import Entries, Share, divide
 from statscache.plugins import BasePlugin, Batch
 from statscache.span import Stretch
-from statscache.store import coverage, dialects, quarantine
+from statscache.store import coverage, dialects, heartbeat, quarantine
+from statscache.store.heartbeat import Daemon
 from statscache.store.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ class Request(NamedTuple):
     claim: float
     #: Per plugin ident: since when its live coverage runs (absent: not live).
     live_since: dict[str, float]
+    #: The daemon whose heartbeat a live flush writes (None: it writes none).
+    daemon: Daemon | None = None
 
 
 class Outcome(NamedTuple):
@@ -80,7 +83,7 @@ class Writer:
 
     def write(self, request: Request) -> Outcome:
         """One transaction; raises when it is not committed (nothing of it is then in the database)."""
-        drained, audiences, checkpoints, claim = request.drained, request.audiences, request.checkpoints, request.claim
+        drained, audiences = request.drained, request.audiences
         retry = {self._by_ident[ident]: entries for ident, entries in request.retry.items()}
         failed: dict[str, Entries] = {}
         counts: dict[str, tuple[int, int]] = {}
@@ -88,7 +91,7 @@ class Writer:
         if not drained and not retry:  # a quiet second: only coverage moves on
             written = {plugin.ident for plugin, _ in self._plugins}
             with self._session_factory() as session, session.begin():
-                _record_coverage(session, request.live_since, written, checkpoints, claim)
+                _record_coverage(session, request, written)
             return Outcome(failed, written, counts, quarantined)
         with self._session_factory() as session, session.begin():
             alive = _transaction_probe(session)
@@ -110,7 +113,7 @@ class Writer:
             _check_transaction(alive, None)
             self._ledger.record(session, before, counted)
             written = set(counted)
-            _record_coverage(session, request.live_since, written, checkpoints, claim)
+            _record_coverage(session, request, written)
         return Outcome(failed, written, counts, quarantined)
 
     def _write_share(self, session: Session, alive: Callable[[], bool], share: Share) -> list[Entry]:
@@ -167,21 +170,23 @@ class Writer:
         return [entry for entry, _ in poisoned]
 
 
-def _record_coverage(
-    session: Session, live_since: dict[str, float], written: set[str], checkpoints: list[Stretch], claim: float
-) -> None:
-    """Extend the live coverage of the plugins that wrote everything, and record the checkpoints' stretches."""
+def _record_coverage(session: Session, request: Request, written: set[str]) -> None:
+    """Extend the live coverage of the plugins that wrote everything, record the checkpoints' stretches,
+    and the daemon's heartbeat when live."""
+    claim = request.claim
     by_since: dict[float, list[str]] = {}
     for ident in sorted(written):
-        since = live_since.get(ident)
+        since = request.live_since.get(ident)
         if since is not None:
             by_since.setdefault(since, []).append(ident)
     for since, live in by_since.items():
         coverage.extend(session, live, since, max(since, claim))
-    for checkpoint in checkpoints:
+    for checkpoint in request.checkpoints:
         idents = checkpoint.idents & written
         if idents:
             coverage.add(session, sorted(idents), *checkpoint.span)
+    if request.daemon is not None and request.live_since:
+        heartbeat.beat(session, request.daemon, claim)
 
 
 def _attempt(session: Session, alive: Callable[[], bool], plugin: BasePlugin, batch: Batch) -> Exception | None:

@@ -24,18 +24,21 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Metric, start_http_server
+from prometheus_client import CollectorRegistry, Metric
 from prometheus_client.registry import Collector
 
+from statscache import health, metrics_port
 from statscache.config import Config
 from statscache.exceptions import WorkerUnavailable
+from statscache.health import Verdict
 from statscache.metrics import Metrics, summary
 from statscache.plugins import BasePlugin
 from statscache.pool.routing import TopicRouter
 from statscache.pool.worker import Snapshot, snapshot
 from statscache.span import iso
-from statscache.store import coverage, schema
+from statscache.store import coverage, heartbeat, schema
 from statscache.store.engine import make_engine, make_session_factory, writing
+from statscache.store.heartbeat import Daemon
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +71,23 @@ class WorkerPool:
     """``settings.consumer_workers`` pipelines in processes of their own, for ``plugins``, fed by the consumer
     through :meth:`handle`."""
 
-    def __init__(self, settings: Config, fedmsg_config: Mapping[str, Any], plugins: Sequence[BasePlugin]) -> None:
+    def __init__(
+        self,
+        settings: Config,
+        fedmsg_config: Mapping[str, Any],
+        plugins: Sequence[BasePlugin],
+        daemon: Daemon | None = None,
+    ) -> None:
+        """``daemon``: whose heartbeat each claim of live coverage writes (None: none)."""
         workers = settings.consumer_workers
         #: The consumer's own counters (received, frames rejected); the workers' are added when served.
         self.metrics = Metrics()
         #: Called (from the pool's thread) when a worker ends unexpectedly: the consumer cannot go on.
         self.on_failure: Callable[[str], None] | None = None
         self._idents = [plugin.ident for plugin in plugins]
+        self._daemon = daemon
+        self._plugins = list(plugins)
+        self._settings = settings
         self._engine = make_engine(settings.sqlalchemy_uri)
         self._sessions = make_session_factory(writing(self._engine))
         # Made ready here, once: workers starting together would otherwise all make it at once.
@@ -143,8 +156,14 @@ class WorkerPool:
         return complete
 
     def serve_metrics(self, port: int) -> None:
-        """Expose the consumer's and the workers' counters, summed, on 127.0.0.1:``port``."""
-        start_http_server(port, addr="127.0.0.1", registry=self.summed)
+        """Expose the consumer's and the workers' counters, summed, and the health probes, on 127.0.0.1:``port``."""
+        metrics_port.serve(port, self.summed, self.readiness)
+
+    def readiness(self) -> Verdict:
+        """Whether the hub is ready (see :mod:`statscache.health`): its claims of coverage are its heartbeat."""
+        return health.ready(
+            self._engine, self._plugins, self._settings, None if self._daemon is None else self._daemon.name
+        )
 
     def snapshots(self) -> list[Snapshot]:
         """The consumer's counters and each worker's, as last reported."""
@@ -240,6 +259,8 @@ class WorkerPool:
         try:
             with self._sessions() as session, session.begin():
                 coverage.extend(session, self._idents, self._since, until)
+                if self._daemon is not None:
+                    heartbeat.beat(session, self._daemon, until)
         except Exception as error:  # the database is failing: coverage waits, the next report tries again
             log.warning("statscache could not extend live coverage to %s: %s", iso(until), error)
             return

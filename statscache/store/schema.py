@@ -11,6 +11,7 @@ from statscache.exceptions import DatabaseUnavailable
 from statscache.store import dialects, ledger, tally
 from statscache.store.coverage import COVERAGE_TABLES
 from statscache.store.engine import create_tables
+from statscache.store.heartbeat import HEARTBEAT_TABLES
 from statscache.store.ledger import LEDGER_TABLES
 from statscache.store.quarantine import QUARANTINE_TABLES
 
@@ -20,7 +21,13 @@ def prepare(engine: Engine, plugins: Sequence[tally.Statistic]) -> None:
 
     Raises :class:`~statscache.exceptions.DatabaseUnavailable` when the database cannot be written.
     """
-    tables = [*LEDGER_TABLES, *COVERAGE_TABLES, *QUARANTINE_TABLES, *(p.model.__table__ for p in plugins)]
+    tables = [
+        *LEDGER_TABLES,
+        *COVERAGE_TABLES,
+        *QUARANTINE_TABLES,
+        *HEARTBEAT_TABLES,
+        *(p.model.__table__ for p in plugins),
+    ]
     try:
         with dialects.of(engine).schema_lock(engine):
             create_tables(engine, tables)

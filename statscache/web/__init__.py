@@ -22,6 +22,7 @@ from statscache.store.engine import make_reader_engine
 from statscache.web import answers, headers, templating
 from statscache.web.api import api
 from statscache.web.pages import pages
+from statscache.web.probes import probes
 from statscache.web.state import State
 
 #: Response headers a page on another site may read (the browser hides others from it).
@@ -48,6 +49,7 @@ def create_app(
     app.extensions["statscache"] = State(settings, engine or make_reader_engine(settings.sqlalchemy_uri), plugins)
     app.register_blueprint(api)
     app.register_blueprint(pages)
+    app.register_blueprint(probes)
     templating.install(app)
     answers.install(app)
 

@@ -8,7 +8,7 @@ import json
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -153,3 +153,26 @@ def table_away(database, table):
         outside.commit()
     finally:
         outside.close()
+
+
+@contextlib.contextmanager
+def pipelines(**base: Any) -> Iterator[Callable[..., Any]]:
+    """A maker of pipelines on ``Config(**base, **settings)`` with the plugins it enables; their engines are
+    disposed of at the end."""
+    from statscache.config import Config
+    from statscache.ingest.pipeline import Pipeline
+    from statscache.plugins import registry
+
+    made: list[Pipeline] = []
+
+    def make(**settings: Any) -> Pipeline:
+        config = Config(**{**base, **settings})
+        pipeline = Pipeline.open(config, registry.load(config))
+        made.append(pipeline)
+        return pipeline
+
+    try:
+        yield make
+    finally:
+        for pipeline in made:
+            pipeline.engine.dispose()

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
@@ -101,6 +102,14 @@ class Hub:
                 if sample.name == f"{name}_total" and sample.labels == labels:
                     return sample.value
         return 0.0
+
+    def probe(self, path: str) -> tuple[int, dict[str, Any]]:
+        """The status and JSON body of a health probe on the hub's metrics port (``/healthz/ready``...)."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}{path}", timeout=10) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as error:
+            return error.code, json.load(error)
 
     def wait_until(self, condition: Any, timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout

@@ -6,6 +6,7 @@ consumer runs as its own process, configured by one fedora-messaging TOML file.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -430,5 +431,10 @@ def test_the_consumers_counters_are_served_for_prometheus(tmp_path, rabbit, queu
         text_ = scraped()
         assert 'statscache_messages_total{outcome="received"} 101.0' in text_
         assert 'statscache_rejected_messages_total{reason="not-json"} 1.0' in text_
+        # The same port answers the health probes: the consumer's own heartbeat is in the database.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/ready", timeout=10) as response:
+            ready = json.load(response)
+        assert ready["title"] == "OK" and ready["checks"]["flush"]["detail"].startswith("last flush")
+        assert consumer.exact(envelopes)
     finally:
         consumer.kill()

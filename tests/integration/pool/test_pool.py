@@ -20,8 +20,10 @@ from statscache.config import Config
 from statscache.ingest.meta import FEDORA_BUS
 from statscache.plugins import registry
 from statscache.pool.pool import WorkerPool
+from statscache.store import heartbeat
 from statscache.store.coverage import covered
 from statscache.store.engine import make_engine
+from statscache.store.heartbeat import Daemon
 from tests.fakes.support import EPOCH, recount, stored
 
 pytestmark = pytest.mark.integration
@@ -37,7 +39,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
         yield request.getfixturevalue("postgres_url")
 
 
-def open_pool(url: str, workers: int = 2) -> WorkerPool:
+def open_pool(url: str, workers: int = 2, daemon: Daemon | None = None) -> WorkerPool:
     config = Config(
         sqlalchemy_uri=url,
         consumer_epoch=EPOCH,
@@ -45,7 +47,7 @@ def open_pool(url: str, workers: int = 2) -> WorkerPool:
         plugins_enabled=("volume", "volume-by-category"),
         producer_frequency=timedelta(milliseconds=200),
     )
-    return WorkerPool(config, dict(FEDORA_BUS), registry.load(config))
+    return WorkerPool(config, dict(FEDORA_BUS), registry.load(config), daemon)
 
 
 def now_envelopes(count: int, start: float) -> list[dict[str, Any]]:
@@ -109,5 +111,31 @@ def test_coverage_passes_a_message_only_once_it_is_written_and_a_quiet_worker_ho
             raise AssertionError("live coverage never passed the message")
         assert sum(stored(engine, "volume-1d").values()) == 1  # claimed past it: it was written first
         assert pool.close()
+    finally:
+        engine.dispose()
+
+
+def test_the_pools_claims_are_the_hubs_heartbeat(database: str) -> None:
+    started = time.time()
+    envelopes = now_envelopes(500, started)
+    daemon = Daemon.here(
+        "hub", ["volume-1m", "volume-1h", "volume-1d"] + [f"volume-by-category-{s}" for s in ("1m", "1h", "1d")]
+    )
+    pool = open_pool(database, daemon=daemon)
+    assert not pool.readiness().ok  # not live yet: no flush of its counts committed
+    pool.go_live(started)
+    for envelope in envelopes:
+        pool.handle(envelope["topic"], json.dumps(envelope))
+    deadline = time.monotonic() + 20
+    while not pool.readiness().ok:
+        assert time.monotonic() < deadline, pool.readiness().body()
+        time.sleep(0.1)
+    engine = make_engine(database)
+    try:
+        with engine.connect() as connection:
+            [beat] = heartbeat.read(connection)
+        assert beat.daemon == daemon.name and beat.live_until > started
+        assert pool.close()
+        assert stored(engine, "volume-1m") == recount(envelopes, "volume-1m")
     finally:
         engine.dispose()
