@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from prometheus_client import CollectorRegistry, Counter
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 
@@ -19,6 +19,8 @@ class CacheCounts(Protocol):
 
     @property
     def duplicates(self) -> int: ...
+
+    def __len__(self) -> int: ...
 
 
 class _PerMessageCounts(Collector):
@@ -41,6 +43,55 @@ class _PerMessageCounts(Collector):
         yield family
 
 
+class _Moments(Collector):
+    """Gauges of the moment, read when scraped: what waits, when the last flush committed, how far counting
+    has come, and backfill's pages."""
+
+    def __init__(self) -> None:
+        self.cache: CacheCounts | None = None
+        self.last_flush: float | None = None
+        self.newest_event: float | None = None
+        #: Pages the running backfill has fetched, and those it expects still to fetch (None: none runs).
+        self.backfill_pages: Callable[[], tuple[int, int] | None] | None = None
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        if self.cache is not None:
+            yield GaugeMetricFamily(
+                "statscache_queued_messages",
+                "Messages taken in and not yet written to the database (cached, or kept while it fails)",
+                value=len(self.cache),
+            )
+        if self.last_flush is not None:
+            yield GaugeMetricFamily(
+                "statscache_last_flush_timestamp_seconds",
+                "When the last flush committed (UTC epoch seconds)",
+                value=self.last_flush,
+            )
+        if self.newest_event is not None:
+            yield GaugeMetricFamily(
+                "statscache_newest_event_timestamp_seconds",
+                "Event time of the newest live message written (UTC epoch seconds): time() minus this is the lag",
+                value=self.newest_event,
+            )
+        pages = self.backfill_pages() if self.backfill_pages is not None else None
+        if pages is not None:
+            family = GaugeMetricFamily(
+                "statscache_backfill_pages",
+                "Pages of history the running backfill has fetched (done) and expects still to fetch (left)",
+                labels=["state"],
+            )
+            family.add_metric(["done"], pages[0])
+            family.add_metric(["left"], pages[1])
+            yield family
+
+
+#: How the workers' samples of a gauge combine into the hub's (counters and histograms add up).
+GAUGES_COMBINED: dict[str, Callable[[list[float]], float]] = {
+    "statscache_last_flush_timestamp_seconds": min,  # every worker has flushed since
+    "statscache_newest_event_timestamp_seconds": max,
+}
+
+
 MESSAGES_HELP = (
     "Envelopes, by outcome: received off the bus, then cached, rejected (malformed) or before_epoch; "
     "duplicate: cached copies of a message merged at the flush"
@@ -55,6 +106,8 @@ class Metrics:
         self._lock = threading.Lock()
         self._per_message = _PerMessageCounts()
         self.registry.register(self._per_message)
+        self.moments = _Moments()
+        self.registry.register(self.moments)
         self.rejected = Counter(
             "statscache_rejected_messages",
             "Malformed envelopes, by reason",
@@ -95,6 +148,23 @@ class Metrics:
             "Times the database was found deleted or emptied under the running daemon and made anew",
             registry=self.registry,
         )
+        self.flush_seconds = Histogram(
+            "statscache_flush_duration_seconds",
+            "How long each flush's transaction took, committed or not",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+            registry=self.registry,
+        )
+        self.rows_written = Counter(
+            "statscache_rows_written",
+            "Rows written by committed flushes: the ledger's, and the statistics' rows inserted or updated "
+            "through statscache's statements (a plugin writing its own way is not seen)",
+            registry=self.registry,
+        )
+        self.database_errors = Counter(
+            "statscache_database_errors",
+            "Flushes the database refused or lost as a whole (nothing of them committed; kept and tried again)",
+            registry=self.registry,
+        )
         self.flushes = Counter(
             "statscache_flushes",
             "Flushes of the caches to the database, by result (ok, failed)",
@@ -119,8 +189,9 @@ class Metrics:
         )
 
     def watch(self, cache: CacheCounts) -> None:
-        """Report the cache's own counts of cached and duplicate messages."""
+        """Report the cache's own counts of cached and duplicate messages, and what it holds."""
         self._per_message.cache = cache
+        self.moments.cache = cache
 
     def received(self) -> None:
         """One envelope came off the bus (called on the reactor thread only)."""

@@ -42,7 +42,8 @@ class CatchUp(threading.Thread):
         self.pipeline = pipeline
         self.live_since = live_since
         self._stopping = threading.Event()
-        self._backfill: Backfill | None = None
+        #: The attempt running (or the last one).
+        self.backfill: Backfill | None = None
         self._lag = pipeline.config.datagrepper_lag.total_seconds()
         #: Set once every plugin's history up to ``live_since`` is complete.
         self.complete = threading.Event()
@@ -64,12 +65,12 @@ class CatchUp(threading.Thread):
         log.info("backfill: %s", gaps.describe(stretches))
         if not stretches:
             return True
-        self._backfill = make_backfill(self.pipeline)
+        self.backfill = make_backfill(self.pipeline)
         if self._stopping.is_set():
             return False
         began = time.monotonic()
-        complete = self._backfill.run(stretches)
-        progress = self._backfill.progress
+        complete = self.backfill.run(stretches)
+        progress = self.backfill.progress
         log.info(
             "backfill %s: %d messages in %d pages, %.1f s%s",
             "complete" if complete else "incomplete",
@@ -82,8 +83,8 @@ class CatchUp(threading.Thread):
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._backfill is not None:
-            self._backfill.stop()
+        if self.backfill is not None:
+            self.backfill.stop()
 
 
 #: Seconds the final flush waits for backfill to stop (a page in flight is abandoned; it is fetched again).
@@ -141,4 +142,14 @@ class Backfiller:
 
     def _start(self, live_since: float) -> None:
         self.current = CatchUp(self.pipeline, live_since)
+        self.pipeline.metrics.moments.backfill_pages = self._pages
         self.current.start()
+
+    def _pages(self) -> tuple[int, int] | None:
+        """Pages the running backfill has fetched and expects still to fetch; None once it is complete."""
+        current = self.current
+        backfill = None if current is None or current.complete.is_set() else current.backfill
+        if backfill is None:
+            return None
+        progress = backfill.progress
+        return progress.pages_done, max(0, progress.pages_estimated - progress.pages_done)

@@ -108,21 +108,30 @@ class Flusher:
             retry, self._retry = self._retry, {}
             if not drained and not retry and not checkpoints and not self._live_since:
                 self._last_claim = claim  # nothing came since the last flush: complete up to now
+                self._metrics.moments.last_flush = now  # nothing to commit is a flush that worked
                 return True
+            began = time.monotonic()
             try:
                 outcome = self._writer.write(
                     Request(drained, audiences, retry, checkpoints, claim, self._live_since, self._daemon)
                 )
             except Exception as error:
+                self._metrics.flush_seconds.observe(time.monotonic() - began)
                 self._note_failure(error, len(drained) + _waiting(retry))
+                self._metrics.database_errors.inc()
                 self._metrics.flushes.labels("failed").inc()
                 self._writer.forget()
                 self._cache.restore(drained, audiences)
                 self._retry = retry
                 self._requeue(checkpoints)
                 return False
+            self._metrics.flush_seconds.observe(time.monotonic() - began)
             self._retry, written = outcome.failed, outcome.written
             self._count(outcome)
+            moments = self._metrics.moments
+            moments.last_flush = time.time()
+            if live_added != self._live_seen:  # live messages were written: the newest of them is how far counting is
+                moments.newest_event = max(newest, moments.newest_event or 0.0)
             if self._failing:
                 log.warning("statscache flushes work again: every message kept meanwhile is written")
                 self._failing = False
@@ -183,6 +192,7 @@ class Flusher:
             metrics.plugin_errors.labels(ident, "update").inc()
         for ident, quarantined in outcome.quarantined.items():
             metrics.quarantined.labels(ident).inc(quarantined)
+        metrics.rows_written.inc(outcome.rows)
         for ident, (new, duplicates) in outcome.counted.items():
             metrics.counted.labels(ident).inc(new)
             if duplicates:

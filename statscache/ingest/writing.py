@@ -23,6 +23,7 @@ from statscache.span import Stretch
 from statscache.store import coverage, dialects, heartbeat, quarantine
 from statscache.store.heartbeat import Daemon
 from statscache.store.ledger import Ledger
+from statscache.store.upsert import ROWS_WRITTEN
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ class Outcome(NamedTuple):
     counted: dict[str, tuple[int, int]]
     #: Per ident: messages quarantined (its update failed on them alone).
     quarantined: dict[str, int]
+    #: Rows written through statscache's statements (see :func:`statscache.store.upsert.note_rows`).
+    rows: int = 0
 
 
 class Writer:
@@ -114,7 +117,8 @@ class Writer:
             self._ledger.record(session, before, counted)
             written = set(counted)
             _record_coverage(session, request, written)
-        return Outcome(failed, written, counts, quarantined)
+            rows = session.info.pop(ROWS_WRITTEN, 0)
+        return Outcome(failed, written, counts, quarantined, rows)
 
     def _write_share(self, session: Session, alive: Callable[[], bool], share: Share) -> list[Entry]:
         """Write one plugin's batch; returns the messages quarantined for it (see :meth:`_isolate`)."""
@@ -196,10 +200,12 @@ def _attempt(session: Session, alive: Callable[[], bool], plugin: BasePlugin, ba
     :class:`_PluginFails` for the database's own errors (a table gone, a lock,
     a read-only file): those refuse any message, so none is to blame.
     """
+    rows = session.info.get(ROWS_WRITTEN, 0)
     try:
         with session.begin_nested():
             plugin.update(session, batch)
     except Exception as error:
+        session.info[ROWS_WRITTEN] = rows  # rolled back: those rows were never written
         _check_transaction(alive, error)
         if isinstance(error, OperationalError):
             raise _PluginFails from error

@@ -18,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -31,7 +30,7 @@ from statscache import health, metrics_port
 from statscache.config import Config
 from statscache.exceptions import WorkerUnavailable
 from statscache.health import Verdict
-from statscache.metrics import Metrics, summary
+from statscache.metrics import GAUGES_COMBINED, Metrics, summary
 from statscache.plugins import BasePlugin
 from statscache.pool.routing import TopicRouter
 from statscache.pool.worker import Snapshot, snapshot
@@ -303,20 +302,23 @@ class WorkerPool:
 
 
 class _Summed(Collector):
-    """The consumer's counters and its workers', summed per sample (each message passes through one worker)."""
+    """The consumer's metrics and its workers', combined per sample: counters and histograms summed (each
+    message passes through one worker), gauges as :data:`~statscache.metrics.GAUGES_COMBINED` says (summed
+    by default)."""
 
     def __init__(self, pool: WorkerPool) -> None:
         self._pool = pool
 
     def collect(self) -> Iterator[Metric]:
-        totals: Counter[tuple[str, tuple[tuple[str, str], ...]]] = Counter()
+        families: dict[tuple[str, str, str], dict[tuple[str, tuple[tuple[str, str], ...]], list[float]]] = {}
         for each in self._pool.snapshots():
-            totals.update(each)
-        for family in self._pool.metrics.registry.collect():
-            metric = Metric(family.name, family.documentation, family.type)
-            for (name, labels), value in sorted(totals.items()):
-                if name.removesuffix("_total") == family.name:
-                    metric.add_sample(name, dict(labels), value)
+            for (family, kind, documentation, name, labels), value in each.items():
+                families.setdefault((family, kind, documentation), {}).setdefault((name, labels), []).append(value)
+        for (family, kind, documentation), samples in sorted(families.items()):
+            metric = Metric(family, documentation, kind)
+            combine = GAUGES_COMBINED.get(family, sum) if kind == "gauge" else sum
+            for (name, labels), values in sorted(samples.items()):
+                metric.add_sample(name, dict(labels), combine(values))
             yield metric
 
 

@@ -48,13 +48,16 @@ INBOX = 16
 REPORT_INTERVAL = 0.25
 
 #: A worker's counters as the consumer sums them: (sample name, sorted labels) -> value.
-Snapshot = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+#: Each sample's value, by its family (name, type, help), its own name and its labels.
+Snapshot = dict[tuple[str, str, str, str, tuple[tuple[str, str], ...]], float]
 
 
 def snapshot(metrics: Metrics) -> Snapshot:
-    """Every sample of the worker's counters."""
+    """Every sample of the worker's metrics."""
     return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        (family.name, family.type, family.documentation, sample.name, tuple(sorted(sample.labels.items()))): (
+            sample.value
+        )
         for family in metrics.registry.collect()
         for sample in family.samples
         if not sample.name.endswith("_created")

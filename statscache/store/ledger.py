@@ -31,6 +31,7 @@ from statscache.exceptions import LedgerConflict
 from statscache.store import dialects
 from statscache.store.base import Base, UTCDateTime
 from statscache.store.dialects import LedgerRows
+from statscache.store.upsert import note_rows
 
 
 class Counted(Protocol):
@@ -161,6 +162,7 @@ class Ledger:
         mark = dialect.placeholder
         if ids:
             dialect.add_ledger_records(connection, inserts)
+        note_rows(session, len(ids) + len(updates))
         if updates:  # rare: a message counted again by a plugin that had not counted it
             # Only where the record is still what this flush read: another consumer may have moved it since.
             changed = connection.exec_driver_sql(

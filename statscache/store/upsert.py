@@ -30,6 +30,14 @@ from statscache.store.dialects import CountsStatement
 _compiled: dict[tuple[str, Table, tuple[str, ...], tuple[str, ...]], _Compiled] = {}
 _compiled_lock = threading.Lock()
 
+#: Where a session keeps how many rows statscache's statements wrote in its transaction (the flush's metrics).
+ROWS_WRITTEN = "statscache_rows_written"
+
+
+def note_rows(session: Session, rows: int) -> None:
+    """Count ``rows`` written in the session's transaction (see :data:`ROWS_WRITTEN`)."""
+    session.info[ROWS_WRITTEN] = session.info.get(ROWS_WRITTEN, 0) + rows
+
 
 class _Compiled:
     """A statement's SQL, the order of its parameters (None: named), and each parameter's conversion."""
@@ -105,6 +113,7 @@ def add_counts(session: Session, model: type[Base], statement: CountsStatement, 
     else:
         rows = [(timestamp(window), "", volume, window // span * span) for window, volume in counts.items()]
     dialects.of(connection).add_counts(connection, statement, rows)
+    note_rows(session, len(rows))
 
 
 def _timestamps(table: Table, dialect: Any) -> Callable[[int], Any]:
@@ -151,3 +160,4 @@ def replace_if_newer(
         )
 
     _execute_many(session, table, key_columns, build, rows)
+    note_rows(session, len(rows))

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from statscache import config as config_module
 from statscache.plugins import BasePlugin, registry
 from statscache.store.engine import make_reader_engine
-from statscache.web import answers, headers, templating
+from statscache.web import answers, headers, telemetry, templating
 from statscache.web.api import api
 from statscache.web.pages import pages
 from statscache.web.probes import probes
@@ -51,6 +51,7 @@ def create_app(
     app.register_blueprint(pages)
     app.register_blueprint(probes)
     templating.install(app)
+    telemetry.install(app)
     answers.install(app)
 
     @app.after_request

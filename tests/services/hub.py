@@ -103,6 +103,17 @@ class Hub:
                     return sample.value
         return 0.0
 
+    def samples(self) -> dict[str, float]:
+        """Every unlabelled sample the hub's metrics port serves, by name."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+        return {
+            sample.name: sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if not sample.labels
+        }
+
     def probe(self, path: str) -> tuple[int, dict[str, Any]]:
         """The status and JSON body of a health probe on the hub's metrics port (``/healthz/ready``...)."""
         try:

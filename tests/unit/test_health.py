@@ -23,18 +23,8 @@ from statscache.store import coverage, heartbeat
 from statscache.store.engine import make_reader_engine
 from statscache.store.heartbeat import Daemon, HeartbeatRow
 from statscache.web import create_app
-from tests.fakes.support import BUILTIN_IDENTS, EPOCH, assert_exact, feed, pipelines
+from tests.fakes.support import BUILTIN_IDENTS, EPOCH, assert_exact, feed
 from tests.services.hub import free_port
-
-
-@pytest.fixture
-def make_pipeline(tmp_path):
-    with pipelines(
-        sqlalchemy_uri=f"sqlite:///{tmp_path / 'stats.sqlite'}",
-        consumer_epoch=EPOCH,
-        plugins_enabled=("volume", "volume-by-category"),  # BUILTIN_IDENTS
-    ) as make:
-        yield make
 
 
 def live(pipeline: Pipeline, since: float | None = None) -> Daemon:
@@ -56,8 +46,8 @@ def verdict_of(pipeline: Pipeline, **kwargs) -> dict:
 # -- heartbeats -------------------------------------------------------------------------------------------
 
 
-def test_a_live_flush_writes_the_heartbeat_with_its_counts(make_pipeline, envelopes):
-    pipeline = make_pipeline()
+def test_a_live_flush_writes_the_heartbeat_with_its_counts(volume_pipelines, envelopes):
+    pipeline = volume_pipelines()
     daemon = live(pipeline)
     before = time.time()
     feed(pipeline, envelopes)
@@ -70,8 +60,8 @@ def test_a_live_flush_writes_the_heartbeat_with_its_counts(make_pipeline, envelo
     assert_exact(pipeline, envelopes)
 
 
-def test_a_quiet_flush_beats_too_and_one_row_per_daemon(make_pipeline, envelopes):
-    pipeline = make_pipeline()
+def test_a_quiet_flush_beats_too_and_one_row_per_daemon(volume_pipelines, envelopes):
+    pipeline = volume_pipelines()
     live(pipeline)
     assert pipeline.flush()
     first = rows(pipeline)[0].flushed
@@ -84,8 +74,8 @@ def test_a_quiet_flush_beats_too_and_one_row_per_daemon(make_pipeline, envelopes
     assert_exact(pipeline, envelopes[:50])
 
 
-def test_no_heartbeat_from_a_pipeline_that_is_not_a_live_daemon(make_pipeline, envelopes):
-    backfilling = make_pipeline()  # as `statscache backfill` runs it: never live
+def test_no_heartbeat_from_a_pipeline_that_is_not_a_live_daemon(volume_pipelines, envelopes):
+    backfilling = volume_pipelines()  # as `statscache backfill` runs it: never live
     for envelope in envelopes[:100]:
         backfilling.handle_history(envelope)
     assert backfilling.flush()
@@ -93,8 +83,8 @@ def test_no_heartbeat_from_a_pipeline_that_is_not_a_live_daemon(make_pipeline, e
     assert_exact(backfilling, envelopes[:100])
 
 
-def test_a_failed_flush_writes_no_heartbeat(make_pipeline, envelopes, monkeypatch):
-    pipeline = make_pipeline()
+def test_a_failed_flush_writes_no_heartbeat(volume_pipelines, envelopes, monkeypatch):
+    pipeline = volume_pipelines()
     live(pipeline)
     assert pipeline.flush()
     beaten = rows(pipeline)[0].flushed
@@ -112,8 +102,8 @@ def test_a_failed_flush_writes_no_heartbeat(make_pipeline, envelopes, monkeypatc
     assert_exact(pipeline, envelopes[:20])
 
 
-def test_daemons_silent_for_a_week_are_forgotten(make_pipeline):
-    pipeline = make_pipeline()
+def test_daemons_silent_for_a_week_are_forgotten(volume_pipelines):
+    pipeline = volume_pipelines()
     old, recent = Daemon("hub@gone:1", ("volume-1d",)), Daemon("hub@here:2", ("volume-1d",))
     now = time.time()
     with pipeline.session_factory() as session, session.begin():
@@ -124,8 +114,8 @@ def test_daemons_silent_for_a_week_are_forgotten(make_pipeline):
     assert sorted(row.daemon for row in rows(pipeline)) == ["hub@here:2", "hub@new:3"]
 
 
-def test_a_row_with_unreadable_plugins_names_none(make_pipeline):
-    pipeline = make_pipeline()
+def test_a_row_with_unreadable_plugins_names_none(volume_pipelines):
+    pipeline = volume_pipelines()
     with pipeline.session_factory() as session, session.begin():
         session.add(HeartbeatRow(daemon="odd", plugins="{not json", started=0.0, flushed=time.time(), live_until=0.0))
     with pipeline.engine.connect() as connection:
@@ -146,8 +136,8 @@ def test_not_ready_before_the_database_exists(tmp_path):
     assert not (tmp_path / "none.sqlite").exists()
 
 
-def test_not_ready_until_a_daemon_flushes_every_plugin(make_pipeline, envelopes):
-    pipeline = make_pipeline()
+def test_not_ready_until_a_daemon_flushes_every_plugin(volume_pipelines, envelopes):
+    pipeline = volume_pipelines()
     body = verdict_of(pipeline)
     assert body["status"] == 503 and body["title"] == "not ready: flush"
     assert body["checks"]["database"]["ok"]
@@ -168,8 +158,8 @@ def test_not_ready_until_a_daemon_flushes_every_plugin(make_pipeline, envelopes)
     assert_exact(pipeline, envelopes[:30])
 
 
-def test_a_stale_heartbeat_is_not_ready(make_pipeline):
-    pipeline = make_pipeline(health_max_flush_age=timedelta(seconds=30))
+def test_a_stale_heartbeat_is_not_ready(volume_pipelines):
+    pipeline = volume_pipelines(health_max_flush_age=timedelta(seconds=30))
     live(pipeline)
     assert pipeline.flush()
     assert verdict_of(pipeline, now=time.time() + 20)["status"] == 200
@@ -178,8 +168,8 @@ def test_a_stale_heartbeat_is_not_ready(make_pipeline):
     assert "within 30 s" in late["checks"]["flush"]["detail"]
 
 
-def test_each_plugin_needs_a_daemon_of_its_own(make_pipeline):
-    pipeline = make_pipeline()
+def test_each_plugin_needs_a_daemon_of_its_own(volume_pipelines):
+    pipeline = volume_pipelines()
     with pipeline.session_factory() as session, session.begin():  # a daemon counting only one plugin
         heartbeat.beat(session, Daemon("hub@one:1", ("volume-1m",)), 0.0)
     flush = verdict_of(pipeline)["checks"]["flush"]
@@ -199,8 +189,8 @@ def test_a_long_list_of_plugins_is_cut_short(tmp_path):
     pipeline.engine.dispose()
 
 
-def test_a_daemon_asks_about_its_own_heartbeat(make_pipeline):
-    pipeline = make_pipeline()
+def test_a_daemon_asks_about_its_own_heartbeat(volume_pipelines):
+    pipeline = volume_pipelines()
     with pipeline.session_factory() as session, session.begin():
         heartbeat.beat(session, Daemon("hub@other:1", tuple(BUILTIN_IDENTS)), 0.0)
     daemon = Daemon.here("hub", BUILTIN_IDENTS)
@@ -212,8 +202,8 @@ def test_a_daemon_asks_about_its_own_heartbeat(make_pipeline):
     assert health.of_pipeline(pipeline)().ok
 
 
-def test_a_hole_in_coverage_without_datagrepper_is_not_ready(make_pipeline):
-    pipeline = make_pipeline()
+def test_a_hole_in_coverage_without_datagrepper_is_not_ready(volume_pipelines):
+    pipeline = volume_pipelines()
     day = 86400.0
     start = EPOCH.timestamp() + 300 * day
     with pipeline.session_factory() as session, session.begin():
@@ -250,8 +240,8 @@ def test_max_flush_age_is_checked():
 # -- the web app's probes ---------------------------------------------------------------------------------
 
 
-def test_the_web_app_answers_both_probes(make_pipeline, envelopes):
-    pipeline = make_pipeline()
+def test_the_web_app_answers_both_probes(volume_pipelines, envelopes):
+    pipeline = volume_pipelines()
     client = create_app(pipeline.config, plugins=pipeline.plugins, engine=pipeline.engine).test_client()
     alive = client.get("/healthz/live")
     assert alive.status_code == 200 and alive.json == {"status": 200, "title": "OK", "checks": alive.json["checks"]}
@@ -307,8 +297,8 @@ def test_the_daemon_port_serves_metrics_and_probes():
     assert status.startswith("404") and "/healthz/ready" in json.loads(body)["title"]
 
 
-def test_the_daemon_port_over_http(make_pipeline):
-    pipeline = make_pipeline()
+def test_the_daemon_port_over_http(volume_pipelines):
+    pipeline = volume_pipelines()
     live(pipeline)
     assert pipeline.flush()
     port = free_port()

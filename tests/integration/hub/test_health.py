@@ -49,6 +49,13 @@ def test_a_counting_hub_is_ready_and_a_stopped_one_is_not(tmp_path, bus, workers
         web = create_app(config, engine=make_reader_engine(config.sqlalchemy_uri)).test_client()
         answer = web.get("/healthz/ready")
         assert answer.status_code == 200, answer.json
+        # The metrics that come with health, combined over the workers when there are some.
+        scraped = hub.samples()
+        assert scraped["statscache_newest_event_timestamp_seconds"] == max(int(e["timestamp"]) for e in envelopes)
+        assert time.time() - scraped["statscache_last_flush_timestamp_seconds"] < 5
+        assert scraped["statscache_flush_duration_seconds_count"] > 0
+        assert scraped["statscache_rows_written_total"] >= 1300  # a ledger row a message, and the counts
+        assert scraped["statscache_queued_messages"] == 0
         assert hub.stop(signal.SIGTERM) < SHUTDOWN_BUDGET
         hub.assert_exact(envelopes)
         # The hub is gone: its heartbeat ages, and the web app stops being ready once it is too old.
