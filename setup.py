@@ -34,7 +34,7 @@ with open("README.rst", encoding="utf-8") as readme:
 
 setup(
     name="statscache",
-    version="0.1.0",
+    version="0.2.0",
     description="Live statistics of a fedmsg message bus, kept in a database and served over HTTP",
     long_description=long_description,
     long_description_content_type="text/x-rst",
@@ -44,6 +44,7 @@ setup(
     # py.typed: type checkers read statscache's annotations (plugins subclass BasePlugin).
     package_data={
         "statscache": ["py.typed"],
+        "statscache.store.migrations": ["script.py.mako"],
         "statscache.demo": ["*.jsonl.gz"],
         "statscache.web": ["templates/*.html", "static/*", "static/vendor/*"],
     },
@@ -55,6 +56,7 @@ setup(
         "fedmsg[consumers,commands]==1.1.7",
         "moksha.hub==1.5.17",
         "SQLAlchemy>=2.0,<2.2",
+        "alembic>=1.13,<2",  # the schema's revisions (statscache db upgrade)
         "flask>=3.0",
         "requests>=2.31",
         "twisted>=23.8",

@@ -32,8 +32,11 @@ config = {
     ],
     # Serve the daemon's Prometheus counters on 127.0.0.1:PORT/metrics (None: off).
     "statscache.metrics.port": None,
-    # /healthz/ready fails when no flush of the counts was committed for this long.
-    "statscache.health.max_flush_age": datetime.timedelta(seconds=60),
+    # Upgrade the schema of a database of an earlier statscache at start (else: `statscache db upgrade`).
+    "statscache.sqlalchemy.auto_upgrade": False,
+    # /healthz/ready fails when no flush of the counts was committed for this long
+    # (None: 60 s, or three flush intervals if that is longer).
+    "statscache.health.max_flush_age": None,
     # Web API: rows in a page of /api/<ident> unless the request says (rows_per_page),
     # and the most a request may ask for (1 to 10,000).
     "statscache.app.default_rows_per_page": 100,

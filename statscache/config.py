@@ -22,6 +22,10 @@ overflow a timer, or count nothing at all is refused rather than run.
     working directory. It must parse as a URL; another database, a driver that is not
     installed, a directory that does not exist or a server that refuses the connection
     stop the hub at start-up.
+``statscache.sqlalchemy.auto_upgrade`` (bool, default ``False``)
+    Upgrade the schema of a database made by an earlier statscache at start, as
+    ``statscache db upgrade`` does. ``False``: the daemon and the commands refuse such a
+    database, and say which command upgrades it (back the database up first).
 ``statscache.producer.frequency`` (``timedelta`` or seconds, default 1 s)
     How often the in-memory statistics are written to the database. From 100 ms (each
     flush is a transaction, even when idle) to 1 day.
@@ -38,10 +42,11 @@ overflow a timer, or count nothing at all is refused rather than run.
     ``/healthz/live`` and ``/healthz/ready`` (:mod:`statscache.metrics_port`); ``None``
     serves nothing. A port
     that cannot be bound (in use, or privileged) stops the hub at start-up.
-``statscache.health.max_flush_age`` (``timedelta`` or seconds, default 60 s)
+``statscache.health.max_flush_age`` (``timedelta``, seconds or ``None``, default ``None``)
     ``/healthz/ready`` (the web app's, and the daemon's on its metrics port) fails
     when no daemon has committed a flush of a plugin's counts for this long. From
-    1 s to 1 day, and longer than ``statscache.producer.frequency``.
+    1 s to 1 day, and longer than ``statscache.producer.frequency``. ``None``: 60 s,
+    or three flush intervals if that is longer.
 ``statscache.app.default_rows_per_page`` (int, default 100)
     Rows in a page of ``/api/<ident>`` when the request does not say. From 1 to 10,000.
 ``statscache.app.maximum_rows_per_page`` (int, default 100)
@@ -150,6 +155,18 @@ def _between(low: timedelta, high: timedelta) -> Callable[[Any], timedelta]:
         return value if isinstance(value, timedelta) else timedelta(seconds=value)
 
     return check
+
+
+def _or_none(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``check``, or None for None (the key's default, worked out from other keys)."""
+
+    def check_or_none(value: Any) -> Any:
+        try:
+            return None if value is None else check(value)
+        except ValueError as e:
+            raise ValueError(f"None or {e}") from e
+
+    return check_or_none
 
 
 def _describe(duration: timedelta) -> str:
@@ -269,12 +286,13 @@ class Config:
     consumer_epoch: datetime = datetime(2012, 1, 1, tzinfo=UTC)
     consumer_workers: int = 0
     sqlalchemy_uri: str = "sqlite:///statscache.sqlite"
+    sqlalchemy_auto_upgrade: bool = False
     producer_frequency: timedelta = timedelta(seconds=1)
     plugins_enabled: tuple[str, ...] | None = None
     plugins_disabled: tuple[str, ...] = ()
     plugins_intervals: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(hours=1), timedelta(days=1))
     metrics_port: int | None = None
-    health_max_flush_age: timedelta = timedelta(seconds=60)
+    health_max_flush_age: timedelta | None = None
     app_default_rows_per_page: int = 100
     app_maximum_rows_per_page: int = 100
     app_base_url: str | None = None
@@ -290,6 +308,13 @@ class Config:
     datagrepper_lag: timedelta = timedelta(minutes=1)
     datagrepper_retry_interval: timedelta = timedelta(minutes=10)
 
+    @property
+    def max_flush_age(self) -> timedelta:
+        """How old the last flush may be for ``/healthz/ready`` (see ``statscache.health.max_flush_age``)."""
+        if self.health_max_flush_age is not None:
+            return self.health_max_flush_age
+        return max(timedelta(seconds=60), 3 * self.producer_frequency)
+
 
 # The bounds of every numeric key: see the module's docstring for why each is where it is.
 _CHECKS: dict[str, Callable[[Any], Any]] = {
@@ -297,12 +322,13 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "consumer_epoch": _aware_datetime,
     "consumer_workers": _whole(0, 64),
     "sqlalchemy_uri": _database_url,
+    "sqlalchemy_auto_upgrade": _boolean,
     "producer_frequency": _between(timedelta(milliseconds=100), timedelta(days=1)),
     "plugins_enabled": _names_or_none,
     "plugins_disabled": _names,
     "plugins_intervals": _intervals,
     "metrics_port": _port_or_none,
-    "health_max_flush_age": _between(timedelta(seconds=1), timedelta(days=1)),
+    "health_max_flush_age": _or_none(_between(timedelta(seconds=1), timedelta(days=1))),
     "app_default_rows_per_page": _whole(1, 10_000),
     "app_maximum_rows_per_page": _whole(1, 10_000),
     "app_base_url": _base_url_or_none,
@@ -365,7 +391,7 @@ def load(raw: Mapping[str, Any]) -> Config:
             "configuration key 'statscache.consumer.workers' needs a database that other processes can open: "
             f"{config.sqlalchemy_uri!r} is held in memory"
         )
-    if config.health_max_flush_age <= config.producer_frequency:
+    if config.health_max_flush_age is not None and config.health_max_flush_age <= config.producer_frequency:
         raise ConfigError(
             f"configuration key 'statscache.health.max_flush_age' ({config.health_max_flush_age}) "
             f"must be longer than 'statscache.producer.frequency' ({config.producer_frequency}): "

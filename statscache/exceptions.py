@@ -33,6 +33,14 @@ class DatabaseUnavailable(StatscacheError):
     """The database cannot be opened or written at start-up (a missing directory, no driver, read-only)."""
 
 
+class DatabaseBehind(DatabaseUnavailable):
+    """The database's schema is of an earlier statscache: ``statscache db upgrade`` brings it up to date."""
+
+
+class DatabaseAhead(DatabaseUnavailable):
+    """The database's schema is of a newer statscache than this one."""
+
+
 class UnsupportedDatabase(DatabaseUnavailable):
     """The database is neither SQLite nor PostgreSQL: statscache knows no other's statements."""
 

@@ -4,7 +4,7 @@ Live: the process answers. Ready, three checks of the database:
 
 - ``database``: it can be read;
 - ``flush``: every plugin is counted by a daemon that committed a flush within
-  ``statscache.health.max_flush_age`` (its heartbeat, see
+  ``statscache.health.max_flush_age`` (60 s by default; its heartbeat, see
   :mod:`statscache.store.heartbeat`); asked by a daemon, that daemon's own;
 - ``gaps``: no plugin has a gap that nothing will fill. With
   ``statscache.datagrepper.endpoint`` set, backfill fetches every gap (and tries
@@ -102,7 +102,7 @@ def ready(
     return Verdict(
         (
             Check("database", True, "readable"),
-            _flush(beats, plugins, config.health_max_flush_age.total_seconds(), daemon, moment),
+            _flush(beats, plugins, config.max_flush_age.total_seconds(), daemon, moment),
             _gaps(spans, plugins, config, moment),
         )
     )

@@ -1,4 +1,5 @@
-"""``statscache``: the AMQP consumer (``consume``), and maintenance beside a daemon (``backfill``, ``rebuild``).
+"""``statscache``: the AMQP consumer (``consume``), and maintenance beside a daemon (``backfill``, ``rebuild``,
+``db``).
 
 Both read ``fedmsg.d/`` in the working directory, as ``fedmsg-hub`` does, and
 write to the same database; the hub may keep running meanwhile (the ledger
@@ -20,6 +21,7 @@ from sqlalchemy import CursorResult, delete
 from tqdm import tqdm
 
 from statscache import config as config_module
+from statscache.cli import database
 from statscache.cli.consume import consume
 from statscache.cli.sources import raw_settings
 from statscache.exceptions import StatscacheError
@@ -79,10 +81,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="fedora-messaging configuration (TOML; default $FEDORA_MESSAGING_CONF, then "
         "/etc/fedora-messaging/config.toml); statscache's settings under [consumer_config]",
     )
+    database = commands.add_parser("db", help="the database's schema: where it stands, and upgrading it")
+    actions = database.add_subparsers(dest="action", required=True, metavar="ACTION")
+    shown = actions.add_parser(
+        "current", help="print the schema's revision, and whether it is up to date (exit 1: not)"
+    )
+    upgraded = actions.add_parser("upgrade", help="upgrade the schema to this statscache's, keeping every statistic")
     rebuild = commands.add_parser("rebuild", help="drop one plugin's statistics and compute them again from history")
+
     rebuild.add_argument("ident", help="the plugin's ident, as /api/ lists it (e.g. volume-1h)")
     rebuild.add_argument("--since", type=moment, help="recompute from here (default: its epoch or backlog_delta)")
-    for command in (backfill, rebuild):
+    for command in (backfill, rebuild, shown, upgraded):
         command.add_argument(
             "--conf",
             metavar="FILE",
@@ -96,6 +105,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s][%(name)20s %(levelname)7s] %(message)s")
     if args.command == "consume":
         raise SystemExit(consume(args.conf))
+    if args.command == "db":
+        try:
+            raise SystemExit(database.current(args.conf) if args.action == "current" else database.upgrade(args.conf))
+        except StatscacheError as e:
+            raise SystemExit(f"statscache: {e}") from e
     try:
         pipeline = _pipeline(args.conf)
     except StatscacheError as e:

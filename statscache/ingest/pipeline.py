@@ -54,7 +54,7 @@ class Pipeline:
         """
         engine = make_engine(config.sqlalchemy_uri)
         try:
-            schema.prepare(engine, plugins)
+            schema.prepare(engine, plugins, upgrade=config.sqlalchemy_auto_upgrade)
         except BaseException:
             engine.dispose()
             raise
@@ -304,7 +304,7 @@ class Pipeline:
         self.metrics.database_resets.inc()
         self.engine.dispose()
         try:
-            schema.prepare(self.engine, self.plugins)
+            schema.prepare(self.engine, self.plugins, upgrade=self.config.sqlalchemy_auto_upgrade)
         except Exception:
             log.exception("statscache could not make its tables anew; trying again at the next flush")
             return

@@ -90,7 +90,7 @@ class WorkerPool:
         self._engine = make_engine(settings.sqlalchemy_uri)
         self._sessions = make_session_factory(writing(self._engine))
         # Made ready here, once: workers starting together would otherwise all make it at once.
-        schema.prepare(self._engine, plugins)
+        schema.prepare(self._engine, plugins, upgrade=settings.sqlalchemy_auto_upgrade)
         self._router = TopicRouter(workers)
         self._lock = threading.Lock()
         self._since: float | None = None

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, Float, Integer, String, delete, inspect, select, update
+from sqlalchemy import Float, Integer, String, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from statscache.exceptions import LedgerConflict
@@ -79,19 +79,6 @@ class PluginState(Base):
 LEDGER_TABLES = [PluginSet.__table__, LedgerEntry.__table__, PluginState.__table__]
 
 Claims = Mapping[str, frozenset[str]]
-
-#: The index that lets a ledger of the older layout (keyed by hour, then msg_id) be searched by msg_id alone.
-_MSG_ID_INDEX = "ix_statscache_ledger_msg_id"
-
-
-def prepare(engine: Engine) -> None:
-    """Make an existing ledger searchable by ``msg_id`` alone (older layouts get an index, once)."""
-    key = inspect(engine).get_pk_constraint(LedgerEntry.__tablename__)["constrained_columns"]
-    if key != ["msg_id"]:
-        with engine.begin() as connection:
-            connection.exec_driver_sql(
-                f"CREATE INDEX IF NOT EXISTS {_MSG_ID_INDEX} ON {LedgerEntry.__tablename__} (msg_id)"
-            )
 
 
 class Ledger:

@@ -150,6 +150,7 @@ def test_every_key_can_be_written_in_a_fedora_messaging_file(tmp_path):
         app_base_url="https://example.org/statscache/",
         plugins_enabled=("volume",),
         plugins_disabled=("releng-dashboard",),
+        health_max_flush_age=timedelta(minutes=2),
     )
     lines = ["[consumer_config]"]
     for field in fields(config.Config):

@@ -234,7 +234,10 @@ def test_an_unreadable_database_is_not_ready(tmp_path):
 def test_max_flush_age_is_checked():
     with pytest.raises(ConfigError, match="max_flush_age"):
         load_config({"statscache.health.max_flush_age": 1, "statscache.producer.frequency": 1})
-    assert load_config({"statscache.health.max_flush_age": 90}).health_max_flush_age == timedelta(seconds=90)
+    assert load_config({"statscache.health.max_flush_age": 90}).max_flush_age == timedelta(seconds=90)
+    # By default a minute, or three flush intervals when flushes are further apart.
+    assert load_config({}).max_flush_age == timedelta(seconds=60)
+    assert load_config({"statscache.producer.frequency": 600}).max_flush_age == timedelta(minutes=30)
 
 
 # -- the web app's probes ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from statscache.config import Config
+from statscache.exceptions import DatabaseBehind
 from statscache.plugins import Batch, VolumePlugin, registry
 from statscache.plugins.builtin.volume import Volume, VolumeByCategory
 from statscache.store import coverage, quarantine
@@ -109,7 +110,9 @@ def test_a_ledger_of_the_older_layout_finds_shifted_copies_too(make_pipeline, en
             "CREATE TABLE statscache_ledger (hour INTEGER NOT NULL, msg_id VARCHAR NOT NULL, "
             "timestamp FLOAT NOT NULL, plugin_set_id INTEGER NOT NULL, PRIMARY KEY (hour, msg_id)) WITHOUT ROWID"
         )
-    pipeline = make_pipeline()
+    with pytest.raises(DatabaseBehind):  # a database of a statscache before 0.1.0
+        make_pipeline()
+    pipeline = make_pipeline(sqlalchemy_auto_upgrade=True)  # the first revision adds the index
     feed(pipeline, envelopes[:100])
     assert pipeline.flush()
     feed(pipeline, [{**e, "timestamp": e["timestamp"] + 86400} for e in envelopes[:100]])

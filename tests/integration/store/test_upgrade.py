@@ -1,0 +1,146 @@
+"""Upgrading a database of the previous release (0.1.0) on SQLite and PostgreSQL: refused until upgraded,
+every row kept by ``statscache db upgrade``, and counting goes on from there exactly.
+
+The database is the previous release's own: its schema as 0.1.0 made it
+(``tests/data/schema/0.1.0.<database>.sql``), and the rows 0.1.0 wrote
+counting real traffic (``0.1.0.rows.sql``), both recorded from that release.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, MetaData, inspect, select
+
+from statscache.cli import maintenance
+from statscache.config import Config
+from statscache.exceptions import DatabaseBehind
+from statscache.ingest.pipeline import Pipeline
+from statscache.plugins import registry
+from statscache.store import revisions
+from statscache.store.engine import make_engine
+from tests.fakes.support import (
+    BUILTIN_IDENTS,
+    EPOCH,
+    fedora_examples,
+    feed,
+    recorded_envelopes,
+    recount,
+    stored,
+)
+
+pytestmark = pytest.mark.integration
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "data" / "schema"
+#: What 0.1.0 counted to make the rows (see the file's first lines).
+COUNTED = 150
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database as 0.1.0 left it: its schema, and its rows."""
+    rows = (SCHEMAS / "0.1.0.rows.sql").read_text(encoding="utf-8")
+    if request.param == "sqlite":
+        path = tmp_path / "old.sqlite"
+        with sqlite3.connect(path) as connection:
+            connection.executescript((SCHEMAS / "0.1.0.sqlite.sql").read_text(encoding="utf-8"))
+            connection.executescript(rows)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as connection:
+        connection.execute((SCHEMAS / "0.1.0.postgresql.sql").read_text(encoding="utf-8"))
+        connection.execute(rows)
+        # The rows name their ids: the sequences go on after them, as they did in 0.1.0's database.
+        for table in ("statscache_plugin_set", "statscache_failed_stretch"):
+            connection.execute(
+                f"SELECT setval(pg_get_serial_sequence('public.{table}', 'id'), (SELECT max(id) FROM public.{table}))"
+            )
+    yield url
+
+
+def every_row(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table's rows, sorted, but the schema's revision."""
+    tables = MetaData()
+    tables.reflect(engine)
+    with engine.connect() as connection:
+        return {
+            name: sorted(connection.execute(select(table)).all(), key=repr)
+            for name, table in tables.tables.items()
+            if name != "alembic_version"
+        }
+
+
+def settings(url: str, **more: Any) -> Config:
+    return Config(sqlalchemy_uri=url, consumer_epoch=EPOCH, **more)
+
+
+def statscache(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str, *argv: str
+) -> tuple[int, str]:
+    """``statscache ARGV`` against the database at ``url``; its exit status and what it printed."""
+    monkeypatch.setattr(maintenance.database, "raw_settings", lambda conf: {"statscache.sqlalchemy.uri": url})
+    with pytest.raises(SystemExit) as ended:
+        maintenance.main(list(argv))
+    return int(ended.value.code or 0), capsys.readouterr().out
+
+
+def test_the_previous_release_is_upgraded_keeping_every_row_and_counts_on_exactly(
+    old_database: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(old_database)
+    before = every_row(engine)
+    assert sum(len(rows) for rows in before.values()) > 2000 and before["statscache_failed_stretch"]
+
+    # The daemon refuses it, and says what to do.
+    config = settings(old_database)
+    with pytest.raises(DatabaseBehind, match="statscache db upgrade"):
+        Pipeline.open(config, registry.load(config))
+    assert statscache(capsys, monkeypatch, old_database, "db", "current")[0] == 1
+
+    status, printed = statscache(capsys, monkeypatch, old_database, "db", "upgrade")
+    assert status == 0 and f"to {revisions.head()}" in printed
+    after = every_row(engine)
+    assert after.pop("statscache_heartbeat") == []  # the one table this release adds
+    assert after == before  # every row of every table, as it was
+    status, printed = statscache(capsys, monkeypatch, old_database, "db", "current")
+    assert (status, printed.strip().endswith("up to date")) == (0, True)
+    assert statscache(capsys, monkeypatch, old_database, "db", "upgrade")[0] == 0  # twice: nothing to do
+
+    # The daemon counts on: what 0.1.0 counted is not counted again, the rest is.
+    pipeline = Pipeline.open(config, registry.load(config))
+    counted = recorded_envelopes()[:COUNTED]
+    feed(pipeline, counted + fedora_examples())
+    assert pipeline.flush()
+    assert every_row(engine) | {"statscache_heartbeat": []} == after | {"statscache_heartbeat": []}
+    kept = {ident: stored(engine, ident) for ident in BUILTIN_IDENTS}
+    more = recorded_envelopes()[COUNTED : COUNTED + 300]
+    feed(pipeline, more)
+    assert pipeline.flush()
+    for ident in BUILTIN_IDENTS:  # what 0.1.0 counted, and the new messages recounted
+        assert stored(engine, ident) == kept[ident] + recount(more, ident), ident
+    # volume-1d counts every message once: one per record of 0.1.0's ledger, and one per new message.
+    assert sum(stored(engine, "volume-1d").values()) == len(before["statscache_ledger"]) + len(more)
+    pipeline.close()
+    engine.dispose()
+
+
+def test_auto_upgrade_upgrades_at_start(old_database: str) -> None:
+    engine = make_engine(old_database)
+    kept = {ident: stored(engine, ident) for ident in BUILTIN_IDENTS}
+    config = settings(old_database, sqlalchemy_auto_upgrade=True)
+    pipeline = Pipeline.open(config, registry.load(config))
+    with pipeline.engine.connect() as connection:
+        assert revisions.status(connection).current == revisions.head()
+    assert "statscache_heartbeat" in inspect(pipeline.engine).get_table_names()
+    feed(pipeline, recorded_envelopes()[: COUNTED + 100])  # 0.1.0 counted the first ones: not again
+    assert pipeline.flush()
+    for ident in BUILTIN_IDENTS:
+        assert stored(engine, ident) == kept[ident] + recount(recorded_envelopes()[COUNTED : COUNTED + 100], ident)
+    pipeline.close()
+    engine.dispose()
