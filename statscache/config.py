@@ -366,41 +366,71 @@ KEYS: dict[str, str] = {key_of(f.name): f.name for f in fields(Config)}
 
 
 def load(raw: Mapping[str, Any]) -> Config:
-    """Validate the ``statscache.*`` keys of a fedmsg configuration dict."""
+    """Validate the ``statscache.*`` keys of a fedmsg configuration dict; raises :class:`ConfigError` at the
+    first problem (see :func:`problems` for them all)."""
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(key, str) and key.startswith(PREFIX):
+            field_name, checked = _checked(key, value)
+            values[field_name] = checked
+    config = Config(**values)
+    for problem in _across_keys(config):
+        raise ConfigError(problem)
+    return config
+
+
+def problems(raw: Mapping[str, Any]) -> list[str]:
+    """Every problem of the ``statscache.*`` keys of a fedmsg configuration dict (none: :func:`load` accepts it)."""
+    found: list[str] = []
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if not isinstance(key, str) or not key.startswith(PREFIX):
             continue
-        field_name = KEYS.get(key)
-        if field_name is None:
-            hint = difflib.get_close_matches(key, KEYS, n=1)
-            suggestion = f"; did you mean {hint[0]!r}?" if hint else f"; known keys: {', '.join(sorted(KEYS))}"
-            raise ConfigError(f"unknown configuration key {key!r}{suggestion}")
         try:
-            values[field_name] = _CHECKS[field_name](value)
-        except ValueError as e:
-            raise ConfigError(f"configuration key {key!r} must be {e}, not {value!r}") from e
-    config = Config(**values)
+            field_name, checked = _checked(key, value)
+        except ConfigError as e:
+            found.append(str(e))
+            continue
+        values[field_name] = checked
+    return found or _across_keys(Config(**values))
+
+
+def _checked(key: str, value: Any) -> tuple[str, Any]:
+    """The field of ``key`` and its checked value; raises :class:`ConfigError`, naming the closest key."""
+    field_name = KEYS.get(key)
+    if field_name is None:
+        hint = difflib.get_close_matches(key, KEYS, n=1)
+        suggestion = f"; did you mean {hint[0]!r}?" if hint else f"; known keys: {', '.join(sorted(KEYS))}"
+        raise ConfigError(f"unknown configuration key {key!r}{suggestion}")
+    try:
+        return field_name, _CHECKS[field_name](value)
+    except ValueError as e:
+        raise ConfigError(f"configuration key {key!r} must be {e}, not {value!r}") from e
+
+
+def _across_keys(config: Config) -> list[str]:
+    """What is wrong with keys that are each right alone."""
+    found = []
     if config.app_default_rows_per_page > config.app_maximum_rows_per_page:
-        raise ConfigError(
+        found.append(
             f"configuration key 'statscache.app.default_rows_per_page' ({config.app_default_rows_per_page}) "
             f"must not exceed 'statscache.app.maximum_rows_per_page' ({config.app_maximum_rows_per_page})"
         )
     if config.consumer_workers and make_url(config.sqlalchemy_uri).database in (None, "", ":memory:"):
-        raise ConfigError(
+        found.append(
             "configuration key 'statscache.consumer.workers' needs a database that other processes can open: "
             f"{config.sqlalchemy_uri!r} is held in memory"
         )
     if config.health_max_flush_age is not None and config.health_max_flush_age <= config.producer_frequency:
-        raise ConfigError(
+        found.append(
             f"configuration key 'statscache.health.max_flush_age' ({config.health_max_flush_age}) "
             f"must be longer than 'statscache.producer.frequency' ({config.producer_frequency}): "
             "a daemon flushing on time would never be ready"
         )
     if config.app_stream_limit >= config.app_worker_threads:
-        raise ConfigError(
+        found.append(
             f"configuration key 'statscache.app.stream_limit' ({config.app_stream_limit}) "
             f"must be below 'statscache.app.worker_threads' ({config.app_worker_threads}): "
             "exports must leave a thread free"
         )
-    return config
+    return found

@@ -64,6 +64,14 @@ def path_of(conf: str | None) -> Path:
 
 def load(conf: str | None = None) -> Deployment:
     """Read and check the file; raises :class:`~statscache.exceptions.ConfigError` saying what is wrong."""
+    path, broker = read(conf)
+    settings = config_module.load(broker["consumer_config"])
+    return Deployment(path, dict(broker), settings)
+
+
+def read(conf: str | None = None) -> tuple[Path, Mapping[str, Any]]:
+    """The file's path and its settings as fedora-messaging reads them, statscache's under ``consumer_config``
+    not yet checked; raises :class:`~statscache.exceptions.ConfigError` for a file that cannot be read."""
     from fedora_messaging.config import LazyConfig
     from fedora_messaging.exceptions import ConfigurationException
 
@@ -76,8 +84,6 @@ def load(conf: str | None = None) -> Deployment:
         broker = LazyConfig().load_config(str(path))
     except (tomllib.TOMLDecodeError, ConfigurationException, OSError) as error:
         raise ConfigError(f"{path}: {error}") from error
-    consumer_config = broker["consumer_config"]
-    if not isinstance(consumer_config, Mapping):
+    if not isinstance(broker["consumer_config"], Mapping):
         raise ConfigError(f"{path}: [consumer_config] must be a table")
-    settings = config_module.load(consumer_config)
-    return Deployment(path, dict(broker), settings)
+    return path, broker

@@ -1,5 +1,5 @@
-"""``statscache``: the AMQP consumer (``consume``), and maintenance beside a daemon (``backfill``, ``rebuild``,
-``db``).
+"""``statscache``: the AMQP consumer (``consume``), maintenance beside a daemon (``backfill``, ``rebuild``, ``db``,
+``replay``), and what would run (``plugins``, ``check-config``).
 
 Both read ``fedmsg.d/`` in the working directory, as ``fedmsg-hub`` does, and
 write to the same database; the hub may keep running meanwhile (the ledger
@@ -21,8 +21,9 @@ from sqlalchemy import CursorResult, delete
 from tqdm import tqdm
 
 from statscache import config as config_module
-from statscache.cli import database
+from statscache.cli import database, inspection
 from statscache.cli.consume import consume
+from statscache.cli.replay import replay
 from statscache.cli.sources import raw_settings
 from statscache.exceptions import StatscacheError
 from statscache.history import fill, gaps
@@ -91,7 +92,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
     rebuild.add_argument("ident", help="the plugin's ident, as /api/ lists it (e.g. volume-1h)")
     rebuild.add_argument("--since", type=moment, help="recompute from here (default: its epoch or backlog_delta)")
-    for command in (backfill, rebuild, shown, upgraded):
+    listed = commands.add_parser("plugins", help="the installed plugins: which run here, their idents and tables")
+    listed.add_argument("--json", action="store_true", help="as JSON")
+    checked = commands.add_parser(
+        "check-config", help="every setting with its value and where it comes from, and every problem (exit 1)"
+    )
+    replayed = commands.add_parser(
+        "replay", help="count saved messages (JSON lines, /raw pages; gzip too) exactly once, offline"
+    )
+    replayed.add_argument("files", nargs="+", metavar="FILE", help="a file of envelopes")
+    for command in (backfill, rebuild, shown, upgraded, listed, checked, replayed):
         command.add_argument(
             "--conf",
             metavar="FILE",
@@ -105,6 +115,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s][%(name)20s %(levelname)7s] %(message)s")
     if args.command == "consume":
         raise SystemExit(consume(args.conf))
+    if args.command in ("plugins", "check-config", "replay"):
+        try:
+            if args.command == "plugins":
+                raise SystemExit(inspection.plugins(args.conf, args.json))
+            if args.command == "check-config":
+                raise SystemExit(inspection.check_config(args.conf))
+            raise SystemExit(replay(args.files, args.conf, quiet=args.quiet))
+        except StatscacheError as e:
+            raise SystemExit(f"statscache: {e}") from e
     if args.command == "db":
         try:
             raise SystemExit(database.current(args.conf) if args.action == "current" else database.upgrade(args.conf))

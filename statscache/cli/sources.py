@@ -21,7 +21,7 @@ CONF_VARIABLE = "STATSCACHE_CONF"
 def raw_settings(conf: str | None) -> Mapping[str, Any]:
     """The raw ``statscache.*`` settings: the file's ``[consumer_config]`` when one is named, else ``fedmsg.d/``."""
     if conf:
-        return conffile.load(conf).consumer_config
+        return dict(conffile.read(conf)[1]["consumer_config"])
     import fedmsg.config
 
     return dict(fedmsg.config.load_config())
