@@ -32,6 +32,8 @@ config = {
     ],
     # Serve the daemon's Prometheus counters on 127.0.0.1:PORT/metrics (None: off).
     "statscache.metrics.port": None,
+    # The address it listens on: 0.0.0.0 in a container, where scrapes and probes come from elsewhere.
+    "statscache.metrics.host": "127.0.0.1",
     # Upgrade the schema of a database of an earlier statscache at start (else: `statscache db upgrade`).
     "statscache.sqlalchemy.auto_upgrade": False,
     # /healthz/ready fails when no flush of the counts was committed for this long

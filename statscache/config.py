@@ -42,6 +42,9 @@ overflow a timer, or count nothing at all is refused rather than run.
     ``/healthz/live`` and ``/healthz/ready`` (:mod:`statscache.metrics_port`); ``None``
     serves nothing. A port
     that cannot be bound (in use, or privileged) stops the hub at start-up.
+``statscache.metrics.host`` (str, default ``127.0.0.1``)
+    The address the metrics port listens on: ``0.0.0.0`` (or ``::``) in a container,
+    where Prometheus and the orchestrator's probes come from elsewhere.
 ``statscache.health.max_flush_age`` (``timedelta``, seconds or ``None``, default ``None``)
     ``/healthz/ready`` (the web app's, and the daemon's on its metrics port) fails
     when no daemon has committed a flush of a plugin's counts for this long. From
@@ -101,6 +104,7 @@ Of fedmsg's own keys, the hub checks one that exactness depends on:
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -253,6 +257,17 @@ def _intervals(value: Any) -> tuple[timedelta, ...]:
     return distinct
 
 
+def _address(value: Any) -> str:
+    """An IP address to listen on (a name would depend on the resolver at start)."""
+    expected = "an IP address as a string (127.0.0.1, 0.0.0.0, ::)"
+    if not isinstance(value, str):
+        raise ValueError(expected)
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ValueError(expected) from None
+
+
 def _port_or_none(value: Any) -> int | None:
     if value is None:
         return None
@@ -292,6 +307,7 @@ class Config:
     plugins_disabled: tuple[str, ...] = ()
     plugins_intervals: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(hours=1), timedelta(days=1))
     metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
     health_max_flush_age: timedelta | None = None
     app_default_rows_per_page: int = 100
     app_maximum_rows_per_page: int = 100
@@ -328,6 +344,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "plugins_disabled": _names,
     "plugins_intervals": _intervals,
     "metrics_port": _port_or_none,
+    "metrics_host": _address,
     "health_max_flush_age": _or_none(_between(timedelta(seconds=1), timedelta(days=1))),
     "app_default_rows_per_page": _whole(1, 10_000),
     "app_maximum_rows_per_page": _whole(1, 10_000),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
@@ -30,6 +31,10 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
     """One thread a request, so that a slow readiness check holds up no scrape."""
 
     daemon_threads = True
+
+
+class _ThreadingServer6(_ThreadingServer):
+    address_family = socket.AF_INET6
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -67,7 +72,8 @@ def app(
 
 def serve(port: int, registry: CollectorRegistry, ready: Callable[[], Verdict], host: str = "127.0.0.1") -> None:
     """Serve :func:`app` on ``host:port`` from a daemon thread; raises OSError when the port cannot be bound."""
-    server = make_server(host, port, app(registry, ready), _ThreadingServer, handler_class=_QuietHandler)
+    kind = _ThreadingServer6 if ":" in host else _ThreadingServer
+    server = make_server(host, port, app(registry, ready), kind, handler_class=_QuietHandler)
     threading.Thread(target=server.serve_forever, name="statscache-probes", daemon=True).start()
 
 

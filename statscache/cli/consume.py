@@ -36,7 +36,9 @@ def consume(conf: str | None) -> int:
     port = deployment.settings.metrics_port
     if port is not None:
         try:
-            metrics_port.serve(port, pipeline.metrics.registry, health.of_pipeline(pipeline))
+            metrics_port.serve(
+                port, pipeline.metrics.registry, health.of_pipeline(pipeline), deployment.settings.metrics_host
+            )
         except OSError as error:  # in use, or privileged
             pipeline.close()
             raise SystemExit(f"statscache consume: metrics port {port}: {error}") from error

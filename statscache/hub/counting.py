@@ -84,7 +84,9 @@ class InProcess:
         return self.pipeline.pending() == 0
 
     def serve_metrics(self, port: int) -> None:
-        metrics_port.serve(port, self.metrics.registry, health.of_pipeline(self.pipeline))
+        metrics_port.serve(
+            port, self.metrics.registry, health.of_pipeline(self.pipeline), self.pipeline.config.metrics_host
+        )
 
     def authenticate_with(self, check: Callable[[dict[str, Any]], bool]) -> None:
         self.pipeline.authenticate = check

@@ -156,7 +156,7 @@ class WorkerPool:
 
     def serve_metrics(self, port: int) -> None:
         """Expose the consumer's and the workers' counters, summed, and the health probes, on 127.0.0.1:``port``."""
-        metrics_port.serve(port, self.summed, self.readiness)
+        metrics_port.serve(port, self.summed, self.readiness, self._settings.metrics_host)
 
     def readiness(self) -> Verdict:
         """Whether the hub is ready (see :mod:`statscache.health`): its claims of coverage are its heartbeat."""

@@ -3,15 +3,21 @@
 Routes are the app's rules (``/api/<ident>``), never the paths asked for, so
 that the labels stay few whatever clients ask. Each app has a registry of its
 own: one process serving (``statscache-web``) serves all its requests' metrics.
+Under gunicorn's several worker processes, set ``PROMETHEUS_MULTIPROC_DIR`` to an
+empty directory of their own: every worker then writes its figures there, and
+``/metrics`` serves the sum of all of them, whichever worker answers the scrape.
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 from flask import Flask, Response, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 
+#: Where the worker processes of one server keep their figures (prometheus_client's multiprocess mode).
+MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR"
 #: The label of a request that matched no route (a 404).
 UNMATCHED = "unmatched"
 
@@ -48,4 +54,8 @@ def install(app: Flask) -> None:
 
     @app.get("/metrics")
     def metrics() -> Response:
-        return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+        served = registry
+        if os.environ.get(MULTIPROCESS):
+            served = CollectorRegistry()
+            multiprocess.MultiProcessCollector(served)  # type: ignore[no-untyped-call]
+        return Response(generate_latest(served), content_type=CONTENT_TYPE_LATEST)

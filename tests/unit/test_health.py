@@ -315,3 +315,15 @@ def test_the_daemon_port_over_http(volume_pipelines):
     assert missing.value.code == 404
     with pytest.raises(OSError):  # the port is taken: said at once
         metrics_port.serve(port, pipeline.metrics.registry, health.of_pipeline(pipeline))
+
+
+def test_the_daemon_port_listens_where_it_is_told(volume_pipelines):
+    pipeline = volume_pipelines()
+    for host, url_host in (("0.0.0.0", "127.0.0.1"), ("::1", "[::1]")):
+        port = free_port()
+        metrics_port.serve(port, pipeline.metrics.registry, health.of_pipeline(pipeline), host)
+        with urllib.request.urlopen(f"http://{url_host}:{port}/healthz/live", timeout=5) as response:
+            assert response.status == 200
+    with pytest.raises(ConfigError, match="an IP address"):
+        load_config({"statscache.metrics.host": "localhost"})
+    assert load_config({"statscache.metrics.host": "::"}).metrics_host == "::"
