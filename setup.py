@@ -75,7 +75,7 @@ setup(
     ],
     extras_require={
         # The README's production recipe: gunicorn workers behind a reverse proxy.
-        "production": ["gunicorn>=23"],
+        "production": ["gunicorn>=23", "python-json-logger>=3"],  # JSON logs: deploy/logging/
         "test": [
             "pytest>=8",
             "bodhi-messages==26.4.0",  # real fedora-messaging schemas for the AMQP tests
@@ -90,6 +90,7 @@ setup(
             "psycopg[binary]>=3.1",
             "schemathesis>=4.0",
             "gunicorn>=23",  # the README's production recipe is tested too
+            "python-json-logger>=3",  # and its JSON logs (deploy/logging/)
             "selenium>=4.20",  # the pages' tests drive Debian's chromium through chromium-driver
         ],
     },

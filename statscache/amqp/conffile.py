@@ -53,6 +53,13 @@ class Deployment:
     def queues(self) -> list[str]:
         return list(self.broker["queues"])
 
+    @property
+    def log_config(self) -> Mapping[str, Any] | None:
+        """The file's own ``[log_config]`` (None where it has none: fedora-messaging's default is not applied)."""
+        with self.path.open("rb") as file:
+            table = tomllib.load(file).get("log_config")
+        return table if isinstance(table, Mapping) else None
+
 
 def path_of(conf: str | None) -> Path:
     """The file to read: ``--conf``, else ``$FEDORA_MESSAGING_CONF``, else fedora-messaging's system file."""

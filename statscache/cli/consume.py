@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import logging.config
 import signal
+from collections.abc import Mapping
 from types import FrameType
+from typing import Any
 
 from statscache import health, metrics_port
 from statscache.amqp import conffile
@@ -21,6 +24,8 @@ def consume(conf: str | None) -> int:
     """Run until SIGTERM or SIGINT; the exit status."""
     try:
         deployment = conffile.load(conf)
+        if deployment.log_config is not None:
+            _configure_logging(deployment.log_config)
         pipeline = Pipeline.open(deployment.settings, registry.load(deployment.settings))
     except StatscacheError as error:
         raise SystemExit(f"statscache consume: {error}") from error
@@ -44,3 +49,12 @@ def consume(conf: str | None) -> int:
             raise SystemExit(f"statscache consume: metrics port {port}: {error}") from error
     consumer.run()
     return 0
+
+
+def _configure_logging(log_config: Mapping[str, Any]) -> None:
+    """The file's own ``[log_config]``, as ``fedora-messaging consume`` applies it (``logging.config.dictConfig``):
+    JSON lines for a log collector, say (deploy/logging/)."""
+    try:
+        logging.config.dictConfig(dict(log_config))
+    except (ValueError, TypeError, AttributeError, ImportError) as error:
+        raise StatscacheError(f"[log_config] cannot configure logging: {error}") from error
