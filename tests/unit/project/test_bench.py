@@ -22,4 +22,4 @@ def test_the_benchmark_script_starts(script):
 
 
 def test_every_benchmark_script_is_checked():
-    assert {path.name for path in SCRIPTS} >= {"api.py", "backfill.py", "ingest.py", "ledger.py", "pages.py"}
+    assert {path.name for path in SCRIPTS} >= {"api.py", "backfill.py", "ingest.py", "ledger.py", "pages.py", "soak.py"}
