@@ -9,6 +9,7 @@ keeps every message counted once, whoever writes it first).
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import re
 import sys
@@ -18,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from statscache import config as config_module
@@ -26,7 +29,7 @@ from statscache.cli.consume import consume
 from statscache.cli.replay import replay
 from statscache.cli.sources import raw_settings
 from statscache.exceptions import StatscacheError
-from statscache.history import fill, gaps
+from statscache.history import archive, fill, gaps
 from statscache.history.backfill import Progress
 from statscache.history.client import ROWS_PER_PAGE
 from statscache.ingest.meta import MetaReader
@@ -101,6 +104,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "replay", help="count saved messages (JSON lines, /raw pages; gzip too) exactly once, offline"
     )
     replayed.add_argument("files", nargs="+", metavar="FILE", help="a file of envelopes")
+    for command in (backfill, rebuild):
+        command.add_argument(
+            "--source",
+            metavar="URL",
+            help="read history from datanommer's PostgreSQL (read-only) instead of datagrepper: "
+            "postgresql+psycopg://user@host/datanommer",
+        )
     for command in (backfill, rebuild, shown, upgraded, listed, checked, replayed):
         command.add_argument(
             "--conf",
@@ -130,18 +140,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         except StatscacheError as e:
             raise SystemExit(f"statscache: {e}") from e
     try:
-        pipeline = _pipeline(args.conf)
+        pipeline = _pipeline(args.conf, needs_datagrepper=args.source is None)
     except StatscacheError as e:
         raise SystemExit(f"statscache: {e}") from e
+    # From the archive's database when named, else from datagrepper.
+    run = _backfill if args.source is None else functools.partial(_from_archive, args.source)
     try:
         if args.command == "backfill":
             idents = _known(pipeline, args.plugins) if args.plugins else None
             until = args.until if args.until is not None else _settled(pipeline)
-            complete = _backfill(pipeline, args.since, until, idents, quiet=args.quiet)
+            complete = run(pipeline, args.since, until, idents, quiet=args.quiet)
         else:
             plugin = _known_plugin(pipeline, args.ident)
             _forget(pipeline, plugin)
-            complete = _backfill(pipeline, args.since, _settled(pipeline), {plugin.ident}, quiet=args.quiet)
+            complete = run(pipeline, args.since, _settled(pipeline), {plugin.ident}, quiet=args.quiet)
     except KeyboardInterrupt:
         log.warning("interrupted: writing what was fetched so far")
         pipeline.close()
@@ -150,12 +162,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     raise SystemExit(0 if complete else 1)
 
 
-def _pipeline(conf: str | None) -> Pipeline:
+def _pipeline(conf: str | None, needs_datagrepper: bool = True) -> Pipeline:
     raw = raw_settings(conf)
     settings = config_module.load(raw)
-    if settings.datagrepper_endpoint is None:
+    if needs_datagrepper and settings.datagrepper_endpoint is None:
         where = conf or "fedmsg.d/"
-        raise StatscacheError(f"statscache.datagrepper.endpoint is not set ({where}): there is no history to fetch")
+        raise StatscacheError(
+            f"statscache.datagrepper.endpoint is not set ({where}): there is no history to fetch "
+            "(or read datanommer's database with --source)"
+        )
     # fedmsg.meta reads users and packages with fedmsg's settings; a fedora-messaging file has none: Fedora's.
     return Pipeline.open(settings, registry.load(settings), names=MetaReader() if conf else MetaReader(raw))
 
@@ -185,6 +200,45 @@ def _forget(pipeline: Pipeline, plugin: BasePlugin) -> None:
         coverage.forget(session, plugin.ident)
         Ledger().forget(session, plugin.ident)
     log.info("dropped %d rows of %s", dropped, plugin.ident)
+
+
+def _from_archive(
+    source: str, pipeline: Pipeline, since: float | None, until: float, idents: set[str] | None, quiet: bool
+) -> bool:
+    """Fill what the statistics miss from datanommer's database at ``source``, window by window."""
+    stretches = fill.plan(pipeline, until, since=since, idents=idents)
+    log.info("%s, up to %s, from the archive's database", gaps.describe(stretches), iso(until))
+    if not stretches:
+        return True
+    bar = tqdm(unit="h", disable=quiet, dynamic_ncols=True, file=sys.stderr, desc="history")
+    began = last_flush = time.monotonic()
+
+    def on_progress(done: archive.Done) -> None:
+        nonlocal last_flush
+        now = time.monotonic()
+        if now - last_flush >= pipeline.config.producer_frequency.total_seconds():
+            pipeline.flush()  # keeps memory bounded and records coverage as windows complete
+            last_flush = now
+        bar.total = round(done.seconds_total / 3600)
+        bar.n = round(done.seconds_done / 3600)
+        bar.set_postfix_str(f"{done.messages:,} messages, {done.messages / (now - began + 1e-9):,.0f} msg/s")
+
+    source_archive = archive.Archive(source)
+    try:
+        every = frozenset(plugin.ident for plugin in pipeline.plugins)
+        done = archive.fill(source_archive, pipeline.history_sink(), stretches, every, on_progress)
+    except SQLAlchemyError as error:
+        raise SystemExit(f"statscache: the archive's database at {_shown_url(source)}: {error}") from error
+    finally:
+        bar.close()
+        source_archive.close()
+    elapsed = time.monotonic() - began
+    log.info("%d messages in %d windows, %s", done.messages, done.windows, timedelta(seconds=round(elapsed)))
+    return True
+
+
+def _shown_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _backfill(pipeline: Pipeline, since: float | None, until: float, idents: set[str] | None, quiet: bool) -> bool:
