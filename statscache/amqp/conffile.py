@@ -36,6 +36,8 @@ class Deployment:
     #: fedora-messaging's configuration, checked and completed with its defaults.
     broker: Mapping[str, Any]
     settings: Config
+    #: The file's own ``[log_config]`` (None where it has none: fedora-messaging's default is not applied).
+    log_config: Mapping[str, Any] | None = None
 
     @property
     def prefetch(self) -> int:
@@ -53,13 +55,6 @@ class Deployment:
     def queues(self) -> list[str]:
         return list(self.broker["queues"])
 
-    @property
-    def log_config(self) -> Mapping[str, Any] | None:
-        """The file's own ``[log_config]`` (None where it has none: fedora-messaging's default is not applied)."""
-        with self.path.open("rb") as file:
-            table = tomllib.load(file).get("log_config")
-        return table if isinstance(table, Mapping) else None
-
 
 def path_of(conf: str | None) -> Path:
     """The file to read: ``--conf``, else ``$FEDORA_MESSAGING_CONF``, else fedora-messaging's system file."""
@@ -71,14 +66,16 @@ def path_of(conf: str | None) -> Path:
 
 def load(conf: str | None = None) -> Deployment:
     """Read and check the file; raises :class:`~statscache.exceptions.ConfigError` saying what is wrong."""
-    path, broker = read(conf)
+    path, broker, own = read(conf)
     settings = config_module.load(broker["consumer_config"])
-    return Deployment(path, dict(broker), settings)
+    log_config = own.get("log_config")
+    return Deployment(path, dict(broker), settings, log_config if isinstance(log_config, Mapping) else None)
 
 
-def read(conf: str | None = None) -> tuple[Path, Mapping[str, Any]]:
-    """The file's path and its settings as fedora-messaging reads them, statscache's under ``consumer_config``
-    not yet checked; raises :class:`~statscache.exceptions.ConfigError` for a file that cannot be read."""
+def read(conf: str | None = None) -> tuple[Path, Mapping[str, Any], Mapping[str, Any]]:
+    """The file's path, its settings as fedora-messaging reads them (statscache's under ``consumer_config``,
+    not yet checked), and what the file itself says; raises :class:`~statscache.exceptions.ConfigError` for a
+    file that cannot be read."""
     from fedora_messaging.config import LazyConfig
     from fedora_messaging.exceptions import ConfigurationException
 
@@ -87,10 +84,10 @@ def read(conf: str | None = None) -> tuple[Path, Mapping[str, Any]]:
         raise ConfigError(f"no fedora-messaging configuration file at {path} (give one with --conf)")
     try:
         with path.open("rb") as file:
-            tomllib.load(file)  # a clear error for a file that is not TOML, before fedora-messaging's
+            own = tomllib.load(file)  # and a clear error for a file that is not TOML, before fedora-messaging's
         broker = LazyConfig().load_config(str(path))
     except (tomllib.TOMLDecodeError, ConfigurationException, OSError) as error:
         raise ConfigError(f"{path}: {error}") from error
     if not isinstance(broker["consumer_config"], Mapping):
         raise ConfigError(f"{path}: [consumer_config] must be a table")
-    return path, broker
+    return path, broker, own

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.engine import make_url
-
 from statscache import config as config_module
 from statscache.cli.sources import raw_settings
 from statscache.exceptions import DatabaseMissing
 from statscache.store import dialects, revisions
-from statscache.store.engine import make_engine, make_reader_engine
+from statscache.store.engine import make_engine, make_reader_engine, shown_url
 
 log = logging.getLogger("statscache.cli.database")
 
@@ -24,11 +22,11 @@ def current(conf: str | None) -> int:
         with engine.connect() as connection:
             found = revisions.status(connection)
     except DatabaseMissing:
-        print(f"{_shown(uri)}: no database yet; statscache makes it at revision {revisions.head()}")
+        print(f"{shown_url(uri)}: no database yet; statscache makes it at revision {revisions.head()}")
         return 0
     finally:
         engine.dispose()
-    print(f"{_shown(uri)}: {found.describe()}")
+    print(f"{shown_url(uri)}: {found.describe()}")
     return 0 if found.up_to_date else 1
 
 
@@ -41,18 +39,16 @@ def upgrade(conf: str | None) -> int:
             with engine.connect() as connection:
                 found = revisions.status(connection)
             if not found.made:
-                print(f"{_shown(uri)}: no statscache tables yet; statscache makes them at revision {revisions.head()}")
+                print(
+                    f"{shown_url(uri)}: no statscache tables yet; statscache makes them at revision {revisions.head()}"
+                )
                 return 0
             if found.current == revisions.head():
-                print(f"{_shown(uri)}: {found.describe()}")
+                print(f"{shown_url(uri)}: {found.describe()}")
                 return 0
             before, after = revisions.upgrade(engine)
     finally:
         engine.dispose()
     shown = before if before is not None else revisions.UNRECORDED
-    print(f"{_shown(uri)}: upgraded from revision {shown} to {after}")
+    print(f"{shown_url(uri)}: upgraded from revision {shown} to {after}")
     return 0
-
-
-def _shown(uri: str) -> str:
-    return make_url(uri).render_as_string(hide_password=True)

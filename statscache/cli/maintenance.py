@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
@@ -37,6 +36,7 @@ from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import BasePlugin, registry
 from statscache.span import iso
 from statscache.store import coverage
+from statscache.store.engine import shown_url
 from statscache.store.ledger import Ledger
 
 log = logging.getLogger("statscache.cli.maintenance")
@@ -211,14 +211,11 @@ def _from_archive(
     if not stretches:
         return True
     bar = tqdm(unit="h", disable=quiet, dynamic_ncols=True, file=sys.stderr, desc="history")
-    began = last_flush = time.monotonic()
+    began = time.monotonic()
 
     def on_progress(done: archive.Done) -> None:
-        nonlocal last_flush
+        pipeline.flush_if_due()
         now = time.monotonic()
-        if now - last_flush >= pipeline.config.producer_frequency.total_seconds():
-            pipeline.flush()  # keeps memory bounded and records coverage as windows complete
-            last_flush = now
         bar.total = round(done.seconds_total / 3600)
         bar.n = round(done.seconds_done / 3600)
         bar.set_postfix_str(f"{done.messages:,} messages, {done.messages / (now - began + 1e-9):,.0f} msg/s")
@@ -228,7 +225,7 @@ def _from_archive(
         every = frozenset(plugin.ident for plugin in pipeline.plugins)
         done = archive.fill(source_archive, pipeline.history_sink(), stretches, every, on_progress)
     except SQLAlchemyError as error:
-        raise SystemExit(f"statscache: the archive's database at {_shown_url(source)}: {error}") from error
+        raise SystemExit(f"statscache: the archive's database at {shown_url(source)}: {error}") from error
     finally:
         bar.close()
         source_archive.close()
@@ -237,24 +234,17 @@ def _from_archive(
     return True
 
 
-def _shown_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
-
-
 def _backfill(pipeline: Pipeline, since: float | None, until: float, idents: set[str] | None, quiet: bool) -> bool:
     stretches = fill.plan(pipeline, until, since=since, idents=idents)
     log.info("%s, up to %s", gaps.describe(stretches), iso(until))
     if not stretches:
         return True
     bar = tqdm(unit="page", disable=quiet, dynamic_ncols=True, file=sys.stderr)
-    began = last_flush = time.monotonic()
+    began = time.monotonic()
 
     def on_progress(progress: Progress) -> None:
-        nonlocal last_flush
+        pipeline.flush_if_due()
         now = time.monotonic()
-        if now - last_flush >= pipeline.config.producer_frequency.total_seconds():
-            pipeline.flush()  # keeps memory bounded and records coverage as windows complete
-            last_flush = now
         bar.total = progress.pages_estimated
         bar.n = progress.pages_done
         rate = progress.messages / (now - began + 1e-9)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import gzip
 import io
 import logging
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -46,8 +45,6 @@ def replay(paths: Sequence[str], conf: str | None, quiet: bool = False) -> int:
     metrics = pipeline.metrics
     total = sum(Path(path).stat().st_size for path in paths)
     bar = tqdm(total=total, unit="B", unit_scale=True, disable=quiet, dynamic_ncols=True, desc="replay")
-    interval = settings.producer_frequency.total_seconds()
-    last_flush = time.monotonic()
     handed = 0
     try:
         for path in paths:
@@ -60,9 +57,7 @@ def replay(paths: Sequence[str], conf: str | None, quiet: bool = False) -> int:
                         position = file.tell()
                         bar.update(position - done)
                         done = position
-                        if time.monotonic() - last_flush >= interval:
-                            pipeline.flush()
-                            last_flush = time.monotonic()
+                        pipeline.flush_if_due()
                 bar.update(Path(path).stat().st_size - done)
     except KeyboardInterrupt:
         log.warning("interrupted: writing what was read so far")

@@ -10,7 +10,6 @@ from typing import Any, NoReturn
 import fedmsg.consumers
 import fedmsg.crypto
 from moksha.hub.zeromq.zeromq import ZMQMessage
-from sqlalchemy.engine import make_url
 
 from statscache import config as config_module
 from statscache.exceptions import ConfigError, MalformedMessage, PluginLoadError, WorkerUnavailable
@@ -21,6 +20,7 @@ from statscache.ingest.meta import MetaReader
 from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import BasePlugin, registry
 from statscache.pool.pool import WorkerPool
+from statscache.store.engine import shown_url
 from statscache.store.heartbeat import Daemon
 
 log = logging.getLogger(__name__)
@@ -203,8 +203,7 @@ def _build_counting(hub: Any, settings: config_module.Config, plugins: list[Base
     except WorkerUnavailable as e:
         _refuse_to_start(e, "workers: ")
     except Exception as e:  # a missing driver, directory or server, a refused connection, a plugin's table...
-        url = make_url(settings.sqlalchemy_uri).render_as_string(hide_password=True)
-        _refuse_to_start(e, f"database {url}: ")
+        _refuse_to_start(e, f"database {shown_url(settings.sqlalchemy_uri)}: ")
     if settings.metrics_port is not None:
         try:
             counting.serve_metrics(settings.metrics_port)

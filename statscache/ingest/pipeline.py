@@ -103,6 +103,7 @@ class Pipeline:
         self.authenticate: Callable[[dict[str, Any]], bool] | None = None
         #: The daemon this pipeline counts for, whose heartbeat each live flush writes (None: none).
         self.daemon: Daemon | None = None
+        self._paced_at = time.monotonic()
 
     def limit_cache(self, entries: int) -> None:
         """Flush on the consumer's thread once ``entries`` messages are cached (see :data:`MAX_CACHED`)."""
@@ -241,6 +242,15 @@ class Pipeline:
                 coverage.note_failure(session, idents, start, end, reason)
         except Exception:
             log.exception("could not record a failed stretch of history")
+
+    def flush_if_due(self) -> None:
+        """Flush once ``statscache.producer.frequency`` has passed since this last flushed: for the commands that
+        hand history in as fast as they read it (the hub's producer keeps its own beat). Keeps memory bounded,
+        and records coverage as stretches complete."""
+        now = time.monotonic()
+        if now - self._paced_at >= self.config.producer_frequency.total_seconds():
+            self.flush()
+            self._paced_at = now
 
     def flush(self) -> bool:
         """Write what is cached now; True when nothing is left waiting because of an error."""

@@ -16,6 +16,11 @@ from statscache.store import dialects
 from statscache.store.base import Base
 
 
+def shown_url(uri: str) -> str:
+    """A database URL for a message or a log line: its password hidden."""
+    return make_url(uri).render_as_string(hide_password=True)
+
+
 def make_engine(uri: str, **kwargs: Any) -> Engine:
     """Create the engine for ``uri``, set up by its dialect to write (SQLite: WAL, a busy timeout, working SAVEPOINTs).
 

@@ -83,28 +83,25 @@ class Status:
         shown = self.current if self.current is not None else UNRECORDED
         return f"revision {shown}, behind {head()}: run statscache db upgrade"
 
+    def check(self) -> None:
+        """Raise :class:`DatabaseBehind` or :class:`DatabaseAhead` unless the database is up to date (or new)."""
+        if self.up_to_date:
+            return
+        if not self.known:
+            raise DatabaseAhead(
+                f"its schema is at revision {self.current}, which this statscache does not know: a newer "
+                "statscache wrote it. Run that one, or restore a backup made before it ran"
+            )
+        shown = self.current if self.current is not None else UNRECORDED
+        raise DatabaseBehind(
+            f"its schema is at revision {shown}, and this statscache needs {head()}: back it up, then run "
+            "`statscache db upgrade` (or set statscache.sqlalchemy.auto_upgrade to True)"
+        )
+
 
 def status(connection: Connection) -> Status:
     current = MigrationContext.configure(connection).get_current_revision()
     return Status(current, current is not None or MARK_TABLE in inspect(connection).get_table_names())
-
-
-def check(connection: Connection) -> Status:
-    """The database's status; raises :class:`DatabaseBehind` or :class:`DatabaseAhead` unless it is up to date
-    (or new)."""
-    found = status(connection)
-    if found.up_to_date:
-        return found
-    if not found.known:
-        raise DatabaseAhead(
-            f"its schema is at revision {found.current}, which this statscache does not know: a newer statscache "
-            "wrote it. Run that one, or restore a backup made before it ran"
-        )
-    shown = found.current if found.current is not None else UNRECORDED
-    raise DatabaseBehind(
-        f"its schema is at revision {shown}, and this statscache needs {head()}: back it up, then run "
-        "`statscache db upgrade` (or set statscache.sqlalchemy.auto_upgrade to True)"
-    )
 
 
 def stamp(connection: Connection) -> None:
@@ -120,6 +117,6 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     with engine.begin() as connection:
         before = status(connection)
         if not before.known:
-            check(connection)
+            before.check()
         command.upgrade(_alembic(connection), "head")
     return before.current, head()

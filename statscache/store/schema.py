@@ -40,8 +40,8 @@ def prepare(engine: Engine, plugins: Sequence[tally.Statistic], upgrade: bool = 
         with dialects.of(engine).schema_lock(engine):
             with engine.connect() as connection:
                 found = revisions.status(connection)
-                if not upgrade or not found.known:
-                    revisions.check(connection)
+            if not upgrade or not found.known:
+                found.check()
             if not found.up_to_date:
                 before, after = revisions.upgrade(engine)
                 log.warning("upgraded the database's schema from revision %s to %s", before, after)

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
 
 from statscache.plugins import registry
 from tests.fakes.support import recount, stored
+from tests.integration.cli.test_maintenance import statscache
 from tests.services.hub import write_config
 
 pytestmark = pytest.mark.integration
 
-STATSCACHE = str(Path(sys.executable).with_name("statscache"))
 EPOCH = datetime(2015, 10, 1, tzinfo=UTC)
 IDENTS = ["volume-1h", "volume-by-category-1d"]
 
@@ -34,10 +31,6 @@ def workdir(tmp_path):
         },
     )
     return tmp_path
-
-
-def statscache(workdir, *args):
-    return subprocess.run([STATSCACHE, *args], cwd=workdir, capture_output=True, text=True, timeout=180)
 
 
 def test_plugins_lists_what_is_installed_and_what_runs(workdir):

@@ -17,7 +17,6 @@ import psycopg
 import pytest
 from sqlalchemy import Engine, MetaData, inspect, select
 
-from statscache.cli import maintenance
 from statscache.config import Config
 from statscache.exceptions import DatabaseBehind
 from statscache.ingest.pipeline import Pipeline
@@ -33,6 +32,7 @@ from tests.fakes.support import (
     recount,
     stored,
 )
+from tests.unit.store.test_revisions import statscache
 
 pytestmark = pytest.mark.integration
 
@@ -78,16 +78,6 @@ def every_row(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 
 def settings(url: str, **more: Any) -> Config:
     return Config(sqlalchemy_uri=url, consumer_epoch=EPOCH, **more)
-
-
-def statscache(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str, *argv: str
-) -> tuple[int, str]:
-    """``statscache ARGV`` against the database at ``url``; its exit status and what it printed."""
-    monkeypatch.setattr(maintenance.database, "raw_settings", lambda conf: {"statscache.sqlalchemy.uri": url})
-    with pytest.raises(SystemExit) as ended:
-        maintenance.main(list(argv))
-    return int(ended.value.code or 0), capsys.readouterr().out
 
 
 def test_the_previous_release_is_upgraded_keeping_every_row_and_counts_on_exactly(

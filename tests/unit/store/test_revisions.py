@@ -17,6 +17,7 @@ from tests.fakes.support import BUILTIN_IDENTS, EPOCH, assert_exact, feed
 
 
 def statscache(capsys, monkeypatch, url, *argv):
+    """``statscache ARGV`` against the database at ``url``; its exit status and what it printed."""
     monkeypatch.setattr(maintenance.database, "raw_settings", lambda conf: {"statscache.sqlalchemy.uri": url})
     with pytest.raises(SystemExit) as ended:
         maintenance.main(list(argv))
