@@ -67,6 +67,9 @@ config = {
     "statscache.datagrepper.lag": datetime.timedelta(minutes=1),
     # How often stretches of history that could not be fetched are tried again (1 s to 1 day).
     "statscache.datagrepper.retry_interval": datetime.timedelta(minutes=10),
+    # Or read history from datanommer's own PostgreSQL (read-only), far faster than
+    # datagrepper: "postgresql+psycopg://reader@db-datanommer/datanommer". None: datagrepper.
+    "statscache.datanommer.uri": None,
     # -- fedmsg: a local bus out of the box -------------------------------------
     # Where to listen: each value is a list of zeromq endpoints that publish.
     # Use 127.0.0.1 rather than localhost (moksha refuses "localhost").

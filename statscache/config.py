@@ -93,6 +93,12 @@ overflow a timer, or count nothing at all is refused rather than run.
     where the statistics were complete. From 1 s to 1 day.
 ``statscache.datagrepper.retry_interval`` (``timedelta`` or seconds, default 10 min)
     How often the hub tries the gaps again. From 1 s to 1 day.
+``statscache.datanommer.uri`` (str or ``None``, default ``None``)
+    The archive's own database: datanommer's PostgreSQL, as a SQLAlchemy URL
+    (``postgresql+psycopg://reader@db-datanommer/datanommer``), read-only. When set,
+    the hub's catch-up reads what each plugin misses from it instead of
+    datagrepper (far faster); the ``statscache.datagrepper.lag`` and
+    ``retry_interval`` settings apply to it the same.
 
 Of fedmsg's own keys, the hub checks one that exactness depends on:
 
@@ -139,6 +145,15 @@ def _database_url(value: Any) -> str:
         make_url(url)
     except ArgumentError as e:
         raise ValueError(f"a SQLAlchemy database URL ({e})") from e
+    return url
+
+
+def _postgresql_url_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    url = _database_url(value)
+    if make_url(url).get_backend_name() != "postgresql":
+        raise ValueError("None or a PostgreSQL URL (datanommer's database)")
     return url
 
 
@@ -323,6 +338,12 @@ class Config:
     datagrepper_retries: int = 5
     datagrepper_lag: timedelta = timedelta(minutes=1)
     datagrepper_retry_interval: timedelta = timedelta(minutes=10)
+    datanommer_uri: str | None = None
+
+    @property
+    def backfills(self) -> bool:
+        """Whether the hub fetches what the statistics miss: from datanommer's database, or datagrepper."""
+        return self.datanommer_uri is not None or self.datagrepper_endpoint is not None
 
     @property
     def max_flush_age(self) -> timedelta:
@@ -360,6 +381,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "datagrepper_retries": _whole(0, 100),
     "datagrepper_lag": _between(timedelta(seconds=1), timedelta(days=1)),
     "datagrepper_retry_interval": _between(timedelta(seconds=1), timedelta(days=1)),
+    "datanommer_uri": _postgresql_url_or_none,
 }
 
 

@@ -67,3 +67,7 @@ class BrokerUnavailable(StatscacheError):
 
 class WorkerUnavailable(StatscacheError):
     """A worker process of the pool (``statscache.consumer.workers``) could not start."""
+
+
+class WindowNotWritten(StatscacheError):
+    """A rebuild's worker read a window of the archive but the database did not take its counts: not covered."""

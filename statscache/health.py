@@ -156,6 +156,8 @@ def _flush(
 
 
 def _gaps(spans: dict[str, list[Span]], plugins: Sequence[BasePlugin], config: Config, now: float) -> Check:
+    if config.datanommer_uri is not None:
+        return Check("gaps", True, "backfill reads every gap from statscache.datanommer.uri")
     if config.datagrepper_endpoint is not None:
         return Check("gaps", True, "backfill fetches every gap from statscache.datagrepper.endpoint")
     holed = []
@@ -170,8 +172,9 @@ def _gaps(spans: dict[str, list[Span]], plugins: Sequence[BasePlugin], config: C
         return Check(
             "gaps",
             False,
-            f"{_named(holed)} miss messages that no backfill will fetch (no statscache.datagrepper.endpoint): "
-            "see /api/<ident>/coverage, and fill them with statscache backfill",
+            f"{_named(holed)} miss messages that no backfill will fetch (neither statscache.datanommer.uri "
+            "nor statscache.datagrepper.endpoint is set): see /api/<ident>/coverage, and fill them with "
+            "statscache backfill",
         )
     return Check("gaps", True, "no plugin misses messages since its statistics began")
 

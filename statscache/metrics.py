@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -217,11 +217,21 @@ class Metrics:
 
 def summary(registry: CollectorRegistry) -> str:
     """One line of the main counters of ``registry`` (a daemon's, or a pool's summed), for the log."""
+    return describe(main_counters(registry))
+
+
+def main_counters(registry: CollectorRegistry) -> dict[str, float]:
+    """What became of the messages handed in, and the failed flushes: the counters a stop's log line shows."""
 
     def value(name: str, **labels: str) -> float:
         return registry.get_sample_value(f"{name}_total", labels) or 0.0
 
     outcomes = ("received", "cached", "duplicate", "rejected", "before_epoch")
-    parts = [f"{outcome}={value('statscache_messages', outcome=outcome):.0f}" for outcome in outcomes]
-    parts.append(f"flush_failures={value('statscache_flushes', result='failed'):.0f}")
-    return " ".join(parts)
+    counted = {outcome: value("statscache_messages", outcome=outcome) for outcome in outcomes}
+    counted["flush_failures"] = value("statscache_flushes", result="failed")
+    return counted
+
+
+def describe(counted: Mapping[str, float]) -> str:
+    """``main_counters`` (or a sum of several) in one line."""
+    return " ".join(f"{name}={value:.0f}" for name, value in counted.items())

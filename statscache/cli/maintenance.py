@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import functools
 import logging
+import os
 import re
 import sys
 import time
@@ -28,7 +29,7 @@ from statscache.cli.consume import consume
 from statscache.cli.replay import replay
 from statscache.cli.sources import raw_settings
 from statscache.exceptions import StatscacheError
-from statscache.history import archive, fill, gaps
+from statscache.history import archive, fill, gaps, parallel
 from statscache.history.backfill import Progress
 from statscache.history.client import ROWS_PER_PAGE
 from statscache.ingest.meta import MetaReader
@@ -111,6 +112,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             help="read history from datanommer's PostgreSQL (read-only) instead of datagrepper: "
             "postgresql+psycopg://user@host/datanommer",
         )
+        command.add_argument(
+            "--workers",
+            type=_workers,
+            metavar="N",
+            help="with --source: processes reading it, each a window of history at a time (default: the cores)",
+        )
+        command.add_argument(
+            "--window-messages",
+            type=_whole,
+            default=archive.WINDOW_MESSAGES,
+            metavar="N",
+            help=f"with --source: messages a window holds, about (default {archive.WINDOW_MESSAGES:,}); "
+            "a window is read whole, then recorded as covered",
+        )
     for command in (backfill, rebuild, shown, upgraded, listed, checked, replayed):
         command.add_argument(
             "--conf",
@@ -118,6 +133,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             help="read the settings from [consumer_config] of this fedora-messaging file (default: fedmsg.d/)",
         )
     return parser.parse_args(argv)
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 256:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers from 1 to 256")
+    return int(text)
+
+
+def _whole(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -139,12 +166,23 @@ def main(argv: Sequence[str] | None = None) -> None:
             raise SystemExit(database.current(args.conf) if args.action == "current" else database.upgrade(args.conf))
         except StatscacheError as e:
             raise SystemExit(f"statscache: {e}") from e
+    if args.workers is not None and args.source is None:
+        raise SystemExit("statscache: --workers reads the archive's database in parallel: it needs --source")
     try:
         pipeline = _pipeline(args.conf, needs_datagrepper=args.source is None)
     except StatscacheError as e:
         raise SystemExit(f"statscache: {e}") from e
     # From the archive's database when named, else from datagrepper.
-    run = _backfill if args.source is None else functools.partial(_from_archive, args.source)
+    run = (
+        _backfill
+        if args.source is None
+        else functools.partial(
+            _from_archive,
+            args.source,
+            parallel.Reading(args.workers or os.cpu_count() or 1, args.window_messages),
+            args.conf,
+        )
+    )
     try:
         if args.command == "backfill":
             idents = _known(pipeline, args.plugins) if args.plugins else None
@@ -156,10 +194,18 @@ def main(argv: Sequence[str] | None = None) -> None:
             complete = run(pipeline, args.since, _settled(pipeline), {plugin.ident}, quiet=args.quiet)
     except KeyboardInterrupt:
         log.warning("interrupted: writing what was fetched so far")
-        pipeline.close()
+        _close(pipeline, args.source)
         raise SystemExit(130) from None
-    pipeline.close()
+    _close(pipeline, args.source)
     raise SystemExit(0 if complete else 1)
+
+
+def _close(pipeline: Pipeline, source: str | None) -> None:
+    """Write what the pipeline holds; reading the archive, it holds nothing (the workers wrote, and said so)."""
+    if source is None:
+        pipeline.close()
+    else:
+        pipeline.engine.dispose()
 
 
 def _pipeline(conf: str | None, needs_datagrepper: bool = True) -> Pipeline:
@@ -203,34 +249,45 @@ def _forget(pipeline: Pipeline, plugin: BasePlugin) -> None:
 
 
 def _from_archive(
-    source: str, pipeline: Pipeline, since: float | None, until: float, idents: set[str] | None, quiet: bool
+    source: str,
+    reading: parallel.Reading,
+    conf: str | None,
+    pipeline: Pipeline,
+    since: float | None,
+    until: float,
+    idents: set[str] | None,
+    quiet: bool,
 ) -> bool:
-    """Fill what the statistics miss from datanommer's database at ``source``, window by window."""
+    """Fill what the statistics miss from datanommer's database at ``source``, several windows at a time."""
     stretches = fill.plan(pipeline, until, since=since, idents=idents)
     log.info("%s, up to %s, from the archive's database", gaps.describe(stretches), iso(until))
     if not stretches:
         return True
-    bar = tqdm(unit="h", disable=quiet, dynamic_ncols=True, file=sys.stderr, desc="history")
     began = time.monotonic()
-
-    def on_progress(done: archive.Done) -> None:
-        pipeline.flush_if_due()
-        now = time.monotonic()
-        bar.total = round(done.seconds_total / 3600)
-        bar.n = round(done.seconds_done / 3600)
-        bar.set_postfix_str(f"{done.messages:,} messages, {done.messages / (now - began + 1e-9):,.0f} msg/s")
-
     source_archive = archive.Archive(source)
     try:
-        every = frozenset(plugin.ident for plugin in pipeline.plugins)
-        done = archive.fill(source_archive, pipeline.history_sink(), stretches, every, on_progress)
+        windows = parallel.plan(source_archive, stretches, reading.window_messages)
     except SQLAlchemyError as error:
         raise SystemExit(f"statscache: the archive's database at {shown_url(source)}: {error}") from error
     finally:
-        bar.close()
         source_archive.close()
-    elapsed = time.monotonic() - began
-    log.info("%d messages in %d windows, %s", done.messages, done.windows, timedelta(seconds=round(elapsed)))
+    expected = sum(window.expected for window in windows)
+    log.info("the archive holds %d messages there: %d windows, %d workers", expected, len(windows), reading.workers)
+    bar = tqdm(total=expected, unit="msg", unit_scale=True, disable=quiet, dynamic_ncols=True, file=sys.stderr)
+
+    def on_progress(handed: int) -> None:
+        bar.update(handed - bar.n)
+
+    try:
+        open_pipeline = functools.partial(_pipeline, conf, False)
+        outcome = parallel.read(windows, source, open_pipeline, reading.workers, on_progress)
+    finally:
+        bar.close()
+    elapsed = timedelta(seconds=round(time.monotonic() - began))
+    log.info("%d messages in %d windows, %s: %s", outcome.messages, outcome.windows, elapsed, outcome.summary())
+    if outcome.failure is not None:
+        log.error("stopped short, what is read stays counted (run it again to go on): %s", outcome.failure)
+        return False
     return True
 
 

@@ -22,7 +22,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Engine, text
@@ -37,6 +37,11 @@ log = logging.getLogger(__name__)
 WINDOW = 3600.0
 #: Rows fetched from the server at a time.
 BATCH = 2000
+#: Seconds of history the survey counts together: the finest a window of parallel reading can be cut.
+SLOT = 3600
+#: Messages a window of parallel reading aims at: a second or two of a worker's time, so that the workers
+#: share the end of a rebuild evenly and an interrupted one loses little.
+WINDOW_MESSAGES = 20_000
 
 # One row a message, its users and packages gathered beside it (datanommer's association tables carry the
 # message's timestamp too: the hypertable's key). Messages without a msg_id cannot be counted exactly: skipped.
@@ -52,6 +57,24 @@ _ROWS = text(
     ORDER BY m.timestamp, m.id
     """
 )
+
+
+# How many messages each hour holds (a count of the timestamp index: no message is read).
+_SURVEY = text(
+    """
+    SELECT floor(extract(epoch FROM m.timestamp) / :slot)::bigint AS slot, count(*)
+    FROM messages m
+    WHERE m.timestamp >= :start AND m.timestamp <= :end AND m.msg_id IS NOT NULL
+    GROUP BY slot ORDER BY slot
+    """
+)
+
+
+class Window(NamedTuple):
+    """A stretch of history one worker reads whole, and how many messages the survey found in it."""
+
+    stretch: Stretch
+    expected: int
 
 
 class Archive:
@@ -77,8 +100,33 @@ class Archive:
                     "packages": list(packages),
                 }
 
+    def survey(self, span: Span) -> list[tuple[float, int]]:
+        """How many messages each hour of ``span`` holds: (the hour's start, its count), empty hours left out."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(_SURVEY, {"slot": SLOT, "start": _naive(span.start), "end": _naive(span.end)})
+            return [(float(slot * SLOT), count) for slot, count in rows]
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+def windows(stretch: Stretch, hours: Sequence[tuple[float, int]], per_window: int = WINDOW_MESSAGES) -> list[Window]:
+    """Cut ``stretch`` in windows of about ``per_window`` messages each, at the starts of the survey's hours.
+
+    The windows touch end to start (one ends a tick before the next
+    begins) and together are the whole stretch; a tie of timestamps sits in
+    one hour, so it is never split. An hour denser than ``per_window`` is a
+    window of its own: a worker streams it, so memory does not grow with it.
+    """
+    cut: list[Window] = []
+    start, held = stretch.span.start, 0
+    for hour, count in hours:
+        if held and held + count > per_window and hour > start:
+            cut.append(Window(Stretch(Span(start, hour - TICK), stretch.idents), held))
+            start, held = hour, 0
+        held += count
+    cut.append(Window(Stretch(Span(start, stretch.span.end), stretch.idents), held))
+    return cut
 
 
 @dataclass

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 
-from statscache.history import gaps
+from statscache.history import archive, gaps
 from statscache.history.backfill import Backfill
 from statscache.history.fill import make_backfill, plan
 from statscache.ingest.pipeline import Pipeline
@@ -26,6 +26,10 @@ def _past_the_join(stretches: list[Stretch], live_since: float, lag: float) -> l
         Stretch(Span(s.span.start, live_since + lag), s.idents) if s.span.end >= live_since - 1 else s
         for s in stretches
     ]
+
+
+class _Stopped(Exception):
+    """The hub stops: the catch-up abandons what it is reading (read again at the next start)."""
 
 
 class CatchUp(threading.Thread):
@@ -65,6 +69,8 @@ class CatchUp(threading.Thread):
         log.info("backfill: %s", gaps.describe(stretches))
         if not stretches:
             return True
+        if self.pipeline.config.datanommer_uri is not None:
+            return self._from_archive(self.pipeline.config.datanommer_uri, stretches)
         self.backfill = make_backfill(self.pipeline)
         if self._stopping.is_set():
             return False
@@ -80,6 +86,29 @@ class CatchUp(threading.Thread):
             f"; {len(progress.failed)} stretches failed, trying again later" if progress.failed else "",
         )
         return complete
+
+    def _from_archive(self, url: str, stretches: list[Stretch]) -> bool:
+        """Read the stretches from datanommer's database, one streamed query each (the hub's producer flushes)."""
+
+        def unless_stopping(done: archive.Done) -> None:
+            if self._stopping.is_set():
+                raise _Stopped
+
+        began = time.monotonic()
+        source = archive.Archive(url)
+        every = frozenset(plugin.ident for plugin in self.pipeline.plugins)
+        try:
+            done = archive.fill(source, self.pipeline.history_sink(), stretches, every, unless_stopping)
+        except _Stopped:
+            return False
+        finally:
+            source.close()
+        log.info(
+            "backfill complete: %d messages from the archive's database, %.1f s",
+            done.messages,
+            time.monotonic() - began,
+        )
+        return True
 
     def stop(self) -> None:
         self._stopping.set()
@@ -114,8 +143,11 @@ class Backfiller:
         by another process (a worker of :mod:`statscache.pool`).
         """
         self.pipeline.on_history_lost = self.again
-        if self.pipeline.config.datagrepper_endpoint is None:
-            log.info("no statscache.datagrepper.endpoint: statistics start now, without backfill")
+        if not self.pipeline.config.backfills:
+            log.info(
+                "neither statscache.datanommer.uri nor statscache.datagrepper.endpoint: "
+                "statistics start now, without backfill"
+            )
             return
         self._start(live_since)
 
@@ -126,7 +158,7 @@ class Backfiller:
         :class:`statscache.ingest.pipeline.HistorySink`); a new one plans from the
         coverage recorded, and retries while the database still fails.
         """
-        if self.pipeline.config.datagrepper_endpoint is None or self._closed:
+        if not self.pipeline.config.backfills or self._closed:
             return
         if self.current is not None:
             self.current.stop()

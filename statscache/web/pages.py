@@ -55,7 +55,7 @@ def overview() -> Response:
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     if best == "application/json" and not request.accept_mimetypes.accept_html:
         return redirect(url_for("api.plugins"))  # type: ignore[return-value]
-    fetched = state().config.datagrepper_endpoint is not None
+    fetched = state().config.backfills
     return _page("overview.html", title="Statistics", cards=list(_cards()), history_fetched=fetched)
 
 
@@ -74,7 +74,7 @@ def plugin_page(ident: str) -> Response:
         family=_family(plugin),
         ranges=ranges,
         chosen_range=chosen,
-        history_fetched=state().config.datagrepper_endpoint is not None,
+        history_fetched=state().config.backfills,
         measure=measure,
         split=split,
         coverage=covered,

@@ -83,6 +83,8 @@ def test_unknown_key_without_a_near_match_lists_the_known_ones():
         ("statscache.metrics.port", 70000, "TCP port"),
         ("statscache.app.default_rows_per_page", 0, "whole number from 1 to 10000"),
         ("statscache.app.maximum_rows_per_page", "100", "whole number from 1 to 10000"),
+        ("statscache.datanommer.uri", "sqlite:///datanommer.sqlite", "a PostgreSQL URL"),
+        ("statscache.datanommer.uri", "not a url", "SQLAlchemy database URL"),
     ],
 )
 def test_mistyped_values_name_the_key_and_what_was_expected(key, value, expected):
@@ -147,6 +149,7 @@ def test_every_key_can_be_written_in_a_fedora_messaging_file(tmp_path):
         consumer_epoch=datetime(2015, 1, 1, tzinfo=UTC),
         metrics_port=9000,
         datagrepper_endpoint="https://apps.fedoraproject.org/datagrepper/",
+        datanommer_uri="postgresql+psycopg://reader@db-datanommer/datanommer",
         app_base_url="https://example.org/statscache/",
         plugins_enabled=("volume",),
         plugins_disabled=("releng-dashboard",),

@@ -4,8 +4,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import random
+import re
+import signal
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -55,28 +62,45 @@ def every_table(url: str) -> dict[str, list[tuple]]:
         engine.dispose()
 
 
-def test_the_archive_database_gives_the_same_statistics_as_datagrepper(tmp_path, empty_datagrepper):
-    envelopes = recorded_envelopes() + [e for e in fedora_examples() if isinstance(e.get("timestamp"), (int, float))]
-    loaded = empty_datagrepper.load(envelopes)
-    assert loaded.stored > 1300
-    until = str(int(max(e["timestamp"] for e in envelopes)) + 1)
-    source = empty_datagrepper.database_url.replace("postgresql://", "postgresql+psycopg://")
+@dataclass
+class Archived:
+    """The recorded traffic and Fedora's examples in a real datanommer, and what datagrepper's /raw makes of them."""
 
-    through_raw = workdir(tmp_path, "raw", empty_datagrepper.url)
+    source: str
+    until: str
+    envelopes: list[dict]
+    #: Every built-in plugin's table, from a backfill through datagrepper.
+    expected: dict[str, list[tuple]]
+
+
+@pytest.fixture(scope="module")
+def archived(datagrepper, tmp_path_factory) -> Archived:
+    datagrepper.clear()
+    envelopes = recorded_envelopes() + [e for e in fedora_examples() if isinstance(e.get("timestamp"), (int, float))]
+    assert datagrepper.load(envelopes).stored > 1300
+    until = str(int(max(e["timestamp"] for e in envelopes)) + 1)
+    through_raw = workdir(tmp_path_factory.mktemp("archive"), "raw", datagrepper.url)
     fetched = statscache(through_raw, "backfill", "--since", "2012-01-01", "--until", until)
     assert fetched.returncode == 0, fetched.stderr
+    expected = every_table(f"sqlite:///{through_raw / 'statscache.sqlite'}")
+    assert sum(len(rows) for rows in expected.values()) > 1000
+    source = datagrepper.database_url.replace("postgresql://", "postgresql+psycopg://")
+    return Archived(source, until, envelopes, expected)
+
+
+def test_the_archive_database_gives_the_same_statistics_as_datagrepper(tmp_path, archived):
+    source, until, expected = archived.source, archived.until, archived.expected
     from_database = workdir(tmp_path, "database", None)
     read = statscache(from_database, "backfill", "--source", source, "--since", "2012-01-01", "--until", until)
     assert read.returncode == 0, read.stderr
     assert "from the archive's database" in read.stderr
 
-    expected = every_table(f"sqlite:///{through_raw / 'statscache.sqlite'}")
     got = every_table(f"sqlite:///{from_database / 'statscache.sqlite'}")
-    assert sum(len(rows) for rows in expected.values()) > 1000
     assert got == expected  # table for table, every built-in plugin
     engine = create_engine(f"sqlite:///{from_database / 'statscache.sqlite'}")
-    assert stored(engine, "volume-1h") == recount(recorded_envelopes(), "volume-1h") + recount(
-        [e for e in envelopes if e not in recorded_envelopes()], "volume-1h"
+    recorded = recorded_envelopes()
+    assert stored(engine, "volume-1h") == recount(recorded, "volume-1h") + recount(
+        [e for e in archived.envelopes if e not in recorded], "volume-1h"
     )
     engine.dispose()
 
@@ -89,6 +113,85 @@ def test_the_archive_database_gives_the_same_statistics_as_datagrepper(tmp_path,
     rebuilt = statscache(from_database, "rebuild", "volume-by-category-1h", "--source", source, "--since", "2012-01-01")
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert every_table(f"sqlite:///{from_database / 'statscache.sqlite'}") == expected
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_any_number_of_workers_counts_the_same(tmp_path, archived, workers):
+    directory = workdir(tmp_path, f"workers-{workers}", None)
+    read = statscache(
+        directory,
+        "backfill",
+        *("--source", archived.source, "--since", "2012-01-01", "--until", archived.until),
+        *("--workers", str(workers), "--window-messages", "40"),
+    )
+    assert read.returncode == 0, read.stderr
+    windows = int(re.search(r"messages there: (\d+) windows, (\d+) workers", read.stderr)[1])
+    assert windows > 20  # small windows: the workers share them, finishing out of order
+    assert every_table(f"sqlite:///{directory / 'statscache.sqlite'}") == archived.expected
+
+
+def test_the_progress_bar_counts_messages_out_of_the_archives_total(tmp_path, archived):
+    directory = workdir(tmp_path, "progress", None)
+    read = subprocess.run(
+        [STATSCACHE, "backfill", "--source", archived.source, "--since", "2012-01-01", "--until", archived.until],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "COLUMNS": "160"},
+    )
+    assert read.returncode == 0, read.stderr
+    total = int(re.search(r"the archive holds (\d+) messages there", read.stderr)[1])
+    assert total == stored_in_archive(archived.source, archived.until)
+    shown = f"{total / 1000:.2f}k"  # tqdm's scale: 1,357 is 1.36k
+    last = read.stderr.replace("\r", "\n").splitlines()
+    bar = [line for line in last if f"/{shown} [" in line][-1]
+    assert f"{shown}/{shown}" in bar and "msg/s" in bar and "<00:00" in bar  # done of the total, elapsed<ETA, rate
+
+
+def stored_in_archive(source: str, until: str) -> int:
+    engine = create_engine(source)
+    try:
+        with engine.connect() as connection:
+            query = text("SELECT count(*) FROM messages WHERE msg_id IS NOT NULL AND timestamp <= to_timestamp(:u)")
+            return connection.execute(query, {"u": int(until)}).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_a_rebuild_killed_at_random_moments_resumes_exactly(tmp_path, archived):
+    seed = random.randrange(1 << 32)
+    print(f"random seed {seed}")
+    chance = random.Random(seed)
+    directory = workdir(tmp_path, "killed", None)
+    command = [STATSCACHE, "--quiet", "backfill", "--source", archived.source, "--since", "2012-01-01"]
+    command += ["--until", archived.until, "--workers", "2", "--window-messages", "20"]
+    killed = 0
+    for _ in range(4):
+        run = subprocess.Popen(command, cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(chance.uniform(1.0, 5.0))
+        workers = children(run.pid)
+        run.send_signal(signal.SIGKILL)
+        run.communicate(timeout=60)
+        killed += run.returncode == -signal.SIGKILL
+        # The workers die with it: none writes on, orphaned.
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+    assert killed, "every run ended before its kill: the test killed nothing"
+    resumed = subprocess.run(command, cwd=directory, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    assert every_table(f"sqlite:///{directory / 'statscache.sqlite'}") == archived.expected
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux's /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found
 
 
 def test_an_unreachable_archive_says_so(tmp_path):

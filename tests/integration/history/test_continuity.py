@@ -169,6 +169,31 @@ def test_a_killed_hub_catches_up_exactly(tmp_path, bus, empty_datagrepper, kill_
     assert_same_tables(f"sqlite:///{hub.database}", uninterrupted(tmp_path, scenario.sent, epoch))
 
 
+def test_a_killed_hub_catches_up_from_the_archives_database(tmp_path, bus, empty_datagrepper):
+    """With statscache.datanommer.uri and no datagrepper, the catch-up reads datanommer's tables directly."""
+    epoch = datetime.now(UTC) - timedelta(hours=1)
+    scenario = Scenario(bus, empty_datagrepper, stream(400))
+    archive_url = empty_datagrepper.database_url.replace("postgresql://", "postgresql+psycopg://")
+    from_archive = settings(epoch, empty_datagrepper.url)
+    del from_archive["statscache.datagrepper.endpoint"]
+    from_archive["statscache.datanommer.uri"] = archive_url
+    scenario.history_only(100, since=time.time() - 1800, spacing=0.5)  # before the hub's first start
+    hub = start(tmp_path, bus, **from_archive)
+    scenario.live(100)
+    hub.wait_handled(100)
+    time.sleep(1.0)
+    hub.kill()
+    scenario.history_only(120)  # sent while the hub was down
+    time.sleep(1.0)
+    hub = start(tmp_path, bus, **from_archive)
+    scenario.live(80)
+    hub.wait_handled(80)
+    complete_until(hub, scenario.sent[-1]["timestamp"], epoch)
+    hub.stop()
+    assert "from the archive's database" in hub.log
+    assert_same_tables(f"sqlite:///{hub.database}", uninterrupted(tmp_path, scenario.sent, epoch))
+
+
 def test_a_misbehaving_datagrepper_is_retried_or_the_gap_is_shown(tmp_path, bus, empty_datagrepper):
     epoch = datetime.now(UTC) - timedelta(hours=1)
     scenario = Scenario(bus, empty_datagrepper, stream(2500))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from statscache.history import archive
 from statscache.span import TICK, Span, Stretch
 
@@ -63,3 +65,27 @@ def test_every_plugin_gets_history_without_an_audience():
     archive.fill(Rows([1.0, 2.0]), sink, [stretch], frozenset({"a", "b"}))
     assert [event[2] for event in sink.events if event[0] == "message"] == [None, None]
     assert [event[1:3] for event in sink.events if event[0] == "covered"] == [(0.0, 100.0)]
+
+
+def test_windows_cut_a_stretch_at_hours_into_about_so_many_messages():
+    hour = float(archive.SLOT)
+    stretch = Stretch(Span(10.0, 10 * hour + 5), frozenset({"volume-1h"}))
+    hours = [(0.0, 3), (hour, 4), (2 * hour, 50), (3 * hour, 1), (7 * hour, 2), (10 * hour, 6)]
+    cut = archive.windows(stretch, hours, per_window=8)
+    assert [window.expected for window in cut] == [7, 50, 3, 6]
+    spans = [window.stretch.span for window in cut]
+    # The whole stretch, windows touching end to start, each cut just before an hour begins.
+    assert spans[0].start == 10.0 and spans[-1].end == 10 * hour + 5
+    assert all(
+        b.start - a.end == pytest.approx(TICK) and b.start % hour == 0 for a, b in zip(spans, spans[1:], strict=False)
+    )
+    assert all(window.stretch.idents == stretch.idents for window in cut)
+    # An hour denser than a window is one window of its own, not more.
+    assert spans[1] == Span(2 * hour, 3 * hour - TICK)
+
+
+def test_an_empty_stretch_is_one_window():
+    stretch = Stretch(Span(5.0, 50.0), frozenset({"a"}))
+    assert archive.windows(stretch, [], per_window=10) == [archive.Window(stretch, 0)]
+    # The survey's first hour may begin before the stretch: no window starts before it.
+    assert archive.windows(stretch, [(0.0, 30)], per_window=10) == [archive.Window(stretch, 30)]
