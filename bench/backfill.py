@@ -3,6 +3,9 @@
 
     python bench/backfill.py [--mix fedora|autocloud] [--count 100000] [--latency 0.26] [--concurrency 4]
                              [--rounds 2] [--real]
+    python bench/backfill.py --source db [--count 1000000] [--workers 2] [--store sqlite|postgresql] [--rounds 2]
+
+``--source db`` reads datanommer's database instead: see bench/archive_db.py.
 
 A datagrepper-compatible server (tests/fakes/fakegrepper.py, in a process of its
 own) holds COUNT real messages of a mix (bench/mix.py), each with a fresh
@@ -52,6 +55,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import archive_db  # noqa: E402
 import mix  # noqa: E402
 
 from statscache.config import Config  # noqa: E402
@@ -158,12 +162,30 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4, help="pages fetched at once (default 4)")
     parser.add_argument("--rounds", type=int, default=2, help="alternating runs of each (default 2)")
     parser.add_argument("--real", action="store_true", help="a real datagrepper 1.1.0 on PostgreSQL")
+    parser.add_argument(
+        "--source",
+        choices=("datagrepper", "db"),
+        default="datagrepper",
+        help="where history comes from: datagrepper's /raw (default), or datanommer's database (bench/archive_db.py)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="--source db: processes of the parallel runs (default 2)"
+    )
+    parser.add_argument(
+        "--store",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="--source db: statscache's own database (default sqlite; postgresql: on the archive's server)",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.mix, args.count, args.latency)
         return
     print(mix.describe(args.mix))
+    if args.source == "db":
+        archive_db.compare(args.mix, args.count, args.rounds, args.workers, args.store)
+        return
     with contextlib.ExitStack() as stack:
         if args.real:
             url = stack.enter_context(real_datagrepper(args.mix, args.count))

@@ -6,7 +6,7 @@ Times are UTC epoch seconds (floats), both ends inclusive, to the microsecond
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import NamedTuple
 
@@ -57,3 +57,14 @@ def uncovered(spans: Sequence[Span], since: float, until: float) -> list[Span]:
     if cursor + TOUCHING < until:
         gaps.append(Span(cursor, until))
     return gaps
+
+
+def merged(spans: Iterable[Span]) -> list[Span]:
+    """``spans`` sorted, those that overlap or touch made one."""
+    result: list[Span] = []
+    for span in sorted(spans):
+        if result and span.start <= result[-1].end + TOUCHING:
+            result[-1] = Span(result[-1].start, max(result[-1].end, span.end))
+        else:
+            result.append(span)
+    return result

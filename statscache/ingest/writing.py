@@ -19,7 +19,7 @@ from statscache.exceptions import DatabaseOutage
 from statscache.ingest.cache import Audiences, Entry
 from statscache.ingest.shares import Entries, Share, divide
 from statscache.plugins import BasePlugin, Batch
-from statscache.span import Stretch
+from statscache.span import Span, Stretch, merged
 from statscache.store import coverage, dialects, heartbeat, quarantine
 from statscache.store.heartbeat import Daemon
 from statscache.store.ledger import Ledger
@@ -185,10 +185,16 @@ def _record_coverage(session: Session, request: Request, written: set[str]) -> N
             by_since.setdefault(since, []).append(ident)
     for since, live in by_since.items():
         coverage.extend(session, live, since, max(since, claim))
+    # A backfill checkpoints every few thousand messages, or every hour of sparse history: stretches that touch
+    # are recorded as one (each record costs a few statements per plugin).
+    by_idents: dict[frozenset[str], list[Span]] = {}
     for checkpoint in request.checkpoints:
         idents = checkpoint.idents & written
         if idents:
-            coverage.add(session, sorted(idents), *checkpoint.span)
+            by_idents.setdefault(idents, []).append(checkpoint.span)
+    for idents, spans in by_idents.items():
+        for span in merged(spans):
+            coverage.add(session, sorted(idents), *span)
     if request.daemon is not None and request.live_since:
         heartbeat.beat(session, request.daemon, claim)
 
