@@ -189,7 +189,6 @@ def _read_window(window: Window) -> _Read:
         nonlocal told
         if os.getppid() != worker.parent:  # where the parent's death sends no signal
             os._exit(1)
-        worker.pipeline.flush_if_due()
         with worker.handed.get_lock():
             worker.handed.value += done.messages - told
         told = done.messages

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import re
@@ -30,12 +31,12 @@ STATSCACHE = str(Path(sys.executable).with_name("statscache"))
 EPOCH = datetime(2012, 1, 1, tzinfo=UTC)
 
 
-def workdir(base: Path, name: str, endpoint: str | None) -> Path:
+def workdir(base: Path, name: str, endpoint: str | None, epoch: datetime = EPOCH) -> Path:
     directory = base / name
     directory.mkdir()
     settings = {
         "statscache.sqlalchemy.uri": f"sqlite:///{directory / 'statscache.sqlite'}",
-        "statscache.consumer.epoch": EPOCH,
+        "statscache.consumer.epoch": epoch,
     }
     if endpoint is not None:
         settings["statscache.datagrepper.endpoint"] = endpoint
@@ -192,6 +193,40 @@ def children(pid: int) -> list[int]:
         with contextlib.suppress(OSError):
             found += [int(child) for child in (task / "children").read_text().split()]
     return found
+
+
+def test_a_row_that_is_no_message_is_refused_and_counted_and_the_rest_read(tmp_path, archived):
+    """A body that is no JSON (a corrupt or hostile row) is logged and counted as rejected; the read goes on."""
+    hostile = datetime(2011, 6, 1, 12, tzinfo=UTC)
+    good = next(e for e in archived.envelopes if e["topic"].endswith("buildsys.build.state.change"))
+    rows = [
+        ("hostile-1", "org.fedoraproject.prod.buildsys.build.state.change", hostile, "{not json"),
+        ("hostile-2", good["topic"], hostile.replace(minute=1), json.dumps(good["msg"])),
+    ]
+    engine = create_engine(archived.source)
+    try:
+        with engine.begin() as connection:
+            for msg_id, topic, moment, body in rows:
+                connection.execute(
+                    text(
+                        "INSERT INTO messages (msg_id, i, topic, timestamp, category, msg) "
+                        "VALUES (:msg_id, 0, :topic, :moment, 'buildsys', :body)"
+                    ),
+                    {"msg_id": msg_id, "topic": topic, "moment": moment.replace(tzinfo=None), "body": body},
+                )
+        directory = workdir(tmp_path, "hostile", None, epoch=datetime(2011, 1, 1, tzinfo=UTC))
+        since, until = str(hostile.timestamp() - 60), str(hostile.timestamp() + 120)
+        read = statscache(directory, "backfill", "--source", archived.source, "--since", since, "--until", until)
+        assert read.returncode == 0, read.stderr
+        assert "rejected=1" in read.stderr
+        assert "the archive's message 'hostile-1' of 2011-06-01T12:00:00+00:00: its body is not JSON" in read.stderr
+        stats = create_engine(f"sqlite:///{directory / 'statscache.sqlite'}")
+        assert stored(stats, "volume-1h") == {(int(hostile.timestamp()), None): 1}
+        stats.dispose()
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM messages WHERE msg_id LIKE 'hostile-%'"))
+        engine.dispose()
 
 
 def test_an_unreachable_archive_says_so(tmp_path):
