@@ -265,24 +265,25 @@ def _from_archive(
         return True
     began = time.monotonic()
     source_archive = archive.Archive(source)
-    try:
-        windows = parallel.plan(source_archive, stretches, reading.window_messages)
-    except SQLAlchemyError as error:
-        raise SystemExit(f"statscache: the archive's database at {shown_url(source)}: {error}") from error
-    finally:
-        source_archive.close()
-    expected = sum(window.expected for window in windows)
-    log.info("the archive holds %d messages there: %d windows, %d workers", expected, len(windows), reading.workers)
-    bar = tqdm(total=expected, unit="msg", unit_scale=True, disable=quiet, dynamic_ncols=True, file=sys.stderr)
+    # The workers start (importing statscache, opening their pipelines) while the survey runs.
+    with parallel.Readers(source, functools.partial(_pipeline, conf, False), reading.workers) as readers:
+        try:
+            windows = parallel.plan(source_archive, stretches, reading.window_messages)
+        except SQLAlchemyError as error:
+            raise SystemExit(f"statscache: the archive's database at {shown_url(source)}: {error}") from error
+        finally:
+            source_archive.close()
+        expected = sum(window.expected for window in windows)
+        log.info("the archive holds %d messages there: %d windows, %d workers", expected, len(windows), reading.workers)
+        bar = tqdm(total=expected, unit="msg", unit_scale=True, disable=quiet, dynamic_ncols=True, file=sys.stderr)
 
-    def on_progress(handed: int) -> None:
-        bar.update(handed - bar.n)
+        def on_progress(handed: int) -> None:
+            bar.update(handed - bar.n)
 
-    try:
-        open_pipeline = functools.partial(_pipeline, conf, False)
-        outcome = parallel.read(windows, source, open_pipeline, reading.workers, on_progress)
-    finally:
-        bar.close()
+        try:
+            outcome = readers.read(windows, on_progress)
+        finally:
+            bar.close()
     elapsed = timedelta(seconds=round(time.monotonic() - began))
     log.info("%d messages in %d windows, %s: %s", outcome.messages, outcome.windows, elapsed, outcome.summary())
     if outcome.failure is not None:

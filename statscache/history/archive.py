@@ -43,26 +43,28 @@ SLOT = 3600
 #: share the end of a rebuild evenly and an interrupted one loses little.
 WINDOW_MESSAGES = 20_000
 
+
 # One row a message, with its users and packages gathered per message of the same stretch beforehand (datanommer's
 # association tables carry the message's timestamp too: the hypertable's key). Two hash joins cost half what a
 # lookup per message does. The time as epoch seconds and the headers as text (decoded by orjson) spare the
 # client building objects it would only take apart. Messages without a msg_id cannot be counted exactly: skipped.
+def _names(entity: str) -> str:
+    """The names of ``entity`` (users or packages) of each message of the stretch, through its association table
+    (``users_messages`` and ``user_id``, or ``packages_messages`` and ``package_id``)."""
+    key = f"{entity.rstrip('s')}_id"
+    return f"""
+        SELECT a.msg_id, a.msg_timestamp, array_agg(e.name ORDER BY e.name) AS names
+        FROM {entity}_messages a JOIN {entity} e ON e.id = a.{key}
+        WHERE a.msg_timestamp >= :start AND a.msg_timestamp <= :end
+        GROUP BY a.msg_id, a.msg_timestamp"""
+
+
 _ROWS = text(
-    """
+    f"""
     SELECT m.msg_id, m.topic, extract(epoch FROM m.timestamp)::float8, m.msg, m.headers::text, u.names, p.names
     FROM messages m
-    LEFT JOIN (
-        SELECT um.msg_id, um.msg_timestamp, array_agg(u.name ORDER BY u.name) AS names
-        FROM users_messages um JOIN users u ON u.id = um.user_id
-        WHERE um.msg_timestamp >= :start AND um.msg_timestamp <= :end
-        GROUP BY um.msg_id, um.msg_timestamp
-    ) u ON u.msg_id = m.id AND u.msg_timestamp = m.timestamp
-    LEFT JOIN (
-        SELECT pm.msg_id, pm.msg_timestamp, array_agg(p.name ORDER BY p.name) AS names
-        FROM packages_messages pm JOIN packages p ON p.id = pm.package_id
-        WHERE pm.msg_timestamp >= :start AND pm.msg_timestamp <= :end
-        GROUP BY pm.msg_id, pm.msg_timestamp
-    ) p ON p.msg_id = m.id AND p.msg_timestamp = m.timestamp
+    LEFT JOIN ({_names("users")}) u ON u.msg_id = m.id AND u.msg_timestamp = m.timestamp
+    LEFT JOIN ({_names("packages")}) p ON p.msg_id = m.id AND p.msg_timestamp = m.timestamp
     WHERE m.timestamp >= :start AND m.timestamp <= :end AND m.msg_id IS NOT NULL
     ORDER BY m.timestamp, m.id
     """

@@ -25,6 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing.sharedctypes import Synchronized
 from typing import NamedTuple
@@ -94,55 +95,65 @@ def plan(archive_db: Archive, stretches: Sequence[Stretch], per_window: int = ar
     ]
 
 
-def read(
-    windows: Sequence[Window],
-    source: str,
-    open_pipeline: Callable[[], Pipeline],
-    workers: int,
-    on_progress: Callable[[int], None] | None = None,
-) -> Outcome:
-    """Read ``windows`` from the archive at ``source`` with ``workers`` processes; ``on_progress`` gets the
-    messages handed in so far, a few times a second.
+class Readers:
+    """``workers`` processes reading the archive at ``source``, each with a pipeline ``open_pipeline`` opens
+    (picklable: a module-level function, or a partial of one).
 
-    ``open_pipeline`` (picklable: a module-level function, or a partial of
-    one) opens each worker's pipeline. A window that fails stops the read:
-    the windows being read finish, no other starts, and the outcome says why.
+    They start at once, so that they import statscache and open their
+    pipelines while the caller surveys the windows; :meth:`read` hands them
+    out. Leaving the ``with`` block lets the windows being read finish.
     """
-    outcome = Outcome()
-    context = multiprocessing.get_context("spawn")  # fresh interpreters: no database connection is inherited
-    handed: Synchronized[int] = context.Value("q", 0)
-    level = logging.getLogger().getEffectiveLevel()
-    queued = list(reversed(windows))
-    running: set[Future[_Read]] = set()
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(os.getpid(), open_pipeline, source, handed, level),
-    ) as pool:
-        try:
-            while queued or running:
-                while queued and outcome.failure is None and len(running) < AHEAD * workers:
-                    running.add(pool.submit(_read_window, queued.pop()))
-                finished, running = wait(running, timeout=POLL, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    try:
-                        read = future.result()
-                        outcome.messages += read.messages
-                        outcome.windows += 1
-                        outcome.counters[read.worker] = read.counters
-                    except Exception as error:  # a worker's exception, or a worker gone (BrokenProcessPool)
-                        outcome.failure = outcome.failure or f"{type(error).__name__}: {error}"
-                if outcome.failure is not None:
-                    queued.clear()
-                if on_progress is not None:
-                    on_progress(handed.value)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-    if on_progress is not None:
-        on_progress(handed.value)
-    return outcome
+
+    def __init__(self, source: str, open_pipeline: Callable[[], Pipeline], workers: int) -> None:
+        context = multiprocessing.get_context("spawn")  # fresh interpreters: no database connection is inherited
+        self.workers = workers
+        self._handed: Synchronized[int] = context.Value("q", 0)
+        level = logging.getLogger().getEffectiveLevel()
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(os.getpid(), open_pipeline, source, self._handed, level),
+        )
+        for _ in range(workers):  # each submission starts a process while none is idle
+            self._pool.submit(_started)
+
+    def __enter__(self) -> Readers:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        # An error (or Ctrl-C) drops the windows not begun; those being read finish, and are written.
+        self._pool.shutdown(wait=True, cancel_futures=kind is not None)
+
+    def read(self, windows: Sequence[Window], on_progress: Callable[[int], None] | None = None) -> Outcome:
+        """Read ``windows``, oldest first; ``on_progress`` gets the messages handed in so far, a few times a
+        second. A window that fails stops the read: the windows being read finish, no other starts, and the
+        outcome says why."""
+        outcome = Outcome()
+        queued = list(reversed(windows))
+        running: set[Future[_Read]] = set()
+        while queued or running:
+            while queued and outcome.failure is None and len(running) < AHEAD * self.workers:
+                try:
+                    running.add(self._pool.submit(_read_window, queued.pop()))
+                except BrokenProcessPool as error:  # a worker could not start, or died
+                    outcome.failure = f"a worker process is gone: {error}"
+            finished, running = wait(running, timeout=POLL, return_when=FIRST_COMPLETED)
+            for future in finished:
+                try:
+                    read = future.result()
+                    outcome.messages += read.messages
+                    outcome.windows += 1
+                    outcome.counters[read.worker] = read.counters
+                except Exception as error:  # a worker's exception, or a worker gone (BrokenProcessPool)
+                    outcome.failure = outcome.failure or f"{type(error).__name__}: {error}"
+            if outcome.failure is not None:
+                queued.clear()
+            if on_progress is not None:
+                on_progress(self._handed.value)
+        if on_progress is not None:
+            on_progress(self._handed.value)
+        return outcome
 
 
 # One worker's side: its pipeline and connection to the archive, opened once by the pool's initializer.
@@ -167,6 +178,10 @@ def _start_worker(
     logging.basicConfig(level=level, format="[%(asctime)s][%(name)20s %(levelname)7s] %(message)s", stream=sys.stderr)
     pipeline = open_pipeline()
     _worker = _Worker(pipeline, Archive(source), frozenset(plugin.ident for plugin in pipeline.plugins), handed, parent)
+
+
+def _started() -> None:
+    """Nothing: submitted once per worker, so that every process starts at once."""
 
 
 def _die_with(parent: int) -> None:

@@ -186,6 +186,31 @@ def test_a_rebuild_killed_at_random_moments_resumes_exactly(tmp_path, archived):
     assert every_table(f"sqlite:///{directory / 'statscache.sqlite'}") == archived.expected
 
 
+def test_a_worker_killed_stops_the_rebuild_which_says_so_and_resumes_exactly(tmp_path, archived):
+    directory = workdir(tmp_path, "worker-killed", None)
+    command = [STATSCACHE, "--quiet", "backfill", "--source", archived.source, "--since", "2012-01-01"]
+    command += ["--until", archived.until, "--workers", "2", "--window-messages", "10"]
+    run = subprocess.Popen(command, cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(workers := [pid for pid in children(run.pid) if is_worker(pid)]) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(2.0)  # reading by now
+    os.kill(workers[0], signal.SIGKILL)
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode == 1, stderr
+    assert "stopped short, what is read stays counted (run it again to go on)" in stderr
+    resumed = subprocess.run(command, cwd=directory, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    assert every_table(f"sqlite:///{directory / 'statscache.sqlite'}") == archived.expected
+
+
+def is_worker(pid: int) -> bool:
+    """Whether ``pid`` is a reading worker (multiprocessing also starts a resource tracker)."""
+    with contextlib.suppress(OSError):
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    return False
+
+
 def children(pid: int) -> list[int]:
     """The processes ``pid`` started (Linux's /proc)."""
     found = []
