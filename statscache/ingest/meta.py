@@ -163,7 +163,7 @@ class MetaReader:
         recorded = message.envelope.get(field)
         # An empty list is no answer: datanommer records one for every message
         # it has no schema for, where fedmsg.meta (and so the live path) may know.
-        if isinstance(recorded, list) and recorded and all(isinstance(name, str) for name in recorded):
+        if type(recorded) is list and recorded and all(type(name) is str for name in recorded):
             return _bounded(set(recorded), message, field)
         (processor, reads_users, reads_packages), config = self._processor(message.envelope)
         if not (reads_users if field == "users" else reads_packages):

@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 def has_schema(envelope: Mapping[str, Any]) -> bool:
     """Whether an envelope comes from fedora-messaging (its headers name a schema)."""
     headers = envelope.get("headers")
+    if type(headers) is dict:  # as JSON gives them: no Mapping ABC check (this is asked twice a message)
+        return isinstance(headers.get(SCHEMA_HEADER), str)
     return isinstance(headers, Mapping) and isinstance(headers.get(SCHEMA_HEADER), str)
 
 
