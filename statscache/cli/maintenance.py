@@ -141,6 +141,13 @@ def _workers(text: str) -> int:
     return int(text)
 
 
+def _cores() -> int:
+    """The cores this process may run on (a container's or a CPU set's, where the system says), at least 1."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def _whole(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
@@ -179,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         else functools.partial(
             _from_archive,
             args.source,
-            parallel.Reading(args.workers or os.cpu_count() or 1, args.window_messages),
+            parallel.Reading(args.workers or _cores(), args.window_messages),
             args.conf,
         )
     )

@@ -145,6 +145,7 @@ def test_the_progress_bar_counts_messages_out_of_the_archives_total(tmp_path, ar
     )
     assert read.returncode == 0, read.stderr
     total = int(re.search(r"the archive holds (\d+) messages there", read.stderr)[1])
+    assert f" windows, {len(os.sched_getaffinity(0))} workers" in read.stderr  # by default, one a core it may use
     assert total == stored_in_archive(archived.source, archived.until)
     shown = f"{total / 1000:.2f}k"  # tqdm's scale: 1,357 is 1.36k
     last = read.stderr.replace("\r", "\n").splitlines()
