@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -140,52 +139,37 @@ def windows(stretch: Stretch, hours: Sequence[tuple[float, int]], per_window: in
     return cut
 
 
-@dataclass
-class Done:
-    """How far a fill has come: for progress bars and logs."""
-
-    windows: int = 0
-    messages: int = 0
-    seconds_total: float = 0.0
-    seconds_done: float = 0.0
-
-
 def fill(
     archive: Archive,
     sink: Sink,
     stretches: Sequence[Stretch],
     every_plugin: frozenset[str],
-    on_progress: Callable[[Done], None] | None = None,
-) -> Done:
-    """Hand in every message of ``stretches``, oldest first, recording coverage as it goes.
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
+    """Hand in every message of ``stretches``, oldest first, recording coverage as it goes; the messages handed in.
 
     Rows come ordered by time, so once a row of a later time comes, every
     message before it has been handed in: the stretch up to just before it is
     complete, and recorded so at most every :data:`WINDOW` seconds of history.
+    ``on_progress`` gets the messages handed in so far after each record.
     """
-    done = Done(seconds_total=sum(stretch.span.seconds for stretch in stretches))
+    handed = 0
     for stretch in stretches:
         audience = None if stretch.idents >= every_plugin else stretch.idents
         covered = stretch.span.start  # everything from the stretch's start up to here is recorded
         for envelope in archive.envelopes(stretch.span):
             moment = envelope["timestamp"]
             if moment - covered >= WINDOW:
-                _record(sink, stretch, covered, moment - TICK, done)
+                sink.checkpoint(covered, moment - TICK, stretch.idents)
                 covered = moment - TICK
                 if on_progress is not None:
-                    on_progress(done)
+                    on_progress(handed)
             sink.handle_history(envelope, audience)
-            done.messages += 1
-        _record(sink, stretch, covered, stretch.span.end, done)
+            handed += 1
+        sink.checkpoint(covered, stretch.span.end, stretch.idents)
         if on_progress is not None:
-            on_progress(done)
-    return done
-
-
-def _record(sink: Sink, stretch: Stretch, start: float, end: float, done: Done) -> None:
-    sink.checkpoint(start, end, stretch.idents)
-    done.windows += 1
-    done.seconds_done += end - start
+            on_progress(handed)
+    return handed
 
 
 def _decoded(body: str, msg_id: str, moment: float) -> Any:

@@ -40,7 +40,7 @@ from typing import Any, Protocol
 
 from statscache.history.client import ROWS_PER_PAGE, History, Page, rows_of
 from statscache.history.errors import HistoryRefused, HistoryUnavailable
-from statscache.span import TICK, Span, Stretch, iso
+from statscache.span import TICK, Span, Stretch, iso, merged
 
 log = logging.getLogger(__name__)
 
@@ -419,7 +419,7 @@ class Backfill:
         for stretch in pending:
             spans.setdefault(stretch, []).append(Span(cursors[stretch], stretch.span.end))
         for stretch, parts in spans.items():
-            for span in _merged(parts):
+            for span in merged(parts):
                 self._fail(span, stretch.idents, reason)
 
     def _fail(self, span: Span, idents: frozenset[str], reason: str) -> None:
@@ -486,17 +486,6 @@ def _pieces(window: _Window) -> list[Span]:
         size += count
     pieces.append(Span(begin, window.span.end))
     return pieces
-
-
-def _merged(spans: list[Span]) -> list[Span]:
-    """Spans that overlap or touch, as one."""
-    merged: list[Span] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1].end + TICK:
-            merged[-1] = Span(merged[-1].start, max(merged[-1].end, end))
-        else:
-            merged.append(Span(start, end))
-    return merged
 
 
 def _shown(span: Span) -> str:

@@ -90,7 +90,7 @@ class CatchUp(threading.Thread):
     def _from_archive(self, url: str, stretches: list[Stretch]) -> bool:
         """Read the stretches from datanommer's database, one streamed query each (the hub's producer flushes)."""
 
-        def unless_stopping(done: archive.Done) -> None:
+        def unless_stopping(handed: int) -> None:
             if self._stopping.is_set():
                 raise _Stopped
 
@@ -98,14 +98,14 @@ class CatchUp(threading.Thread):
         source = archive.Archive(url)
         every = frozenset(plugin.ident for plugin in self.pipeline.plugins)
         try:
-            done = archive.fill(source, self.pipeline.history_sink(), stretches, every, unless_stopping)
+            handed = archive.fill(source, self.pipeline.history_sink(), stretches, every, unless_stopping)
         except _Stopped:
             return False
         finally:
             source.close()
         log.info(
             "backfill complete: %d messages from the archive's database, %.1f s",
-            done.messages,
+            handed,
             time.monotonic() - began,
         )
         return True

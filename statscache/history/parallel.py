@@ -200,17 +200,17 @@ def _read_window(window: Window) -> _Read:
     assert worker is not None, "the pool's initializer opens each worker"
     told = 0
 
-    def on_progress(done: archive.Done) -> None:
+    def on_progress(handed: int) -> None:
         nonlocal told
         if os.getppid() != worker.parent:  # where the parent's death sends no signal
             os._exit(1)
         with worker.handed.get_lock():
-            worker.handed.value += done.messages - told
-        told = done.messages
+            worker.handed.value += handed - told
+        told = handed
 
     pipeline = worker.pipeline
     generation = pipeline.generation
-    done = archive.fill(worker.archive, pipeline.history_sink(), [window.stretch], worker.every_plugin, on_progress)
+    handed = archive.fill(worker.archive, pipeline.history_sink(), [window.stretch], worker.every_plugin, on_progress)
     for attempt in range(FLUSH_ATTEMPTS):
         if attempt:
             time.sleep(FLUSH_PAUSE)
@@ -219,4 +219,4 @@ def _read_window(window: Window) -> _Read:
     span = window.stretch.span
     if pipeline.pending() or pipeline.generation != generation:  # not written, or let go (and not covered)
         raise WindowNotWritten(f"{iso(span.start)} to {iso(span.end)}: the database did not take its counts")
-    return _Read(done.messages, os.getpid(), main_counters(pipeline.metrics.registry))
+    return _Read(handed, os.getpid(), main_counters(pipeline.metrics.registry))

@@ -15,7 +15,10 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from statscache.config import Config
 from statscache.demo import SAMPLE
+from statscache.ingest.pipeline import Pipeline
+from statscache.plugins import registry
 
 DATA = SAMPLE
 BUILTIN_IDENTS = [f"{family}-{suffix}" for family in ("volume", "volume-by-category") for suffix in ("1m", "1h", "1d")]
@@ -176,3 +179,14 @@ def pipelines(**base: Any) -> Iterator[Callable[..., Any]]:
     finally:
         for pipeline in made:
             pipeline.engine.dispose()
+
+
+def uninterrupted(tmp_path: Path, messages: Iterable[dict[str, Any]], epoch: datetime) -> str:
+    """The database (its URL) one run that took every message live, as the hub hands them in, would have written."""
+    url = f"sqlite:///{tmp_path / 'uninterrupted.sqlite'}"
+    config = Config(sqlalchemy_uri=url, consumer_epoch=epoch)
+    pipeline = Pipeline.open(config, registry.load(config))
+    for envelope in messages:
+        pipeline.handle(envelope)
+    pipeline.close()
+    return url

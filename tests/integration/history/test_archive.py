@@ -21,9 +21,8 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from statscache.config import Config
-from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import registry
-from tests.fakes.support import fedora_examples, recorded_envelopes, recount, stored
+from tests.fakes.support import fedora_examples, recorded_envelopes, recount, stored, uninterrupted
 from tests.services.hub import write_config
 
 pytestmark = pytest.mark.integration
@@ -99,7 +98,7 @@ def test_the_archive_database_gives_the_same_statistics_as_datagrepper(tmp_path,
 
     got = every_table(f"sqlite:///{from_database / 'statscache.sqlite'}")
     assert got == expected  # table for table, every built-in plugin
-    assert got == live_run(tmp_path, archived.envelopes)  # and as the bus counted them live
+    assert got == every_table(uninterrupted(tmp_path, archived.envelopes, EPOCH))  # and as counted live
     engine = create_engine(f"sqlite:///{from_database / 'statscache.sqlite'}")
     recorded = recorded_envelopes()
     assert stored(engine, "volume-1h") == recount(recorded, "volume-1h") + recount(
@@ -151,17 +150,6 @@ def test_the_progress_bar_counts_messages_out_of_the_archives_total(tmp_path, ar
     last = read.stderr.replace("\r", "\n").splitlines()
     bar = [line for line in last if f"/{shown} [" in line][-1]
     assert f"{shown}/{shown}" in bar and "msg/s" in bar and "<00:00" in bar  # done of the total, elapsed<ETA, rate
-
-
-def live_run(tmp_path: Path, envelopes: list[dict]) -> dict[str, list[tuple]]:
-    """Every built-in plugin's table after one pipeline took ``envelopes`` live, as the hub hands them in."""
-    url = f"sqlite:///{tmp_path / 'live.sqlite'}"
-    config = Config(sqlalchemy_uri=url, consumer_epoch=EPOCH)
-    pipeline = Pipeline.open(config, registry.load(config))
-    for envelope in envelopes:
-        pipeline.handle(envelope)
-    pipeline.close()
-    return every_table(url)
 
 
 def stored_in_archive(source: str, until: str) -> int:

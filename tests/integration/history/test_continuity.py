@@ -19,12 +19,11 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.orm import Session
 
 from statscache.config import Config
-from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import registry
 from statscache.store import coverage
 from statscache.web import create_app
 from tests.fakes.faultproxy import FaultProxy, on, reset, status, timeout, truncate
-from tests.fakes.support import fedora_examples, recorded_envelopes
+from tests.fakes.support import fedora_examples, recorded_envelopes, uninterrupted
 from tests.services.hub import Bus, Hub
 
 pytestmark = pytest.mark.integration
@@ -110,17 +109,6 @@ def complete_until(hub: Hub, moment: float, epoch: datetime, timeout: float = 90
 
 def reference_idents() -> list[str]:
     return [plugin.ident for plugin in registry.load(Config())]
-
-
-def uninterrupted(tmp_path, messages: list[dict], epoch: datetime) -> str:
-    """The database one run that saw every message would have written."""
-    url = f"sqlite:///{tmp_path / 'uninterrupted.sqlite'}"
-    config = Config(sqlalchemy_uri=url, consumer_epoch=epoch)
-    pipeline = Pipeline.open(config, registry.load(config))
-    for envelope in messages:
-        pipeline.handle(envelope)
-    pipeline.close()
-    return url
 
 
 def assert_same_tables(actual_url: str, expected_url: str) -> None:

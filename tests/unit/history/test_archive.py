@@ -39,7 +39,7 @@ def test_coverage_follows_the_rows_and_never_splits_a_tie():
     times = [10.0, 10.0, 20.0, hour + 5, hour + 5, hour + 5, 3 * hour, 3 * hour, 5 * hour + 1]
     sink = Sink()
     stretch = Stretch(Span(0.0, 6 * hour), frozenset({"volume-1h"}))
-    done = archive.fill(Rows(times), sink, [stretch], frozenset({"volume-1h", "volume-1d"}))
+    count = archive.fill(Rows(times), sink, [stretch], frozenset({"volume-1h", "volume-1d"}))
     covered = [event[1:3] for event in sink.events if event[0] == "covered"]
     # Contiguous, from the stretch's start to its end.
     assert covered[0][0] == 0.0 and covered[-1][1] == 6 * hour
@@ -55,7 +55,7 @@ def test_coverage_follows_the_rows_and_never_splits_a_tie():
             inside = [t for t in times if start <= t <= end]
             assert all(t in handed for t in inside)
             assert all(t > end for t in times if t not in handed)
-    assert sorted(handed) == times and done.messages == len(times)
+    assert sorted(handed) == times and count == len(times)
     assert any(end == hour + 5 - TICK for _, end in covered)  # just before the tie at hour + 5, not inside it
 
 
