@@ -118,6 +118,10 @@ setup(
             "pagure-contributions-by-user = statscache.plugins.builtin.pagure:PagureContributionsByUser",
             "pagure-contributions-by-project = statscache.plugins.builtin.pagure:PagureContributionsByProject",
             "releng-dashboard = statscache.plugins.builtin.releng:RelengDashboard",
+            "user-activity = statscache.plugins.builtin.activity:UserActivity",
+            "user-activity-by-category = statscache.plugins.builtin.activity:UserActivityByCategory",
+            "latest-by-topic = statscache.plugins.builtin.activity:LatestByTopic",
+            "latest-by-category = statscache.plugins.builtin.activity:LatestByCategory",
         ],
     },
     classifiers=[

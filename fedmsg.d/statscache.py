@@ -70,6 +70,15 @@ config = {
     # Or read history from datanommer's own PostgreSQL (read-only), far faster than
     # datagrepper: "postgresql+psycopg://reader@db-datanommer/datanommer". None: datagrepper.
     "statscache.datanommer.uri": None,
+    # Bot accounts the per-user statistics leave out, and topic patterns (shell-style) whose messages
+    # the per-user and per-package statistics leave out. Fedora's usual ones, for example:
+    #   "statscache.exclude.users": ["bodhi", "packit", "zuul", "koschei", "releng", "autopen", "kojira"],
+    #   "statscache.exclude.topics": ["*.buildsys.rpm.sign", "*.buildsys.tag", "*.buildsys.untag",
+    #                                 "*.buildsys.repo.init", "*.buildsys.repo.done"],
+    # After changing them, `statscache rebuild 'volume-by-user-*' 'volume-by-package-*' 'user-activity*'
+    # 'pagure-contributions-by-user-*'` applies them to history.
+    "statscache.exclude.users": [],
+    "statscache.exclude.topics": [],
     # -- fedmsg: a local bus out of the box -------------------------------------
     # Where to listen: each value is a list of zeromq endpoints that publish.
     # Use 127.0.0.1 rather than localhost (moksha refuses "localhost").

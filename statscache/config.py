@@ -99,6 +99,16 @@ overflow a timer, or count nothing at all is refused rather than run.
     the hub's catch-up reads what each plugin misses from it instead of
     datagrepper (far faster); the ``statscache.datagrepper.lag`` and
     ``retry_interval`` settings apply to it the same.
+``statscache.exclude.users`` (list of str, default ``[]``)
+    Accounts (bots) that the per-user statistics leave out: such an account is never
+    one of a message's users (:mod:`statscache.ingest.exclusions`). The message still
+    counts everywhere else, and for its other users. At most 10,000 names.
+``statscache.exclude.topics`` (list of str, default ``[]``)
+    Topic patterns, shell-style (``*.buildsys.rpm.sign``, ``org.fedoraproject.prod.buildsys.repo.*``):
+    messages on a matching topic name no user and no package, so the per-user and
+    per-package statistics leave them out; volumes still count them. Changing
+    either list applies to messages counted from then on; ``statscache rebuild``
+    of the statistics that read users or packages applies it to history.
 
 Of fedmsg's own keys, the hub checks one that exactness depends on:
 
@@ -230,6 +240,19 @@ def _names(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+#: The most names an exclusion list may hold, and the longest name (a topic is at most 255 characters).
+MAX_EXCLUDED = 10_000
+MAX_EXCLUDED_LENGTH = 255
+
+
+def _short_strings(value: Any, what: str) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple, set, frozenset)) or len(value) > MAX_EXCLUDED:
+        raise ValueError(f"a list of at most {MAX_EXCLUDED:,} {what}")
+    if not all(isinstance(v, str) and 0 < len(v) <= MAX_EXCLUDED_LENGTH and "\x00" not in v for v in value):
+        raise ValueError(f"a list of {what}, each 1 to {MAX_EXCLUDED_LENGTH} characters")
+    return tuple(sorted(value)) if isinstance(value, (set, frozenset)) else tuple(value)
+
+
 def _names_or_none(value: Any) -> tuple[str, ...] | None:
     return None if value is None else _names(value)
 
@@ -339,6 +362,8 @@ class Config:
     datagrepper_lag: timedelta = timedelta(minutes=1)
     datagrepper_retry_interval: timedelta = timedelta(minutes=10)
     datanommer_uri: str | None = None
+    exclude_users: frozenset[str] = frozenset()
+    exclude_topics: tuple[str, ...] = ()
 
     @property
     def backfills(self) -> bool:
@@ -382,6 +407,8 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "datagrepper_lag": _between(timedelta(seconds=1), timedelta(days=1)),
     "datagrepper_retry_interval": _between(timedelta(seconds=1), timedelta(days=1)),
     "datanommer_uri": _postgresql_url_or_none,
+    "exclude_users": lambda value: frozenset(_short_strings(value, "account names")),
+    "exclude_topics": lambda value: _short_strings(value, "shell-style topic patterns ('*.buildsys.rpm.sign')"),
 }
 
 

@@ -9,6 +9,7 @@ keeps every message counted once, whoever writes it first).
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import functools
 import logging
 import os
@@ -92,9 +93,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "current", help="print the schema's revision, and whether it is up to date (exit 1: not)"
     )
     upgraded = actions.add_parser("upgrade", help="upgrade the schema to this statscache's, keeping every statistic")
-    rebuild = commands.add_parser("rebuild", help="drop one plugin's statistics and compute them again from history")
-
-    rebuild.add_argument("ident", help="the plugin's ident, as /api/ lists it (e.g. volume-1h)")
+    rebuild = commands.add_parser("rebuild", help="drop plugins' statistics and compute them again from history")
+    rebuild.add_argument(
+        "idents",
+        nargs="+",
+        metavar="IDENT",
+        help="a plugin's ident, as /api/ lists it (e.g. volume-1h), or a shell-style pattern ('volume-by-user-*')",
+    )
     rebuild.add_argument("--since", type=moment, help="recompute from here (default: its epoch or backlog_delta)")
     listed = commands.add_parser("plugins", help="the installed plugins: which run here, their idents and tables")
     listed.add_argument("--json", action="store_true", help="as JSON")
@@ -196,9 +201,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             until = args.until if args.until is not None else _settled(pipeline)
             complete = run(pipeline, args.since, until, idents, quiet=args.quiet)
         else:
-            plugin = _known_plugin(pipeline, args.ident)
-            _forget(pipeline, plugin)
-            complete = run(pipeline, args.since, _settled(pipeline), {plugin.ident}, quiet=args.quiet)
+            chosen = _matching(pipeline, args.idents)
+            for plugin in chosen:
+                _forget(pipeline, plugin)
+            idents = {plugin.ident for plugin in chosen}
+            complete = run(pipeline, args.since, _settled(pipeline), idents, quiet=args.quiet)
     except KeyboardInterrupt:
         log.warning("interrupted: writing what was fetched so far")
         _close(pipeline, args.source)
@@ -243,6 +250,18 @@ def _known_plugin(pipeline: Pipeline, ident: str) -> BasePlugin:
             return plugin
     known = ", ".join(sorted(plugin.ident for plugin in pipeline.plugins))
     raise SystemExit(f"statscache: no plugin {ident!r} runs here; the plugins are: {known}")
+
+
+def _matching(pipeline: Pipeline, patterns: Sequence[str]) -> list[BasePlugin]:
+    """The running plugins that the idents or shell-style patterns name; each pattern must name one at least."""
+    chosen: dict[str, BasePlugin] = {}
+    for pattern in patterns:
+        found = [plugin for plugin in pipeline.plugins if fnmatch.fnmatchcase(plugin.ident, pattern)]
+        if not found:
+            known = ", ".join(sorted(plugin.ident for plugin in pipeline.plugins))
+            raise SystemExit(f"statscache: no plugin {pattern!r} runs here; the plugins are: {known}")
+        chosen.update((plugin.ident, plugin) for plugin in found)
+    return list(chosen.values())
 
 
 def _forget(pipeline: Pipeline, plugin: BasePlugin) -> None:

@@ -14,6 +14,7 @@ from statscache.config import Config
 from statscache.exceptions import MalformedMessage
 from statscache.ingest.cache import Entry, MessageCache
 from statscache.ingest.envelope import parse_envelope
+from statscache.ingest.exclusions import Exclusions, excluding
 from statscache.ingest.flusher import Flusher
 from statscache.ingest.meta import MetaReader
 from statscache.ingest.writing import Writer
@@ -71,7 +72,10 @@ class Pipeline:
         """A pipeline writing through ``engine`` to a database already prepared (see :meth:`open`)."""
         self.config = config
         #: Reads the users and packages a message names (the hub's fedmsg settings; Fedora's bus by default).
-        self.names = names if names is not None else MetaReader()
+        # With the configured bots and noisy topics left out (statscache.ingest.exclusions).
+        self.names = excluding(
+            names if names is not None else MetaReader(), Exclusions(config.exclude_users, config.exclude_topics)
+        )
         self.plugins = list(plugins)
         # One family per plugin class: volume-1m, -1h and -1d compute a message's contribution once.
         classes = list(dict.fromkeys(type(plugin) for plugin in self.plugins))

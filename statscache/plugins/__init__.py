@@ -21,11 +21,14 @@ Messages fetched from datagrepper to fill a gap (backfill, :mod:`statscache.hist
 take the same path, from a thread of their own: a plugin cannot tell them apart.
 
 Most plugins subclass :class:`CountingPlugin` (count per window and key),
-:class:`VolumePlugin` (count per window) or :class:`LatestEventPlugin` (latest
-event per category) and write one method of the message alone.
+:class:`VolumePlugin` (count per window), :class:`LatestEventPlugin` (latest
+event per category), :class:`ActivityPlugin` (each user's all-time count per
+subject) or :class:`LatestMessagePlugin` (the newest message per subject), and
+write one method of the message alone.
 """
 
 from statscache.exceptions import InvalidKey
+from statscache.plugins.activity import ActivityPlugin, LatestMessagePlugin
 from statscache.plugins.base import BasePlugin, Batch
 from statscache.plugins.kinds import (
     MAX_KEY_LENGTH,
@@ -44,6 +47,8 @@ __all__ = [
     "CountingPlugin",
     "VolumePlugin",
     "LatestEventPlugin",
+    "ActivityPlugin",
+    "LatestMessagePlugin",
     "Event",
     "Message",
     "InvalidKey",

@@ -86,6 +86,9 @@ class BasePlugin(ABC):
     #: How pages for people should present this statistic (JSON-ready), or None;
     #: served at ``/api/<ident>/layout``.
     layout: ClassVar[dict[str, Any] | None] = None
+    #: Whether the database tallies the table's rows per time bucket (:mod:`statscache.store.tally`), which
+    #: makes a deep page as fast as the first. Its triggers run on each change of a row's ``timestamp``.
+    tallied: ClassVar[bool] = True
 
     def __init__(self, interval: timedelta | None = None) -> None:
         if self.windowed and interval is None:

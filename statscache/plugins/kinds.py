@@ -76,7 +76,7 @@ class CountingPlugin(_WindowedCount):
         elif not keys:
             return None
         for key in keys:
-            if not _storable_key(key):
+            if not storable_key(key):
                 raise InvalidKey(
                     f"key {_shown(key)} is not a non-empty string of at most {MAX_KEY_LENGTH} characters "
                     "without NUL or lone surrogates"
@@ -163,7 +163,7 @@ class LatestEventPlugin(BasePlugin):
             raise InvalidKey(f"event() returned {type(event).__name__}, not an Event")
         category, status, link = event
         storable_status = type(status) is str and len(status) <= MAX_STATUS_LENGTH and is_storable(status)
-        if not (_storable_key(category) and storable_status):
+        if not (storable_key(category) and storable_status):
             raise InvalidKey(
                 f"event needs a category of 1 to {MAX_KEY_LENGTH} characters and a status of at most "
                 f"{MAX_STATUS_LENGTH}, without NUL or lone surrogates; got {_shown(category)}, {_shown(status)}"
@@ -175,21 +175,16 @@ class LatestEventPlugin(BasePlugin):
         return message.msg_id, event
 
     def update(self, session: Session, batch: Batch) -> None:
-        newest: dict[str, tuple[float, str, Event]] = {}
-        for timestamp, (msg_id, event) in batch:
-            current = newest.get(event.category)
-            # Ties on time go to the larger msg_id, so the outcome never depends on arrival order.
-            if current is None or (timestamp, msg_id) > current[:2]:
-                newest[event.category] = (timestamp, msg_id, event)
+        newest = newest_per(batch, lambda contribution: contribution[1].category)
         rows = [
             {
                 "category": category,
-                "timestamp": _utc(timestamp),
+                "timestamp": utc(timestamp),
                 "msg_id": msg_id,
                 "status": event.status,
                 "link": event.link,
             }
-            for category, (timestamp, msg_id, event) in newest.items()
+            for category, (timestamp, (msg_id, event)) in newest.items()
         ]
         replace_if_newer(session, self.model, ("category",), rows)
 
@@ -214,7 +209,20 @@ def _tally(plugin: _WindowedCount, batch: Batch, count: Callable[[int], Counter[
     return tally
 
 
-def _storable_key(key: object) -> bool:
+def newest_per(batch: Batch, key_of: Callable[[Any], str]) -> dict[str, tuple[float, Any]]:
+    """Key -> ``(timestamp, contribution)`` of the batch's newest contribution of that key, where each
+    contribution is ``(msg_id, ...)``. Ties on time go to the larger msg_id, so the outcome never
+    depends on the order of arrival."""
+    newest: dict[str, tuple[float, Any]] = {}
+    for timestamp, contribution in batch:
+        key = key_of(contribution)
+        current = newest.get(key)
+        if current is None or (timestamp, contribution[0]) > (current[0], current[1][0]):
+            newest[key] = (timestamp, contribution)
+    return newest
+
+
+def storable_key(key: object) -> bool:
     """A string of 1 to MAX_KEY_LENGTH characters that every database can store."""
     return type(key) is str and 0 < len(key) <= MAX_KEY_LENGTH and is_storable(key)
 
@@ -226,5 +234,5 @@ def _shown(value: object) -> str:
     return f"a {type(value).__name__}"
 
 
-def _utc(epoch_seconds: float) -> datetime:
+def utc(epoch_seconds: float) -> datetime:
     return datetime.fromtimestamp(epoch_seconds, tz=UTC)

@@ -10,13 +10,31 @@ from __future__ import annotations
 import csv
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, TextIO
+from urllib.parse import urlencode
 
+import orjson
 from sqlalchemy import BigInteger, String, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from statscache.store.base import Base, UTCDateTime, epoch_seconds
+
+
+@dataclass(frozen=True)
+class Serving:
+    """What the columns computed as a row is served may depend on: the moment of the request, and
+    where messages can be read (a datagrepper's base URL, or None)."""
+
+    now: float
+    datagrepper: str | None = None
+
+    def message_link(self, msg_id: str) -> str | None:
+        """Where a person reads the message: datagrepper's ``/id`` page of it (None: no datagrepper is known)."""
+        if self.datagrepper is None:
+            return None
+        return f"{self.datagrepper.rstrip('/')}/id?{urlencode({'id': msg_id})}"
 
 
 class StatsModel(Base):
@@ -25,19 +43,42 @@ class StatsModel(Base):
     __abstract__ = True
     #: Human-readable meaning of each column, served with the plugin's description.
     column_docs: ClassVar[dict[str, str]] = {}
+    #: Key columns the API filters on by name (``?category=a&category=b``).
+    filters: ClassVar[tuple[str, ...]] = ()
+    #: The column rows are ordered by when a request names none (None: ``timestamp``, newest first).
+    default_sort: ClassVar[str | None] = None
+    #: Columns computed as each row is served, after the stored ones: name -> (type, meaning); see :meth:`served`.
+    computed: ClassVar[dict[str, tuple[str, str]]] = {}
+    #: Stored columns served as another type than they are stored as (``list``: text stored as a JSON array).
+    served_types: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def column_names(cls) -> list[str]:
+        """The stored columns, in table order."""
         return [column.key for column in inspect(cls).columns]
 
     @classmethod
-    def columns(cls) -> list[dict[str, str]]:
-        """Name, type and meaning of each column, in table order."""
-        described = []
+    def served_names(cls) -> list[str]:
+        """The columns a served row has: the stored ones, then the computed ones."""
+        return [*cls.column_names(), *cls.computed]
+
+    @classmethod
+    def columns(cls) -> list[dict[str, Any]]:
+        """Name, type and meaning of each served column, in order; ``sortable``: stored (the API orders by it)."""
+        described: list[dict[str, Any]] = []
         for column in inspect(cls).columns:
             kind = "timestamp" if isinstance(column.type, UTCDateTime) else column.type.python_type.__name__
-            described.append({"name": column.key, "type": kind, "description": cls.column_docs.get(column.key, "")})
+            kind = cls.served_types.get(column.key, kind)
+            meaning = cls.column_docs.get(column.key, "")
+            described.append({"name": column.key, "type": kind, "description": meaning, "sortable": True})
+        for name, (kind, meaning) in cls.computed.items():
+            described.append({"name": name, "type": kind, "description": meaning, "sortable": False})
         return described
+
+    @classmethod
+    def served(cls, serving: Serving) -> Callable[[list[Any]], list[Any]]:
+        """A function from a row's JSON-ready stored values to the values served (the computed ones appended)."""
+        return lambda values: values
 
     @classmethod
     def json_values(cls) -> Callable[[Sequence[Any]], list[Any]]:
@@ -84,6 +125,7 @@ class CategorizedVolumeModel(StatsModel):
     """A count of messages per window and category."""
 
     __abstract__ = True
+    filters = ("category",)
     column_docs = {
         "timestamp": "start of the window (UTC)",
         "category": "what the messages were grouped by",
@@ -99,6 +141,7 @@ class LatestEventModel(StatsModel):
     """The latest event of each category: a newer event replaces the row."""
 
     __abstract__ = True
+    filters = ("category",)
     column_docs = {
         "category": "what the event is about",
         "timestamp": "when the latest event happened (UTC)",
@@ -128,3 +171,110 @@ def concrete_model(abstract: type[StatsModel], table_name: str) -> type[StatsMod
             _concrete[key] = type(class_name, (abstract,), {"__tablename__": table_name})
         existing = _concrete[key]
     return existing
+
+
+#: What an activity row counts, and when: the columns after its keys.
+_ACTIVITY_DOCS = {
+    "volume": "number of distinct messages, all time",
+    "first_seen": "event time of the first of them (UTC)",
+    "timestamp": "event time of the last of them: when last seen (UTC)",
+}
+
+
+class UserTopicActivityModel(StatsModel):
+    """How many messages each user was named in on each topic, all time, and when first and last."""
+
+    __abstract__ = True
+    filters = ("user", "topic", "category")
+    default_sort = "volume"
+    column_docs = {
+        "user": "the user (FAS username)",
+        "topic": "the topic of the messages",
+        "category": "the topic's category",
+        **_ACTIVITY_DOCS,
+    }
+
+    user: Mapped[str] = mapped_column(String(), primary_key=True)
+    # Indexed: the people on a topic, or in a category, are asked for by it.
+    topic: Mapped[str] = mapped_column(String(), primary_key=True, index=True)
+    category: Mapped[str] = mapped_column(String(), nullable=False, index=True)
+    volume: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+
+
+class UserCategoryActivityModel(StatsModel):
+    """How many messages each user was named in in each category, all time, and when first and last."""
+
+    __abstract__ = True
+    filters = ("user", "category")
+    default_sort = "volume"
+    column_docs = {
+        "user": "the user (FAS username)",
+        "category": "the category of the messages (buildsys, bodhi...)",
+        **_ACTIVITY_DOCS,
+    }
+
+    user: Mapped[str] = mapped_column(String(), primary_key=True)
+    category: Mapped[str] = mapped_column(String(), primary_key=True, index=True)
+    volume: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+
+
+class _LatestMessage(StatsModel):
+    """The newest message of each key: its time, msg_id and users, and, as served, a link to it and its age."""
+
+    __abstract__ = True
+    served_types = {"users": "list"}
+    computed = {
+        "link": ("str", "the message in datagrepper (null: no datagrepper is configured)"),
+        "age_seconds": ("float", "seconds from the message's time to the request"),
+    }
+
+    # Indexed: the newest rows come first.
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    msg_id: Mapped[str] = mapped_column(String(), nullable=False)
+    #: The users as a JSON array (served as one; space-separated in CSV).
+    users: Mapped[str] = mapped_column(String(), nullable=False, default="[]")
+
+    @classmethod
+    def served(cls, serving: Serving) -> Callable[[list[Any]], list[Any]]:
+        names = cls.column_names()
+        at_time, at_id, at_users = names.index("timestamp"), names.index("msg_id"), names.index("users")
+
+        def computed(values: list[Any]) -> list[Any]:
+            values[at_users] = orjson.loads(values[at_users])
+            age = max(0.0, round(serving.now - values[at_time], 3))
+            values += [serving.message_link(values[at_id]), age]
+            return values
+
+        return computed
+
+
+class LatestByTopicModel(_LatestMessage):
+    __abstract__ = True
+    filters = ("topic", "category")
+    column_docs = {
+        "topic": "the topic",
+        "category": "the topic's category",
+        "timestamp": "event time of its newest message (UTC)",
+        "msg_id": "that message's id",
+        "users": "the users it names",
+    }
+
+    topic: Mapped[str] = mapped_column(String(), primary_key=True)
+    category: Mapped[str] = mapped_column(String(), nullable=False, index=True)
+
+
+class LatestByCategoryModel(_LatestMessage):
+    __abstract__ = True
+    filters = ("category",)
+    column_docs = {
+        "category": "the category (buildsys, bodhi...)",
+        "timestamp": "event time of its newest message (UTC)",
+        "msg_id": "that message's id",
+        "users": "the users it names",
+    }
+
+    category: Mapped[str] = mapped_column(String(), primary_key=True)

@@ -67,6 +67,11 @@ class Statistic(Protocol):
         """Whether its rows are inserted by add_counts alone, which counts them (no insert trigger)."""
         ...
 
+    @property
+    def tallied(self) -> bool:
+        """Whether its rows are tallied at all."""
+        ...
+
 
 def tallied(plugin: Statistic) -> Tallied:
     span = UNWINDOWED_SPAN if plugin.interval is None else interval_seconds(plugin.interval) * WINDOWS_PER_BUCKET
@@ -91,6 +96,8 @@ def install(engine: Engine, plugins: Iterable[Statistic]) -> None:
     dialect = dialects.of(engine)
     with engine.begin() as connection:
         for plugin in plugins:
+            if not plugin.tallied:
+                continue
             table = tallied(plugin)
             name = _trigger_name(table)
             events = ["delete", "update"] if plugin.tallied_by_writer else ["delete", "update", "insert"]

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Insert, Table, and_, or_
+from sqlalchemy import Insert, Table, and_, case, or_
 from sqlalchemy.orm import Session
 
 from statscache.store import dialects
@@ -157,6 +157,29 @@ def replace_if_newer(
                 statement.excluded.timestamp > table.c.timestamp,
                 and_(statement.excluded.timestamp == table.c.timestamp, new_id >= old_id),
             ),
+        )
+
+    _execute_many(session, table, key_columns, build, rows)
+    note_rows(session, len(rows))
+
+
+def add_activity(session: Session, model: type[Base], key_columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    """Insert rows of counts with a first and a last time; a row that exists gets the count added,
+    the earlier first time and the later last time (``volume``, ``first_seen``, ``timestamp``)."""
+    if not rows:
+        return
+    table = model.__table__
+
+    def build() -> Insert:
+        statement = dialects.of(session.get_bind()).insert(table)
+        new = statement.excluded
+        return statement.on_conflict_do_update(
+            index_elements=list(key_columns),
+            set_={
+                "volume": table.c.volume + new.volume,
+                "first_seen": case((new.first_seen < table.c.first_seen, new.first_seen), else_=table.c.first_seen),
+                "timestamp": case((new.timestamp > table.c.timestamp, new.timestamp), else_=table.c.timestamp),
+            },
         )
 
     _execute_many(session, table, key_columns, build, rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, request, url_for
 
 from statscache.plugins import BasePlugin
+from statscache.plugins.models import Serving
 from statscache.span import Span
 from statscache.store.base import epoch_seconds
 from statscache.web import coverage_report, formats, series
@@ -72,9 +74,11 @@ def statistics(ident: str) -> Response:
         columns=plugin.model.column_names(),
         maximum_rows=settings.app_maximum_rows_per_page,
         default_rows=settings.app_default_rows_per_page,
+        filters=plugin.model.filters,
+        default_sort=plugin.model.default_sort,
     )
     fmt = "json" if query.callback is not None else _format(query.format)
-    rows = Rows(plugin, query)
+    rows = Rows(plugin, query, Serving(now=time.time(), datagrepper=settings.datagrepper_endpoint))
     if query.stream:
         if query.callback is not None:
             raise BadParameter("stream", "left out with callback (JSONP is one page)", "1")
@@ -84,7 +88,7 @@ def statistics(ident: str) -> Response:
     else:
         with state().snapshot() as connection:
             # The tally finds a page's rows by time: it serves rows ordered by time alone.
-            tallied = query.sort is None and state().has_tally(plugin, connection)
+            tallied = query.sort is None and query.only_categories and state().has_tally(plugin, connection)
             page = rows.page(connection, tallied=tallied)
         total, values = page.total, page.values
     if fmt == "csv":

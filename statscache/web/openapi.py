@@ -82,16 +82,16 @@ def document(state: State) -> dict[str, Any]:
             },
         }
     }
-    parameters = params_for(settings.app_maximum_rows_per_page, settings.app_default_rows_per_page)
     for plugin in state.plugins.values():
         columns = plugin.model.columns()
-        names = {column["name"] for column in columns}
+        parameters = params_for(
+            settings.app_maximum_rows_per_page, settings.app_default_rows_per_page, plugin.model.filters
+        )
         query = [_query_parameter(p.name, p.schema, p.description, p.repeatable) for p in parameters]
-        if "category" not in names:
-            query = [parameter for parameter in query if parameter["name"] != "category"]
         for parameter in query:
             if parameter["name"] == "sort":
-                parameter["schema"] = {"type": "string", "enum": [column["name"] for column in columns]}
+                sortable = [column["name"] for column in columns if column["sortable"]]
+                parameter["schema"] = {"type": "string", "enum": sortable}
         paths[f"/api/{plugin.ident}"] = {
             "get": {
                 "summary": plugin.summary,
@@ -174,27 +174,26 @@ def _query_parameter(name: str, schema: dict[str, Any], description: str, repeat
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
-def _row_schema(columns: list[dict[str, str]]) -> dict[str, Any]:
+def _row_schema(columns: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "type": "object",
         "required": [column["name"] for column in columns],
         "additionalProperties": False,
-        "properties": {
-            column["name"]: {
-                "type": _COLUMN_TYPES.get(column["type"], "string"),
-                "nullable": True,
-                "description": column["description"],
-            }
-            for column in columns
-        },
+        "properties": {column["name"]: _column_schema(column) for column in columns},
     }
+
+
+def _column_schema(column: dict[str, Any]) -> dict[str, Any]:
+    if column["type"] == "list":
+        return {"type": "array", "items": _TEXT, "description": column["description"]}
+    return {"type": _COLUMN_TYPES.get(column["type"], "string"), "nullable": True, "description": column["description"]}
 
 
 def _plugin_schema() -> dict[str, Any]:
     column = {
         "type": "object",
-        "required": ["name", "type", "description"],
-        "properties": {"name": _TEXT, "type": _TEXT, "description": _TEXT},
+        "required": ["name", "type", "description", "sortable"],
+        "properties": {"name": _TEXT, "type": _TEXT, "description": _TEXT, "sortable": {"type": "boolean"}},
     }
     return {
         "type": "object",

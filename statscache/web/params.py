@@ -43,15 +43,25 @@ def _time_schema() -> dict[str, Any]:
     return {"oneOf": [{"type": "number"}, {"type": "string", "format": "date-time", "maxLength": _MAX_TIME_LENGTH}]}
 
 
-def params_for(maximum_rows: int, default_rows: int) -> list[Param]:
-    """The parameters of ``/api/<ident>``, in the order the documentation lists them."""
+#: What each filter column holds, for its parameter's description.
+FILTER_MEANINGS = {
+    "category": "categories",
+    "user": "users",
+    "topic": "topics",
+}
+
+
+def params_for(maximum_rows: int, default_rows: int, filters: tuple[str, ...] = ()) -> list[Param]:
+    """The parameters of ``/api/<ident>`` of a table with these filter columns, in the order the documentation
+    lists them."""
     return [
         Param("start", _time_schema(), "Rows at or after this time: UTC epoch seconds or ISO 8601 (naive is UTC)."),
         Param("stop", _time_schema(), "Rows before this time: UTC epoch seconds or ISO 8601 (naive is UTC)."),
         Param(
             "sort",
             {"type": "string", "minLength": 1, "maxLength": 64, "default": "timestamp"},
-            "The column rows are ordered by first; then by timestamp and key.",
+            "The column rows are ordered by first; then by timestamp and key (default: timestamp, or the "
+            "statistic's own, such as volume for user activity).",
         ),
         Param("order", {"type": "string", "enum": ["asc", "desc"], "default": "desc"}, "Descending or ascending."),
         Param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "Which page (from 1)."),
@@ -60,12 +70,15 @@ def params_for(maximum_rows: int, default_rows: int) -> list[Param]:
             {"type": "integer", "minimum": 1, "maximum": maximum_rows, "default": default_rows},
             "Rows in a page.",
         ),
-        Param(
-            "category",
-            {"type": "string", "minLength": 1, "maxLength": 255},
-            "Only rows of these categories (repeat the parameter for several, at most "
-            f"{MAX_REPEATED} times); for statistics with a category.",
-            repeatable=True,
+        *(
+            Param(
+                name,
+                {"type": "string", "minLength": 1, "maxLength": 255},
+                f"Only rows of these {FILTER_MEANINGS.get(name, name + ' values')} (repeat the parameter for "
+                f"several, at most {MAX_REPEATED} times).",
+                repeatable=True,
+            )
+            for name in filters
         ),
         Param(
             "format",
@@ -96,12 +109,23 @@ class Query:
     sort: str | None = None
     page: int = 1
     rows_per_page: int = 100
-    categories: tuple[str, ...] = ()
+    #: (column, the values it may have) of each filter given.
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
     format: str | None = None
     stream: bool = False
     callback: str | None = None
     #: The parameters as given, for links to other pages.
     given: MultiDict[str, str] = field(default_factory=MultiDict)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The categories asked for (none: all)."""
+        return dict(self.filters).get("category", ())
+
+    @property
+    def only_categories(self) -> bool:
+        """Whether no filter but ``category`` is given (the tally counts rows by time and category alone)."""
+        return all(name == "category" for name, _ in self.filters)
 
 
 def parse_time(name: str, raw: str) -> datetime:
@@ -149,14 +173,23 @@ def _choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
     return raw
 
 
-def parse_query(args: MultiDict[str, str], *, columns: list[str], maximum_rows: int, default_rows: int) -> Query:
-    """Check every parameter of a request to ``/api/<ident>`` of a table with these columns."""
-    has_category = "category" in columns
-    known = {param.name: param for param in params_for(maximum_rows, default_rows)}
+def parse_query(
+    args: MultiDict[str, str],
+    *,
+    columns: list[str],
+    maximum_rows: int,
+    default_rows: int,
+    filters: tuple[str, ...] = (),
+    default_sort: str | None = None,
+) -> Query:
+    """Check every parameter of a request to ``/api/<ident>`` of a table with these columns and filters."""
+    known = {param.name: param for param in params_for(maximum_rows, default_rows, filters)}
     for name in args:
         if name in IGNORED:
             continue
         if name not in known:
+            if name in FILTER_MEANINGS:
+                raise BadParameter(name, f"left out: this statistic has no {name} column to filter on")
             raise BadParameter(name, f"one of the known parameters: {', '.join(known)}")
         given = len(args.getlist(name))
         if not known[name].repeatable and given > 1:
@@ -169,19 +202,21 @@ def parse_query(args: MultiDict[str, str], *, columns: list[str], maximum_rows: 
         return default if raw is None else parse(raw)
 
     start, stop = _time_range(args)
-    categories = tuple(args.getlist("category"))
-    if categories and not has_category:
-        raise BadParameter("category", "left out: this statistic has no category column")
-    for category in categories:
-        if not category or "\x00" in category or len(category) > 255:
-            raise BadParameter("category", "a non-empty name of at most 255 characters", category)
+    chosen = []
+    for name in filters:
+        values = tuple(args.getlist(name))
+        for value in values:
+            if not value or "\x00" in value or len(value) > 255:
+                raise BadParameter(name, "a non-empty name of at most 255 characters", value)
+        if values:
+            chosen.append((name, values))
     fmt = single("format", lambda raw: _choice("format", raw, ("json", "csv", "ndjson")))
     stream = single("stream", lambda raw: _choice("stream", raw, ("0", "1")) == "1", False)
     if stream:
         for name in ("page", "rows_per_page"):
             if name in args:
                 raise BadParameter(name, "left out with stream=1, which returns every row")
-    sort = single("sort", lambda raw: _choice("sort", raw, tuple(columns)))
+    sort = single("sort", lambda raw: _choice("sort", raw, tuple(columns)), default_sort)
     callback = single("callback", lambda raw: raw)
     if callback is not None:
         if not _CALLBACK.fullmatch(callback):
@@ -195,7 +230,7 @@ def parse_query(args: MultiDict[str, str], *, columns: list[str], maximum_rows: 
         sort=None if sort == "timestamp" else sort,
         page=single("page", lambda raw: _whole("page", raw, 1, MAX_PAGE), 1),
         rows_per_page=single("rows_per_page", lambda raw: _whole("rows_per_page", raw, 1, maximum_rows), default_rows),
-        categories=categories,
+        filters=tuple(chosen),
         format=fmt,
         stream=stream,
         callback=callback,

@@ -135,7 +135,10 @@ def _parameters(
         first = having[0][1]
         accepts = None
         if any(parameter.get("schema") != first.get("schema") for _, parameter in having):
-            is_column = all(parameter.get("schema", {}).get("enum") == list(columns[p]) for p, parameter in having)
+            # sort: each plugin's stored columns (those computed as a row is served cannot order it).
+            is_column = all(
+                set(parameter.get("schema", {}).get("enum") or ()) <= set(columns[p]) for p, parameter in having
+            )
             accepts = A_COLUMN if is_column else "depends on the statistic (see /api/openapi.json)"
         only = None
         if len(having) < len(statistics):

@@ -12,7 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from statscache.plugins import BasePlugin, LatestEventPlugin
 from statscache.plugins.links import safe_link
-from statscache.plugins.models import LatestEventModel
+from statscache.plugins.models import LatestEventModel, Serving
 from statscache.store import tally
 from statscache.web.params import Query
 
@@ -49,12 +49,14 @@ class Rows:
     find the bucket where the page starts, and only that bucket is skipped into.
     """
 
-    def __init__(self, plugin: BasePlugin, query: Query) -> None:
+    def __init__(self, plugin: BasePlugin, query: Query, serving: Serving) -> None:
         self.plugin = plugin
         self.query = query
         self.model = plugin.model
-        self.names = self.model.column_names()
-        self._convert = self._serving(plugin)
+        #: The columns of a served row: the stored ones, then those computed for the request.
+        self.names = self.model.served_names()
+        stored, computed = self._serving(plugin), self.model.served(serving)
+        self._convert: Callable[[Sequence[Any]], list[Any]] = lambda row: computed(stored(row))
         table = self.model.__table__
         self._table = table
         keys = [column for column in table.primary_key.columns if column.key != "timestamp"]
@@ -95,8 +97,8 @@ class Rows:
             conditions.append(column >= low)
         if high is not None:
             conditions.append(column < high)
-        if query.categories:
-            conditions.append(self._table.c.category.in_(query.categories))
+        for name, values in query.filters:
+            conditions.append(self._table.c[name].in_(values))
         return and_(True, *conditions)
 
     def _ordered(self, statement: Select[Any], descending: bool) -> Select[Any]:

@@ -4,8 +4,9 @@ What a point measures follows the plugin's table:
 
 * a table with a ``volume`` column (every counting plugin): the sum of ``volume``,
   one line per ``category`` where the table has categories;
-* any other table (the latest event per category): how many of its rows fall in
-  the step, one line per ``status`` where the table has statuses.
+* any other table (the latest event per category, the newest message per topic,
+  each user's activity by when last seen): how many of its rows fall in the
+  step, one line per ``status`` where the table has statuses, else per ``category``.
 
 Steps are whole multiples of the plugin's window, so a point never splits a
 window; a step without rows is a 0 (nothing was counted then).
@@ -91,9 +92,10 @@ def step_for(plugin: BasePlugin, start: datetime, stop: datetime, points: int) -
 def measure_of(plugin: BasePlugin) -> tuple[str, str | None]:
     """What a point of this plugin measures (``volume`` or ``rows``) and the column its lines split by, if any."""
     names = plugin.model.column_names()
-    if "volume" in names:
+    if "volume" in names and plugin.interval is not None:
         return "volume", "category" if "category" in names else None
-    return "rows", "status" if "status" in names else None
+    # Rows by their time (an event's, a last message's, a user last seen): how many, split as they are.
+    return "rows", next((name for name in ("status", "category") if name in names), None)
 
 
 def newest(connection: Connection, plugin: BasePlugin) -> datetime | None:

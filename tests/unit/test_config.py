@@ -134,6 +134,8 @@ def _toml(value):
         return _toml(value.total_seconds())
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return _toml(sorted(value))
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml(item) for item in value) + "]"
     if isinstance(value, str):
@@ -154,6 +156,8 @@ def test_every_key_can_be_written_in_a_fedora_messaging_file(tmp_path):
         plugins_enabled=("volume",),
         plugins_disabled=("releng-dashboard",),
         health_max_flush_age=timedelta(minutes=2),
+        exclude_users=frozenset({"bodhi", "packit"}),
+        exclude_topics=("*.buildsys.rpm.sign",),
     )
     lines = ["[consumer_config]"]
     for field in fields(config.Config):

@@ -192,7 +192,7 @@
       if (top && given.get("top") !== null && Array.prototype.some.call(top.options, function (o) { return o.value === given.get("top"); })) {
         view.top = given.get("top");
       }
-      if (columns.some(function (c) { return c.name === given.get("sort"); })) view.sort = given.get("sort");
+      if (columns.some(function (c) { return c.sortable && c.name === given.get("sort"); })) view.sort = given.get("sort");
       if (given.get("order") === "asc") view.order = "asc";
       view.page = Math.max(1, parseInt(given.get("page"), 10) || 1);
       range.value = view.range;
@@ -303,7 +303,8 @@
             a.textContent = new URL(value).hostname;
             td.appendChild(a);
           } else {
-            td.textContent = value === null ? "" : column.type === "timestamp" ? utc(value) : String(value);
+            td.textContent = value === null ? "" : column.type === "timestamp" ? utc(value)
+              : Array.isArray(value) ? value.join(" ") : String(value);
           }
         });
       });
@@ -317,6 +318,7 @@
       document.getElementById("previous").disabled = view.page <= 1;
       document.getElementById("next").disabled = view.page >= pages;
       document.querySelectorAll("#rows th").forEach(function (th) {
+        if (!th.querySelector("button")) return;
         var name = th.querySelector("button").getAttribute("data-sort");
         th.setAttribute("aria-sort", name === view.sort ? (view.order === "desc" ? "descending" : "ascending") : "none");
       });

@@ -29,7 +29,17 @@ from statscache.config import Config
 from statscache.exceptions import MalformedMessage, MetaError
 from statscache.ingest.envelope import MAX_TIMESTAMP
 from statscache.ingest.pipeline import Pipeline
-from statscache.plugins import MAX_KEY_LENGTH, MAX_KEYS, CountingPlugin, Event, InvalidKey, LatestEventPlugin, registry
+from statscache.plugins import (
+    MAX_KEY_LENGTH,
+    MAX_KEYS,
+    ActivityPlugin,
+    CountingPlugin,
+    Event,
+    InvalidKey,
+    LatestEventPlugin,
+    LatestMessagePlugin,
+    registry,
+)
 from statscache.plugins.links import safe_link
 from statscache.store.text import is_storable
 from statscache.testing import from_envelope
@@ -170,6 +180,15 @@ def assert_storable(plugin: Any, contribution: Any) -> None:
         msg_id, event = contribution
         assert type(event) is Event and is_storable(event.category) and is_storable(event.status)
         assert event.link is None or safe_link(event.link, plugin.link_hosts) == event.link
+    elif isinstance(plugin, ActivityPlugin):
+        users, subject = contribution
+        assert users
+        assert all(type(user) is str and 0 < len(user) <= MAX_KEY_LENGTH and is_storable(user) for user in users)
+        assert type(subject) is tuple and all(type(value) is str and is_storable(value) for value in subject)
+    elif isinstance(plugin, LatestMessagePlugin):
+        msg_id, subject, users = contribution
+        assert type(msg_id) is str and subject[0] and all(is_storable(value) for value in subject)
+        assert all(type(user) is str and is_storable(user) for user in users)
     else:
         assert contribution is True
 

@@ -127,3 +127,44 @@ def test_backfill_reads_a_fedora_messaging_file_with_conf(tmp_path, server, enve
     engine.dispose()
     missing = statscache(elsewhere, "backfill", "--conf", str(tmp_path / "nope.toml"), "--since", "1d")
     assert missing.returncode != 0 and "no fedora-messaging configuration file" in missing.stderr
+
+
+def test_rebuild_applies_changed_exclusions_to_history(tmp_path):
+    """Bots and noisy topics configured after the fact: a rebuild of the statistics that read users (several
+    idents and patterns at once) recomputes them without, and leaves the others alone."""
+    from tests.unit.plugins.builtin.test_activity import BOTS, IDENTS, NOISE, counted_examples
+    from tests.unit.plugins.builtin.test_activity import recount as recount_activity
+
+    examples = counted_examples()
+    envelopes = [example for example, _ in examples]
+    settings = {
+        "statscache.sqlalchemy.uri": f"sqlite:///{tmp_path / 'statscache.sqlite'}",
+        "statscache.consumer.epoch": datetime(2012, 1, 1, tzinfo=UTC),
+        "statscache.plugins.enabled": [*IDENTS, "volume"],
+    }
+    with FakeDatagrepper(RawArchive(envelopes)) as server:
+        write_config(tmp_path, {**settings, "statscache.datagrepper.endpoint": server.url})
+        first = statscache(tmp_path, "--quiet", "backfill", "--since", "2012-01-01", "--until", "2020-01-01")
+        assert first.returncode == 0, first.stderr
+        write_config(
+            tmp_path,
+            {
+                **settings,
+                "statscache.datagrepper.endpoint": server.url,
+                "statscache.exclude.users": sorted(BOTS),
+                "statscache.exclude.topics": list(NOISE),
+            },
+        )
+        volume_before = _rows(tmp_path, "volume-1d")
+        rebuilt = statscache(tmp_path, "--quiet", "rebuild", "user-activity*", "latest-by-*", "--since", "2012-01-01")
+        assert rebuilt.returncode == 0, rebuilt.stderr
+    from tests.unit.plugins.builtin.test_activity import stored_rows
+
+    assert stored_rows(tmp_path / "statscache.sqlite") == recount_activity(examples, BOTS, NOISE)
+    assert _rows(tmp_path, "volume-1d") == volume_before  # not named: untouched
+    assert rebuilt.stderr.count("dropped") == 4
+
+
+def _rows(workdir, ident):
+    with engine_of(workdir).connect() as connection:
+        return sorted(connection.execute(text(f"SELECT * FROM {ident.replace('-', '_')}")))

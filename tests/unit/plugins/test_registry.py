@@ -31,6 +31,10 @@ BUILTINS = {
     "pagure-contributions-by-user": True,
     "pagure-contributions-by-project": True,
     "releng-dashboard": False,
+    "user-activity": False,
+    "user-activity-by-category": False,
+    "latest-by-topic": False,
+    "latest-by-category": False,
 }
 
 

@@ -288,8 +288,8 @@ def test_openapi_describes_every_plugin_route_and_parameter(client, plugins):
         operation = document["paths"][f"/api/{plugin.ident}"]["get"]
         names = {parameter["name"] for parameter in operation["parameters"]}
         expected = {"start", "stop", "sort", "order", "page", "rows_per_page", "format", "stream", "callback"}
-        has_category = "category" in plugin.model.column_names()
-        assert names == expected | ({"category"} if has_category else set())
+        assert names == expected | set(plugin.model.filters)
+        assert set(plugin.model.filters) <= set(plugin.model.column_names())
     described = {"/api/", "/api/openapi.json", "/api/{ident}/layout", "/api/{ident}/coverage", "/api/{ident}/series"}
     assert described <= set(document["paths"])
 
