@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -39,9 +38,14 @@ class _KeyedPlugin(BasePlugin):
         super().__init__(interval)
         self.model = concrete_model(self.base_model, self.table_name)
 
-    @abstractmethod
     def subject(self, message: Message) -> tuple[str, ...] | None:
-        """The values of :attr:`subject_columns` for ``message`` (None: it is left out); of the message alone."""
+        """The values of :attr:`subject_columns` for ``message`` (None: it is left out); of the message alone.
+
+        By default the message's attributes of those names (``topic``, ``category``), left out where the first
+        is empty (a topic of fewer than four parts has no category).
+        """
+        subject = tuple(getattr(message, name) for name in self.subject_columns)
+        return subject if subject[0] else None
 
     def _checked_subject(self, message: Message) -> tuple[str, ...] | None:
         subject = self.subject(message)
@@ -58,8 +62,9 @@ class _KeyedPlugin(BasePlugin):
 class ActivityPlugin(_KeyedPlugin):
     """All-time count of distinct messages per user and subject, with the first and last time seen.
 
-    Write :meth:`subject`. A message counts once for each user it names (see
-    :attr:`Message.users`: the configured bots and noisy topics are left out).
+    Name the :attr:`subject_columns` (and write :meth:`subject` unless they are the message's own
+    attributes). A message counts once for each user it names (see :attr:`Message.users`: the configured
+    bots and noisy topics are left out).
     """
 
     # The last-seen time moves at each update: a tally of rows per time would be kept by a trigger on every one.
@@ -107,7 +112,8 @@ class ActivityPlugin(_KeyedPlugin):
 
 
 class LatestMessagePlugin(_KeyedPlugin):
-    """The newest message of each subject (ties on time go to the larger msg_id); write :meth:`subject`."""
+    """The newest message of each subject (ties on time go to the larger msg_id); name the
+    :attr:`subject_columns` (and write :meth:`subject` unless they are the message's own attributes)."""
 
     def process(self, message: Message) -> tuple[str, tuple[str, ...], Sequence[str]] | None:
         subject = self._checked_subject(message)

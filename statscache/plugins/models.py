@@ -173,59 +173,60 @@ def concrete_model(abstract: type[StatsModel], table_name: str) -> type[StatsMod
     return existing
 
 
-#: What an activity row counts, and when: the columns after its keys.
-_ACTIVITY_DOCS = {
-    "volume": "number of distinct messages, all time",
-    "first_seen": "event time of the first of them (UTC)",
-    "timestamp": "event time of the last of them: when last seen (UTC)",
-}
+class _Activity(StatsModel):
+    """How many messages, all time, and when first and last: the columns after an activity row's keys."""
+
+    __abstract__ = True
+    default_sort = "volume"
+    column_docs = {
+        "user": "the user (FAS username)",
+        "volume": "number of distinct messages, all time",
+        "first_seen": "event time of the first of them (UTC)",
+        "timestamp": "event time of the last of them: when last seen (UTC)",
+    }
+
+    volume: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
 
 
-class UserTopicActivityModel(StatsModel):
+class UserTopicActivityModel(_Activity):
     """How many messages each user was named in on each topic, all time, and when first and last."""
 
     __abstract__ = True
     filters = ("user", "topic", "category")
-    default_sort = "volume"
     column_docs = {
-        "user": "the user (FAS username)",
+        **_Activity.column_docs,
         "topic": "the topic of the messages",
         "category": "the topic's category",
-        **_ACTIVITY_DOCS,
     }
 
     user: Mapped[str] = mapped_column(String(), primary_key=True)
     # Indexed: the people on a topic, or in a category, are asked for by it.
     topic: Mapped[str] = mapped_column(String(), primary_key=True, index=True)
     category: Mapped[str] = mapped_column(String(), nullable=False, index=True)
-    volume: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
-    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
 
 
-class UserCategoryActivityModel(StatsModel):
+class UserCategoryActivityModel(_Activity):
     """How many messages each user was named in in each category, all time, and when first and last."""
 
     __abstract__ = True
     filters = ("user", "category")
-    default_sort = "volume"
-    column_docs = {
-        "user": "the user (FAS username)",
-        "category": "the category of the messages (buildsys, bodhi...)",
-        **_ACTIVITY_DOCS,
-    }
+    column_docs = {**_Activity.column_docs, "category": "the category of the messages (buildsys, bodhi...)"}
 
     user: Mapped[str] = mapped_column(String(), primary_key=True)
     category: Mapped[str] = mapped_column(String(), primary_key=True, index=True)
-    volume: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
-    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
 
 
 class _LatestMessage(StatsModel):
     """The newest message of each key: its time, msg_id and users, and, as served, a link to it and its age."""
 
     __abstract__ = True
+    column_docs = {
+        "timestamp": "event time of its newest message (UTC)",
+        "msg_id": "that message's id",
+        "users": "the users it names",
+    }
     served_types = {"users": "list"}
     computed = {
         "link": ("str", "the message in datagrepper (null: no datagrepper is configured)"),
@@ -255,13 +256,7 @@ class _LatestMessage(StatsModel):
 class LatestByTopicModel(_LatestMessage):
     __abstract__ = True
     filters = ("topic", "category")
-    column_docs = {
-        "topic": "the topic",
-        "category": "the topic's category",
-        "timestamp": "event time of its newest message (UTC)",
-        "msg_id": "that message's id",
-        "users": "the users it names",
-    }
+    column_docs = {"topic": "the topic", "category": "the topic's category", **_LatestMessage.column_docs}
 
     topic: Mapped[str] = mapped_column(String(), primary_key=True)
     category: Mapped[str] = mapped_column(String(), nullable=False, index=True)
@@ -270,11 +265,6 @@ class LatestByTopicModel(_LatestMessage):
 class LatestByCategoryModel(_LatestMessage):
     __abstract__ = True
     filters = ("category",)
-    column_docs = {
-        "category": "the category (buildsys, bodhi...)",
-        "timestamp": "event time of its newest message (UTC)",
-        "msg_id": "that message's id",
-        "users": "the users it names",
-    }
+    column_docs = {"category": "the category (buildsys, bodhi...)", **_LatestMessage.column_docs}
 
     category: Mapped[str] = mapped_column(String(), primary_key=True)

@@ -4,7 +4,6 @@ category, all time, and the newest message of each topic and category."""
 from __future__ import annotations
 
 from statscache.plugins.activity import ActivityPlugin, LatestMessagePlugin
-from statscache.plugins.message import Message
 from statscache.plugins.models import (
     LatestByCategoryModel,
     LatestByTopicModel,
@@ -25,9 +24,6 @@ class UserActivity(ActivityPlugin):
     base_model = UserTopicActivityModel
     subject_columns = ("topic", "category")
 
-    def subject(self, message: Message) -> tuple[str, ...]:
-        return message.topic, message.category
-
 
 class UserActivityByCategory(ActivityPlugin):
     name = "User activity by category"
@@ -40,9 +36,6 @@ class UserActivityByCategory(ActivityPlugin):
     base_model = UserCategoryActivityModel
     subject_columns = ("category",)
 
-    def subject(self, message: Message) -> tuple[str, ...] | None:
-        return (message.category,) if message.category else None
-
 
 class LatestByTopic(LatestMessagePlugin):
     name = "Latest by topic"
@@ -54,9 +47,6 @@ class LatestByTopic(LatestMessagePlugin):
     base_model = LatestByTopicModel
     subject_columns = ("topic", "category")
 
-    def subject(self, message: Message) -> tuple[str, ...]:
-        return message.topic, message.category
-
 
 class LatestByCategory(LatestMessagePlugin):
     name = "Latest by category"
@@ -67,6 +57,3 @@ class LatestByCategory(LatestMessagePlugin):
     )
     base_model = LatestByCategoryModel
     subject_columns = ("category",)
-
-    def subject(self, message: Message) -> tuple[str, ...] | None:
-        return (message.category,) if message.category else None
