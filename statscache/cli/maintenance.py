@@ -37,7 +37,7 @@ from statscache.ingest.meta import MetaReader
 from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import BasePlugin, registry
 from statscache.span import iso
-from statscache.store import coverage
+from statscache.store import coverage, levels
 from statscache.store.engine import shown_url
 from statscache.store.ledger import Ledger
 
@@ -270,6 +270,7 @@ def _forget(pipeline: Pipeline, plugin: BasePlugin) -> None:
         # Session.execute is typed as returning a Result; a DELETE's is a CursorResult (SQLAlchemy's advice: cast).
         dropped = cast("CursorResult[Any]", session.execute(delete(plugin.model))).rowcount
         coverage.forget(session, plugin.ident)
+        levels.forget(session, plugin.model.__tablename__)
         Ledger().forget(session, plugin.ident)
     log.info("dropped %d rows of %s", dropped, plugin.ident)
 

@@ -22,7 +22,7 @@ from statscache.metrics import Metrics
 from statscache.plugins import BasePlugin, Message
 from statscache.plugins.message import NameReader
 from statscache.span import iso
-from statscache.store import coverage, schema
+from statscache.store import coverage, levels, schema
 from statscache.store.engine import DatabaseFile, make_engine, make_session_factory, writing
 from statscache.store.heartbeat import Daemon
 
@@ -77,6 +77,7 @@ class Pipeline:
             names if names is not None else MetaReader(), Exclusions(config.exclude_users, config.exclude_topics)
         )
         self.plugins = list(plugins)
+        levels.choose(self.plugins)  # which tables write their family's day, week and month sums
         # One family per plugin class: volume-1m, -1h and -1d compute a message's contribution once.
         classes = list(dict.fromkeys(type(plugin) for plugin in self.plugins))
         self._families = [

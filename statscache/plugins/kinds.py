@@ -18,7 +18,7 @@ from statscache.plugins.base import BasePlugin, Batch
 from statscache.plugins.links import safe_link
 from statscache.plugins.message import Message
 from statscache.plugins.models import CategorizedVolumeModel, LatestEventModel, StatsModel, VolumeModel, concrete_model
-from statscache.store import tally
+from statscache.store import levels, tally
 from statscache.store.text import is_storable
 from statscache.store.upsert import add_counts, replace_if_newer
 from statscache.windows import interval_seconds
@@ -44,6 +44,22 @@ class _WindowedCount(BasePlugin):
         self._seconds = interval_seconds(self.interval)
         self.model = concrete_model(self.base_model, self.table_name)
         self._statement = tally.counts_statement(self)
+        #: Whether this table keeps its family's day, week and month sums (see :mod:`statscache.store.levels`).
+        self.keeps_levels = False
+
+    @property
+    def window_seconds(self) -> int:
+        return self._seconds
+
+    @property
+    def can_keep_levels(self) -> bool:
+        """Whether its counts are written by :meth:`update` here, which writes the levels too."""
+        return self.tallied_by_writer
+
+    def _write(self, session: Session, counts: Counter[Any]) -> None:
+        add_counts(session, self.model, self._statement, counts)
+        if self.keeps_levels:
+            levels.add(session, self.model.__tablename__, counts)
 
     @property
     def tallied_by_writer(self) -> bool:
@@ -94,7 +110,7 @@ class CountingPlugin(_WindowedCount):
         )
 
     def update(self, session: Session, batch: Batch) -> None:
-        add_counts(session, self.model, self._statement, self.tally(batch))
+        self._write(session, self.tally(batch))
 
 
 class VolumePlugin(_WindowedCount):
@@ -120,7 +136,7 @@ class VolumePlugin(_WindowedCount):
         return _tally(self, batch, count)
 
     def update(self, session: Session, batch: Batch) -> None:
-        add_counts(session, self.model, self._statement, self.tally(batch))
+        self._write(session, self.tally(batch))
 
 
 class Event(NamedTuple):

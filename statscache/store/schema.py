@@ -10,7 +10,7 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from statscache.exceptions import DatabaseUnavailable
-from statscache.store import dialects, ledger, revisions, tally
+from statscache.store import dialects, ledger, levels, revisions, tally
 from statscache.store.coverage import COVERAGE_TABLES
 from statscache.store.engine import create_tables
 from statscache.store.heartbeat import HEARTBEAT_TABLES
@@ -34,6 +34,7 @@ def prepare(engine: Engine, plugins: Sequence[tally.Statistic], upgrade: bool = 
         *COVERAGE_TABLES,
         *QUARANTINE_TABLES,
         *HEARTBEAT_TABLES,
+        *levels.TABLES,
         *(p.model.__table__ for p in plugins),
     ]
     try:
@@ -50,6 +51,7 @@ def prepare(engine: Engine, plugins: Sequence[tally.Statistic], upgrade: bool = 
                 with engine.begin() as connection:
                     revisions.stamp(connection)
             tally.install(engine, plugins)
+            levels.install(engine, plugins)
         with engine.begin() as connection:
             # A statement that writes nothing, but needs write access: a database that can
             # only be read must fail here, not at every flush after "ready".

@@ -12,14 +12,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request, url_for
+from sqlalchemy import func, select
 
 from statscache.plugins import BasePlugin
 from statscache.plugins.models import Serving
 from statscache.span import Span
+from statscache.store import levels
 from statscache.store.base import epoch_seconds
-from statscache.web import coverage_report, formats, series
+from statscache.web import coverage_report, family, formats, series, top
 from statscache.web.errors import ApiError, BadParameter, NotAcceptable
-from statscache.web.params import Query, parse_query, parse_series_query
+from statscache.web.params import Query, parse_query, parse_series_query, parse_top_query
+from statscache.web.rollups import RolledRows, parse_rollup
 from statscache.web.rows import Rows
 from statscache.web.state import State
 
@@ -76,9 +79,10 @@ def statistics(ident: str) -> Response:
         default_rows=settings.app_default_rows_per_page,
         filters=plugin.model.filters,
         default_sort=plugin.model.default_sort,
+        rollups=family.rolls_up(plugin),
     )
     fmt = "json" if query.callback is not None else _format(query.format)
-    rows = Rows(plugin, query, Serving(now=time.time(), datagrepper=settings.datagrepper_endpoint))
+    rows = _selected(plugin, query)
     if query.stream:
         if query.callback is not None:
             raise BadParameter("stream", "left out with callback (JSONP is one page)", "1")
@@ -88,7 +92,12 @@ def statistics(ident: str) -> Response:
     else:
         with state().snapshot() as connection:
             # The tally finds a page's rows by time: it serves rows ordered by time alone.
-            tallied = query.sort is None and query.only_categories and state().has_tally(plugin, connection)
+            tallied = (
+                isinstance(rows, Rows)
+                and query.sort is None
+                and query.only_categories
+                and state().has_tally(rows.plugin, connection)
+            )
             page = rows.page(connection, tallied=tallied)
         total, values = page.total, page.values
     if fmt == "csv":
@@ -105,6 +114,68 @@ def statistics(ident: str) -> Response:
     if links:
         response.headers["Link"] = links
     return response
+
+
+def _selected(plugin: BasePlugin, query: Query) -> Rows | RolledRows:
+    """The rows a request selects: the plugin's own, or those of its rollup (from the table that holds it)."""
+    serving = Serving(now=time.time(), datagrepper=state().config.datagrepper_endpoint)
+    if query.interval is None:
+        return Rows(plugin, query, serving)
+    rollup = parse_rollup(query.interval, plugin)
+    kin = _family(plugin)
+    same = [member for member in kin.members if rollup.seconds == family.window(member) and not rollup.offset]
+    if same:  # a member's windows are the ones asked for: its rows, as they are
+        return Rows(same[0], query, serving)
+    return RolledRows(kin, rollup, query)
+
+
+def _family(plugin: BasePlugin) -> family.Family:
+    kept: set[str] = set()
+    if state().has_table(levels.KEPT.name):
+        with state().snapshot() as connection:
+            kept = levels.kept(connection)
+    return family.family_of(plugin, list(state().plugins.values()), kept)
+
+
+@api.get("/<ident>/top")
+def top_list(ident: str) -> Response:
+    """The categories with the highest totals over a range, exact, with each one's share of the whole."""
+    plugin = plugin_named(ident)
+    if not family.ranks(plugin):
+        raise ApiError(404, "no top list", f"plugin {ident!r} counts no categories to rank")
+    query = parse_top_query(request.args, max_top=top.MAX_TOP)
+    fmt = _format(query.format)
+    ranked: list[tuple[str, int]] = []
+    total = 0
+    if state().has_table(plugin.model.__tablename__):
+        kin = _family(plugin)
+        with state().snapshot() as connection:
+            span = _window_range(connection, plugin, query.start, query.stop)
+            if span is not None:
+                found = top.top(connection, kin, span[0], span[1], query.n)
+                ranked, total = found.ranked, found.total
+    names = ["category", "volume", "share"]
+    values = [[category, volume, round(volume / total, 6) if total else 0.0] for category, volume in ranked]
+    if fmt == "csv":
+        return _respond(formats.csv_text(names, values), "csv")
+    if fmt == "ndjson":
+        return _respond(formats.ndjson_bytes(names, values), "ndjson")
+    return _respond(formats.json_bytes(formats.records(names, values)), "json")
+
+
+def _window_range(connection: Any, plugin: BasePlugin, start: datetime | None, stop: datetime | None) -> Any:
+    """``(first, end)``: the window starts of the plugin within ``[start, stop)``, as multiples of its window
+    (the data's first and last windows where a bound is not given); None: no rows at all."""
+    span = family.window(plugin)
+    if start is None or stop is None:
+        table = plugin.model.__table__
+        first, last = connection.execute(select(func.min(table.c.timestamp), func.max(table.c.timestamp))).one()
+        if first is None:
+            return None
+        start = start or first
+        stop = stop or last + timedelta(seconds=span)
+    low, high = -(-int(start.timestamp() // 1) // span) * span, -(-int(stop.timestamp() // 1) // span) * span
+    return (low, high) if low < high else None
 
 
 @api.get("/<ident>/layout")
@@ -216,7 +287,7 @@ def _links(query: Query, total: int) -> str:
     return ", ".join(link for rel, link in links.items() if rel in chosen)
 
 
-def _stream(rows: Rows, fmt: str) -> Response:
+def _stream(rows: Rows | RolledRows, fmt: str) -> Response:
     """Every selected row, written as it is read; at most ``statscache.app.stream_limit`` such at once.
 
     The generator needs no request context: it holds all it uses.

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from statscache.web import family
 from statscache.web.coverage_report import RECENT_QUARANTINED
 from statscache.web.formats import MEDIA_TYPES
-from statscache.web.params import MAX_REPEATED, params_for, series_params
+from statscache.web.params import MAX_REPEATED, params_for, series_params, top_params
 from statscache.web.series import MAX_POINTS, MAX_TOP
 from statscache.web.state import State
+from statscache.web.top import MAX_TOP as MAX_RANKED
 
 _COLUMN_TYPES = {"timestamp": "number", "int": "integer", "float": "number", "str": "string", "bool": "boolean"}
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -82,10 +84,30 @@ def document(state: State) -> dict[str, Any]:
             },
         }
     }
+    ranked = [plugin.ident for plugin in state.plugins.values() if family.ranks(plugin)]
+    paths["/api/{ident}/top"] = {
+        "get": {
+            "summary": "The categories (users, packages, topics...) with the highest totals over a range, exact",
+            "operationId": "top",
+            "parameters": [
+                {**_ident_parameter(state), "schema": {"type": "string", "enum": ranked} if ranked else _TEXT},
+                *(_query_parameter(p.name, p.schema, p.description, p.repeatable) for p in top_params(MAX_RANKED)),
+            ],
+            "responses": {
+                "200": _formats({"type": "array", "items": _ranked_schema()}),
+                "400": _error("A parameter that cannot be used; the detail names it and what it accepts"),
+                "404": _error("Unknown plugin, or one without categories to rank"),
+                "406": _error("None of the formats the client accepts"),
+            },
+        }
+    }
     for plugin in state.plugins.values():
         columns = plugin.model.columns()
         parameters = params_for(
-            settings.app_maximum_rows_per_page, settings.app_default_rows_per_page, plugin.model.filters
+            settings.app_maximum_rows_per_page,
+            settings.app_default_rows_per_page,
+            plugin.model.filters,
+            rollups=family.rolls_up(plugin),
         )
         query = [_query_parameter(p.name, p.schema, p.description, p.repeatable) for p in parameters]
         for parameter in query:
@@ -186,6 +208,9 @@ def _row_schema(columns: list[dict[str, Any]]) -> dict[str, Any]:
 def _column_schema(column: dict[str, Any]) -> dict[str, Any]:
     if column["type"] == "list":
         return {"type": "array", "items": _TEXT, "description": column["description"]}
+    if column["type"] == "timestamp":  # epoch seconds or milliseconds, or ISO 8601, as time_format says
+        written = [{"type": "number"}, {"type": "string", "format": "date-time"}]
+        return {"oneOf": written, "nullable": True, "description": column["description"]}
     return {"type": _COLUMN_TYPES.get(column["type"], "string"), "nullable": True, "description": column["description"]}
 
 
@@ -302,5 +327,15 @@ def _series_schema() -> dict[str, Any]:
             "step": {"type": "integer", "minimum": 1, "description": "Seconds between points: whole windows"},
             "times": {"type": "array", "items": {"type": "integer"}, "description": "Each point's start"},
             "lines": {"type": "array", "items": _object(line)},
+        }
+    )
+
+
+def _ranked_schema() -> dict[str, Any]:
+    return _object(
+        {
+            "category": {"type": "string", "description": "What is ranked: a category, user, package, topic..."},
+            "volume": {"type": "integer", "minimum": 1, "description": "Its total over the range"},
+            "share": {"type": "number", "minimum": 0, "maximum": 1, "description": "Its part of all categories' total"},
         }
     )

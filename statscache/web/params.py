@@ -43,6 +43,28 @@ def _time_schema() -> dict[str, Any]:
     return {"oneOf": [{"type": "number"}, {"type": "string", "format": "date-time", "maxLength": _MAX_TIME_LENGTH}]}
 
 
+#: How a response may write times (``time_format``): UTC epoch seconds (the default), epoch milliseconds
+#: (what Grafana's time fields take), or ISO 8601 in UTC.
+TIME_FORMATS = ("s", "ms", "iso")
+
+
+def _grafana_params() -> list[Param]:
+    """``from``/``to``, the range in epoch milliseconds as Grafana's ``${__from}``/``${__to}`` give it."""
+    milliseconds = {"type": "number"}
+    return [
+        Param("from", milliseconds, "As start, in UTC epoch milliseconds (Grafana's ${__from}); not with start."),
+        Param("to", milliseconds, "As stop, in UTC epoch milliseconds (Grafana's ${__to}); not with stop."),
+    ]
+
+
+def _time_format_param() -> Param:
+    return Param(
+        "time_format",
+        {"type": "string", "enum": list(TIME_FORMATS), "default": "s"},
+        "How times are written: UTC epoch seconds (s), epoch milliseconds (ms), or ISO 8601 in UTC (iso).",
+    )
+
+
 #: What each filter column holds, for its parameter's description.
 FILTER_MEANINGS = {
     "category": "categories",
@@ -51,12 +73,28 @@ FILTER_MEANINGS = {
 }
 
 
-def params_for(maximum_rows: int, default_rows: int, filters: tuple[str, ...] = ()) -> list[Param]:
-    """The parameters of ``/api/<ident>`` of a table with these filter columns, in the order the documentation
-    lists them."""
+#: A rollup's window, as ``?interval=`` spells it (checked against the plugin's window when asked).
+ROLLUP_PATTERN = "^([1-9][0-9]{0,7}[smhdw]|month)$"
+
+
+def params_for(
+    maximum_rows: int, default_rows: int, filters: tuple[str, ...] = (), rollups: bool = False
+) -> list[Param]:
+    """The parameters of ``/api/<ident>`` of a table with these filter columns (and rollups, for counts), in the
+    order the documentation lists them."""
+    rolled = [
+        Param(
+            "interval",
+            {"type": "string", "pattern": ROLLUP_PATTERN},
+            "Rows summed into longer windows: a whole multiple of the statistic's window (6h, 1d, 1w: whole weeks "
+            "from Monday) or month; the range is widened to whole windows.",
+        )
+    ]
     return [
+        *(rolled if rollups else []),
         Param("start", _time_schema(), "Rows at or after this time: UTC epoch seconds or ISO 8601 (naive is UTC)."),
         Param("stop", _time_schema(), "Rows before this time: UTC epoch seconds or ISO 8601 (naive is UTC)."),
+        *_grafana_params(),
         Param(
             "sort",
             {"type": "string", "minLength": 1, "maxLength": 64, "default": "timestamp"},
@@ -85,6 +123,7 @@ def params_for(maximum_rows: int, default_rows: int, filters: tuple[str, ...] = 
             {"type": "string", "enum": ["json", "csv", "ndjson"]},
             "Response format, overriding the Accept header.",
         ),
+        _time_format_param(),
         Param(
             "stream",
             {"type": "integer", "enum": [0, 1], "default": 0},
@@ -112,6 +151,10 @@ class Query:
     #: (column, the values it may have) of each filter given.
     filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
     format: str | None = None
+    #: A rollup's window as given (None: the rows as they are).
+    interval: str | None = None
+    #: How times are written (see :data:`TIME_FORMATS`).
+    time_format: str = "s"
     stream: bool = False
     callback: str | None = None
     #: The parameters as given, for links to other pages.
@@ -152,13 +195,38 @@ def parse_time(name: str, raw: str) -> datetime:
         raise BadParameter(name, f"{accepts} within years 1 to 9999", raw) from None
 
 
+def parse_milliseconds(name: str, raw: str) -> datetime:
+    """UTC epoch milliseconds (Grafana's ``${__from}``) to an aware UTC datetime."""
+    accepts = "UTC epoch milliseconds"
+    try:
+        milliseconds = float(raw) if len(raw) <= _MAX_TIME_LENGTH else math.nan
+    except ValueError:
+        raise BadParameter(name, accepts, raw) from None
+    if not math.isfinite(milliseconds):
+        raise BadParameter(name, accepts, raw)
+    try:
+        return datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise BadParameter(name, f"{accepts} within years 1 to 9999", raw) from None
+
+
+def _bound(args: MultiDict[str, str], name: str, alias: str) -> tuple[str, datetime] | None:
+    """The bound ``name`` (a time) or ``alias`` (the same in epoch milliseconds) gives, and which gave it."""
+    if name in args and alias in args:
+        raise BadParameter(alias, f"left out with {name}: both are the same bound")
+    if alias in args:
+        return alias, parse_milliseconds(alias, args[alias])
+    if name in args:
+        return name, parse_time(name, args[name])
+    return None
+
+
 def _time_range(args: MultiDict[str, str]) -> tuple[datetime | None, datetime | None]:
-    """The ``start`` and ``stop`` given, checked to be times with stop not before start."""
-    start = parse_time("start", args["start"]) if "start" in args else None
-    stop = parse_time("stop", args["stop"]) if "stop" in args else None
-    if start is not None and stop is not None and stop < start:
-        raise BadParameter("stop", f"at or after start ({start.isoformat()})", args["stop"])
-    return start, stop
+    """The range ``start``/``stop`` (or ``from``/``to``) give, checked to be times with the end not before the start."""
+    low, high = _bound(args, "start", "from"), _bound(args, "stop", "to")
+    if low is not None and high is not None and high[1] < low[1]:
+        raise BadParameter(high[0], f"at or after {low[0]} ({low[1].isoformat()})", args[high[0]])
+    return (low and low[1]), (high and high[1])
 
 
 def _whole(name: str, raw: str, low: int, high: int) -> int:
@@ -181,15 +249,18 @@ def parse_query(
     default_rows: int,
     filters: tuple[str, ...] = (),
     default_sort: str | None = None,
+    rollups: bool = False,
 ) -> Query:
     """Check every parameter of a request to ``/api/<ident>`` of a table with these columns and filters."""
-    known = {param.name: param for param in params_for(maximum_rows, default_rows, filters)}
+    known = {param.name: param for param in params_for(maximum_rows, default_rows, filters, rollups)}
     for name in args:
         if name in IGNORED:
             continue
         if name not in known:
             if name in FILTER_MEANINGS:
                 raise BadParameter(name, f"left out: this statistic has no {name} column to filter on")
+            if name == "interval":
+                raise BadParameter(name, "left out: only the counts of windowed statistics roll up")
             raise BadParameter(name, f"one of the known parameters: {', '.join(known)}")
         given = len(args.getlist(name))
         if not known[name].repeatable and given > 1:
@@ -211,6 +282,7 @@ def parse_query(
         if values:
             chosen.append((name, values))
     fmt = single("format", lambda raw: _choice("format", raw, ("json", "csv", "ndjson")))
+    time_format = single("time_format", lambda raw: _choice("time_format", raw, TIME_FORMATS), "s")
     stream = single("stream", lambda raw: _choice("stream", raw, ("0", "1")) == "1", False)
     if stream:
         for name in ("page", "rows_per_page"):
@@ -232,6 +304,8 @@ def parse_query(
         rows_per_page=single("rows_per_page", lambda raw: _whole("rows_per_page", raw, 1, maximum_rows), default_rows),
         filters=tuple(chosen),
         format=fmt,
+        interval=args.get("interval"),
+        time_format=time_format,
         stream=stream,
         callback=callback,
         given=MultiDict(args),
@@ -251,6 +325,7 @@ def series_params(max_top: int, max_points: int) -> list[Param]:
             "Points from this time (rounded down to a whole step): UTC epoch seconds or ISO 8601.",
         ),
         Param("stop", _time_schema(), "Points before this time (default: the end of the newest data's window)."),
+        *_grafana_params(),
         Param(
             "last",
             {"type": "integer", "minimum": 1, "maximum": MAX_LAST, "default": 86400},
@@ -290,11 +365,54 @@ def parse_series_query(args: MultiDict[str, str], *, max_top: int, max_points: i
             raise BadParameter(name, "given once")
     start, stop = _time_range(args)
     if start is not None and "last" in args:
-        raise BadParameter("last", "left out when start is given")
+        raise BadParameter("last", "left out when start (or from) is given")
     return SeriesQuery(
         start=start,
         stop=stop,
         last=_whole("last", args["last"], 1, MAX_LAST) if "last" in args else 86400,
         top=_whole("top", args["top"], 0, max_top) if "top" in args else 8,
         points=_whole("points", args["points"], 1, max_points) if "points" in args else 500,
+    )
+
+
+def top_params(max_top: int) -> list[Param]:
+    """The parameters of ``/api/<ident>/top``."""
+    return [
+        Param("start", _time_schema(), "Windows from this time (default: the first): UTC epoch seconds or ISO 8601."),
+        Param("stop", _time_schema(), "Windows before this time (default: after the newest)."),
+        *_grafana_params(),
+        Param("n", {"type": "integer", "minimum": 1, "maximum": max_top, "default": 10}, "How many to list."),
+        Param(
+            "format",
+            {"type": "string", "enum": ["json", "csv", "ndjson"]},
+            "Response format, overriding the Accept header.",
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class TopQuery:
+    """What a request to ``/api/<ident>/top`` asks for, checked."""
+
+    start: datetime | None
+    stop: datetime | None
+    n: int
+    format: str | None
+
+
+def parse_top_query(args: MultiDict[str, str], *, max_top: int) -> TopQuery:
+    """Check every parameter of a request to ``/api/<ident>/top``."""
+    known = {param.name for param in top_params(max_top)}
+    for name in args:
+        if name not in known and name not in IGNORED:
+            raise BadParameter(name, f"one of the known parameters: {', '.join(sorted(known))}")
+        if len(args.getlist(name)) > 1:
+            raise BadParameter(name, "given once")
+    start, stop = _time_range(args)
+    fmt = args.get("format")
+    return TopQuery(
+        start=start,
+        stop=stop,
+        n=_whole("n", args["n"], 1, max_top) if "n" in args else 10,
+        format=None if fmt is None else _choice("format", fmt, ("json", "csv", "ndjson")),
     )

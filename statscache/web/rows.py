@@ -56,7 +56,12 @@ class Rows:
         #: The columns of a served row: the stored ones, then those computed for the request.
         self.names = self.model.served_names()
         stored, computed = self._serving(plugin), self.model.served(serving)
-        self._convert: Callable[[Sequence[Any]], list[Any]] = lambda row: computed(stored(row))
+        times = [i for i, column in enumerate(self.model.columns()) if column["type"] == "timestamp"]
+        written = time_writer(query.time_format)
+        if written is None:
+            self._convert: Callable[[Sequence[Any]], list[Any]] = lambda row: computed(stored(row))
+        else:
+            self._convert = lambda row: _with_times(computed(stored(row)), times, written)
         table = self.model.__table__
         self._table = table
         keys = [column for column in table.primary_key.columns if column.key != "timestamp"]
@@ -168,6 +173,22 @@ class Rows:
         result = connection.execution_options(yield_per=STREAM_BATCH).execute(statement)
         for batch in result.partitions():
             yield from map(self._convert, batch)
+
+
+def time_writer(time_format: str) -> Callable[[float], Any] | None:
+    """What writes a time (UTC epoch seconds) as ``time_format`` asks: None for seconds, as they are."""
+    if time_format == "ms":
+        return lambda seconds: round(seconds * 1000)
+    if time_format == "iso":
+        return lambda seconds: datetime.fromtimestamp(seconds, tz=UTC).isoformat().replace("+00:00", "Z")
+    return None
+
+
+def _with_times(values: list[Any], positions: list[int], written: Callable[[float], Any]) -> list[Any]:
+    for i in positions:
+        if values[i] is not None:
+            values[i] = written(values[i])
+    return values
 
 
 def _utc(epoch_seconds: int | None) -> datetime | None:

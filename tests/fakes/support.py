@@ -9,11 +9,11 @@ import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 
 from statscache.config import Config
 from statscache.demo import SAMPLE
@@ -190,3 +190,33 @@ def uninterrupted(tmp_path: Path, messages: Iterable[dict[str, Any]], epoch: dat
         pipeline.handle(envelope)
     pipeline.close()
     return url
+
+
+LevelSums = dict[tuple[str, str, int, str], int]
+
+
+def recounted_levels(engine: Engine) -> tuple[LevelSums, LevelSums]:
+    """(what statscache_levels holds, what it must hold) for every table whose levels are kept: the sums per
+    UTC day (total only), ISO week and calendar month, recounted from the table's rows with the calendar."""
+    held: dict[tuple[str, str, int, str], int] = {}
+    wanted: Counter[tuple[str, str, int, str]] = Counter()
+    with engine.connect() as connection:
+        kept = [name for (name,) in connection.exec_driver_sql("SELECT table_name FROM statscache_levels_kept")]
+        for table, level, period, category, volume in connection.exec_driver_sql(
+            "SELECT table_name, level, period, category, volume FROM statscache_levels"
+        ):
+            held[(table, level, int(period), category)] = volume
+        for table in kept:
+            columns = [column["name"] for column in inspect(engine).get_columns(table)]
+            category = "category" if "category" in columns else "''"
+            for moment, key, volume in connection.exec_driver_sql(f"SELECT timestamp, {category}, volume FROM {table}"):
+                if isinstance(moment, str):
+                    moment = datetime.fromisoformat(moment)
+                day = moment.replace(tzinfo=UTC, hour=0, minute=0, second=0, microsecond=0)
+                week = day - timedelta(days=day.weekday())
+                month = day.replace(day=1)
+                for level, start in (("day", day), ("week", week), ("month", month)):
+                    wanted[(table, level, int(start.timestamp()), "")] += volume
+                    if key and level != "day":
+                        wanted[(table, level, int(start.timestamp()), key)] += volume
+    return held, {key: volume for key, volume in wanted.items() if volume}

@@ -105,6 +105,11 @@ class Dialect(Protocol):
         """SQL of the start (epoch seconds) of the ``span``-second bucket of ``row``'s ``timestamp`` column."""
         ...
 
+    def calendar_start(self, row: str, level: str) -> str:
+        """SQL of the start (epoch seconds) of the UTC ``day``, ``week`` (from Monday) or ``month`` holding
+        ``row``'s ``timestamp`` column."""
+        ...
+
     def triggers(
         self, name: str, table: str, columns: str, adjust: Callable[[str, int], str], inserts: bool
     ) -> list[str]:

@@ -80,6 +80,10 @@ class PostgreSQL:
     def bucket(self, row: str, span: int) -> str:
         return f"(floor(extract(epoch FROM {row}.timestamp) / {span}) * {span})::bigint"
 
+    def calendar_start(self, row: str, level: str) -> str:
+        # date_trunc's weeks are ISO 8601's, from Monday; timestamps are stored as UTC without a zone.
+        return f"extract(epoch FROM date_trunc('{level}', {row}.timestamp))::bigint"
+
     def triggers(
         self, name: str, table: str, columns: str, adjust: Callable[[str, int], str], inserts: bool
     ) -> list[str]:

@@ -118,6 +118,15 @@ class SQLite:
     def bucket(self, row: str, span: int) -> str:
         return f"(CAST(strftime('%s', {row}.timestamp) AS INTEGER) / {span}) * {span}"
 
+    def calendar_start(self, row: str, level: str) -> str:
+        if level == "month":
+            return f"CAST(strftime('%s', strftime('%Y-%m-01', {row}.timestamp)) AS INTEGER)"
+        # The day's start, then back to Monday: SQLite's %w counts days from Sunday (0).
+        day = f"CAST(strftime('%s', date({row}.timestamp)) AS INTEGER)"
+        if level == "week":
+            return f"({day} - ((CAST(strftime('%w', {row}.timestamp) AS INTEGER) + 6) % 7) * 86400)"
+        return day
+
     def triggers(
         self, name: str, table: str, columns: str, adjust: Callable[[str, int], str], inserts: bool
     ) -> list[str]:

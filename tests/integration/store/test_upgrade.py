@@ -30,6 +30,7 @@ from tests.fakes.support import (
     feed,
     recorded_envelopes,
     recount,
+    recounted_levels,
     stored,
 )
 from tests.unit.store.test_revisions import statscache
@@ -76,8 +77,24 @@ def every_row(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
+#: The plugins 0.1.0 had (those since are new to its database, and count what they are handed).
+RELEASED_PLUGINS = (
+    "volume",
+    "volume-by-category",
+    "volume-by-topic",
+    "volume-by-user",
+    "volume-by-package",
+    "build-outcomes",
+    "latest-builds",
+    "pagure-contributions",
+    "pagure-contributions-by-user",
+    "pagure-contributions-by-project",
+    "releng-dashboard",
+)
+
+
 def settings(url: str, **more: Any) -> Config:
-    return Config(sqlalchemy_uri=url, consumer_epoch=EPOCH, **more)
+    return Config(sqlalchemy_uri=url, consumer_epoch=EPOCH, plugins_enabled=RELEASED_PLUGINS, **more)
 
 
 def test_the_previous_release_is_upgraded_keeping_every_row_and_counts_on_exactly(
@@ -96,7 +113,8 @@ def test_the_previous_release_is_upgraded_keeping_every_row_and_counts_on_exactl
     status, printed = statscache(capsys, monkeypatch, old_database, "db", "upgrade")
     assert status == 0 and f"to {revisions.head()}" in printed
     after = every_row(engine)
-    assert after.pop("statscache_heartbeat") == []  # the one table this release adds
+    for added in ("statscache_heartbeat", "statscache_levels", "statscache_levels_kept"):
+        assert after.pop(added) == []  # the tables the releases since add, empty
     assert after == before  # every row of every table, as it was
     status, printed = statscache(capsys, monkeypatch, old_database, "db", "current")
     assert (status, printed.strip().endswith("up to date")) == (0, True)
@@ -107,13 +125,18 @@ def test_the_previous_release_is_upgraded_keeping_every_row_and_counts_on_exactl
     counted = recorded_envelopes()[:COUNTED]
     feed(pipeline, counted + fedora_examples())
     assert pipeline.flush()
-    assert every_row(engine) | {"statscache_heartbeat": []} == after | {"statscache_heartbeat": []}
+    made = {"statscache_heartbeat": [], "statscache_levels": [], "statscache_levels_kept": []}
+    assert every_row(engine) | made == after | made
+    held, wanted = recounted_levels(engine)  # the day, week and month sums computed at start, from the rows
+    assert held == wanted and len(held) > 100
     kept = {ident: stored(engine, ident) for ident in BUILTIN_IDENTS}
     more = recorded_envelopes()[COUNTED : COUNTED + 300]
     feed(pipeline, more)
     assert pipeline.flush()
     for ident in BUILTIN_IDENTS:  # what 0.1.0 counted, and the new messages recounted
         assert stored(engine, ident) == kept[ident] + recount(more, ident), ident
+    held, wanted = recounted_levels(engine)  # and kept by the flushes since
+    assert held == wanted
     # volume-1d counts every message once: one per record of 0.1.0's ledger, and one per new message.
     assert sum(stored(engine, "volume-1d").values()) == len(before["statscache_ledger"]) + len(more)
     pipeline.close()

@@ -287,8 +287,10 @@ def test_openapi_describes_every_plugin_route_and_parameter(client, plugins):
     for plugin in plugins:
         operation = document["paths"][f"/api/{plugin.ident}"]["get"]
         names = {parameter["name"] for parameter in operation["parameters"]}
-        expected = {"start", "stop", "sort", "order", "page", "rows_per_page", "format", "stream", "callback"}
-        assert names == expected | set(plugin.model.filters)
+        expected = {"start", "stop", "from", "to", "sort", "order", "page", "rows_per_page", "format", "time_format"}
+        expected |= {"stream", "callback"}
+        rolls_up = plugin.interval is not None and "volume" in plugin.model.column_names()
+        assert names == expected | set(plugin.model.filters) | ({"interval"} if rolls_up else set())
         assert set(plugin.model.filters) <= set(plugin.model.column_names())
     described = {"/api/", "/api/openapi.json", "/api/{ident}/layout", "/api/{ident}/coverage", "/api/{ident}/series"}
     assert described <= set(document["paths"])
