@@ -154,8 +154,14 @@ def install(engine: Engine, plugins: Sequence[Any]) -> None:
             if not getattr(plugin, "can_keep_levels", False):
                 continue
             name = plugin.model.__tablename__
+            has_category = "category" in plugin.model.__table__.columns
+            if plugin.keeps_levels and has_category:
+                # A top list sums its candidates' rows at the ends of a range: by category, then time.
+                connection.exec_driver_sql(
+                    f'CREATE INDEX IF NOT EXISTS "ix_{name}_by_category" ON "{name}" (category, timestamp)'
+                )
             if plugin.keeps_levels and name not in already:
-                _recompute(connection, dialect, name, "category" in plugin.model.__table__.columns)
+                _recompute(connection, dialect, name, has_category)
             elif not plugin.keeps_levels and name in already:
                 connection.execute(text("DELETE FROM statscache_levels WHERE table_name = :t"), {"t": name})
                 connection.execute(text("DELETE FROM statscache_levels_kept WHERE table_name = :t"), {"t": name})

@@ -353,5 +353,5 @@ def test_week_and_month_rollups_and_long_top_lists_read_the_kept_sums(client, st
     year = {"start": "2015-01-01T00:30:00", "stop": "2016-01-01T12:00:00", "n": 3}
     get_json(client, "/api/volume-by-user-1m/top", query_string=year)
     # Whole months from the sums, the ends from -1d, -1h and -1m: each read for the candidates only.
-    read = " ".join(statements)
+    read = " ".join(statements).replace('"', "")
     assert "level" in read and "FROM volume_by_user_1d" in read and "FROM volume_by_user_1m" in read
