@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 import time
@@ -124,9 +125,15 @@ def _selected(plugin: BasePlugin, query: Query) -> Rows | RolledRows:
     rollup = parse_rollup(query.interval, plugin)
     kin = _family(plugin)
     same = [member for member in kin.members if rollup.seconds == family.window(member) and not rollup.offset]
-    if same:  # a member's windows are the ones asked for: its rows, as they are
-        return Rows(same[0], query, serving)
+    if same:  # a member's windows are the ones asked for: its rows, as they are, the range widened the same
+        low = None if query.start is None else _utc(rollup.start_of(query.start.timestamp()))
+        high = None if query.stop is None else _utc(rollup.end_of(query.stop.timestamp()))
+        return Rows(same[0], dataclasses.replace(query, start=low, stop=high), serving)
     return RolledRows(kin, rollup, query)
+
+
+def _utc(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def _family(plugin: BasePlugin) -> family.Family:

@@ -271,6 +271,24 @@ def test_any_top_list_of_many_users_is_the_sorted_recount(dense, monkeypatch, id
     assert found == expected_top(rows[ident], *_window_bounds(ident, start, start + length), n)
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    ident=st.sampled_from(["volume-by-user-1m", "volume-by-user-1h", "volume-by-user-1d"]),
+    interval=st.sampled_from(ROLLUPS),
+    start=st.integers(int(DENSE_FIRST), int(DENSE_LAST)),
+    length=st.integers(0, 460 * DAY),
+    user=st.sampled_from([None, "user-000", "user-007", "user-123"]),
+)
+def test_any_rollup_of_dense_rows_sums_the_rows_it_covers(dense, ident, interval, start, length, user):
+    client, rows = dense
+    if not rolls_up_to(ident, interval):
+        return
+    chosen = rows[ident] if user is None else [row for row in rows[ident] if row[1] == user]
+    filters = {} if user is None else {"category": user}
+    found = rollup_of(client, ident, interval, start, start + length, **filters)
+    assert found == expected_rollup(chosen, interval, start, start + length)
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     ident=st.sampled_from(RANKED),
