@@ -59,7 +59,8 @@ def parse_envelope(envelope: Any, names: NameReader) -> Message:
         raise MalformedMessage("msg-not-object", f"msg is a {type(msg).__name__}")
     # One msg_id the database cannot store would fail every flush that holds it.
     msg_id = _storable_text(envelope, "msg_id", MAX_MSG_ID_LENGTH, "no-msg-id", "bad-msg-id")
-    return Message(msg_id, topic, _parse_timestamp(envelope.get("timestamp")), msg, envelope, _category(topic), names)
+    timestamp = _parse_timestamp(envelope.get("timestamp"))
+    return Message(msg_id, topic, timestamp, msg, envelope, _category(topic), names, {})
 
 
 def _storable_text(envelope: Mapping[str, Any], field: str, longest: int, missing: str, bad: str) -> str:

@@ -17,7 +17,6 @@ from statscache.ingest.envelope import parse_envelope
 from statscache.ingest.exclusions import Exclusions, excluding
 from statscache.ingest.flusher import Flusher
 from statscache.ingest.meta import MetaReader
-from statscache.ingest.names import RememberedNames
 from statscache.ingest.writing import Writer
 from statscache.metrics import Metrics
 from statscache.plugins import BasePlugin, Message
@@ -73,9 +72,9 @@ class Pipeline:
         """A pipeline writing through ``engine`` to a database already prepared (see :meth:`open`)."""
         self.config = config
         #: Reads the users and packages a message names (the hub's fedmsg settings; Fedora's bus by default).
-        # With the configured bots and noisy topics left out (statscache.ingest.exclusions), read once a message.
+        # With the configured bots and noisy topics left out (statscache.ingest.exclusions).
         exclusions = Exclusions(config.exclude_users, config.exclude_topics)
-        self.names = RememberedNames(excluding(names if names is not None else MetaReader(), exclusions))
+        self.names = excluding(names if names is not None else MetaReader(), exclusions)
 
         self.plugins = list(plugins)
         levels.choose(self.plugins)  # which tables write their family's day, week and month sums

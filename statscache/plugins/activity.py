@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from statscache.exceptions import InvalidKey
 from statscache.plugins.base import BasePlugin, Batch
-from statscache.plugins.kinds import newest_per, storable_key, utc
+from statscache.plugins.kinds import StorableKeys, newest_per, utc
 from statscache.plugins.message import Message
 from statscache.plugins.models import StatsModel, concrete_model
 from statscache.store.upsert import add_activity, replace_if_newer
@@ -37,6 +38,8 @@ class _KeyedPlugin(BasePlugin):
     def __init__(self, interval: timedelta | None = None) -> None:
         super().__init__(interval)
         self.model = concrete_model(self.base_model, self.table_name)
+        self._attributes = operator.attrgetter(*self.subject_columns)
+        self._storable = StorableKeys()
 
     def subject(self, message: Message) -> tuple[str, ...] | None:
         """The values of :attr:`subject_columns` for ``message`` (None: it is left out); of the message alone.
@@ -44,8 +47,17 @@ class _KeyedPlugin(BasePlugin):
         By default the message's attributes of those names (``topic``, ``category``), left out where the first
         is empty (a topic of fewer than four parts has no category).
         """
-        subject = tuple(getattr(message, name) for name in self.subject_columns)
+        found = self._attributes(message)
+        subject = found if type(found) is tuple else (found,)
         return subject if subject[0] else None
+
+    def _checked_users(self, message: Message) -> tuple[str, ...]:
+        users = message.users
+        storable = self._storable
+        for user in users:
+            if not storable(user):
+                raise InvalidKey("a user is a string of 1 to 255 characters without NUL or lone surrogates")
+        return users
 
     def _checked_subject(self, message: Message) -> tuple[str, ...] | None:
         subject = self.subject(message)
@@ -54,8 +66,10 @@ class _KeyedPlugin(BasePlugin):
         if type(subject) is not tuple or len(subject) != len(self.subject_columns):
             raise InvalidKey(f"subject() must return a tuple of {len(self.subject_columns)} strings")
         # Only the key must be non-empty: a topic of fewer than four parts has the category "".
-        if not storable_key(subject[0]) or not all(value == "" or storable_key(value) for value in subject[1:]):
-            raise InvalidKey("a subject is strings of at most 255 characters without NUL or lone surrogates")
+        storable = self._storable
+        for position, value in enumerate(subject):
+            if not storable(value) and not (position and value == ""):
+                raise InvalidKey("a subject is strings of at most 255 characters without NUL or lone surrogates")
         return subject
 
 
@@ -74,13 +88,8 @@ class ActivityPlugin(_KeyedPlugin):
         subject = self._checked_subject(message)
         if subject is None:
             return None
-        users = message.users
-        if not users:
-            return None
-        for user in users:
-            if not storable_key(user):
-                raise InvalidKey("a user is a string of 1 to 255 characters without NUL or lone surrogates")
-        return users, subject
+        users = self._checked_users(message)
+        return (users, subject) if users else None
 
     def totals(self, batch: Batch) -> dict[tuple[str, tuple[str, ...]], list[Any]]:
         """(user, subject) -> [messages, first time, last time] of the batch."""
@@ -119,7 +128,7 @@ class LatestMessagePlugin(_KeyedPlugin):
         subject = self._checked_subject(message)
         if subject is None:
             return None
-        return message.msg_id, subject, message.users
+        return message.msg_id, subject, self._checked_users(message)
 
     def update(self, session: Session, batch: Batch) -> None:
         names = self.subject_columns

@@ -46,6 +46,7 @@ class _WindowedCount(BasePlugin):
         self._statement = tally.counts_statement(self)
         #: Whether this table keeps its family's day, week and month sums (see :mod:`statscache.store.levels`).
         self.keeps_levels = False
+        self._storable = StorableKeys()
 
     @property
     def window_seconds(self) -> int:
@@ -91,8 +92,9 @@ class CountingPlugin(_WindowedCount):
             keys = tuple(dict.fromkeys(keys))
         elif not keys:
             return None
+        storable = self._storable
         for key in keys:
-            if not storable_key(key):
+            if not storable(key):
                 raise InvalidKey(
                     f"key {_shown(key)} is not a non-empty string of at most {MAX_KEY_LENGTH} characters "
                     "without NUL or lone surrogates"
@@ -236,6 +238,32 @@ def newest_per(batch: Batch, key_of: Callable[[Any], str]) -> dict[str, tuple[fl
         if current is None or (timestamp, contribution[0]) > (current[0], current[1][0]):
             newest[key] = (timestamp, contribution)
     return newest
+
+
+class StorableKeys:
+    """Remembers keys found storable (:func:`storable_key`): keys repeat message after message (the same
+    categories, topics and users), and checking one costs more than remembering it. At most
+    :attr:`LIMIT` are remembered (keys come from the bus), then it starts afresh."""
+
+    LIMIT = 65_536
+
+    __slots__ = ("_known",)
+
+    def __init__(self) -> None:
+        self._known: set[str] = set()
+
+    def __call__(self, key: object) -> bool:
+        if type(key) is not str:
+            return False
+        known = self._known
+        if key in known:
+            return True
+        if not storable_key(key):
+            return False
+        if len(known) >= self.LIMIT:
+            known.clear()
+        known.add(key)
+        return True
 
 
 def storable_key(key: object) -> bool:

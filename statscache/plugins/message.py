@@ -25,6 +25,9 @@ class Message(NamedTuple):
     category: str
     #: What reads the users and packages it names: the pipeline's (see :mod:`statscache.ingest.meta`).
     names: NameReader
+    #: Where the users and packages are kept once read (None: read at each ask). Reading them runs
+    #: fedmsg.meta's processor or a schema over the body; several plugin families ask for each message.
+    memo: dict[str, Any] | None = None
 
     @property
     def datetime(self) -> datetime:
@@ -33,12 +36,28 @@ class Message(NamedTuple):
     @property
     def users(self) -> tuple[str, ...]:
         """The users the message names (see :mod:`statscache.ingest.meta`)."""
-        return self.names.users(self)
+        return self._named("users")
 
     @property
     def packages(self) -> tuple[str, ...]:
         """The packages the message names (see :mod:`statscache.ingest.meta`)."""
-        return self.names.packages(self)
+        return self._named("packages")
+
+    def _named(self, field: str) -> tuple[str, ...]:
+        memo = self.memo
+        if memo is None:
+            return self.names.users(self) if field == "users" else self.names.packages(self)
+        found: Any = memo.get(field)
+        if found is None:
+            try:
+                found = self.names.users(self) if field == "users" else self.names.packages(self)
+            except Exception as error:
+                found = error
+            memo[field] = found
+        if type(found) is tuple:
+            return found
+        # The reader failed on this body: it fails the same for every family that asks (a fresh traceback each).
+        raise found.with_traceback(None)
 
 
 class NameReader(Protocol):

@@ -21,6 +21,7 @@ from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import registry
 from statscache.web import create_app, top
+from tests.fakes import families
 from tests.fakes.support import fedora_examples, get_json, recorded_envelopes, recounted_levels
 
 EPOCH = datetime(2012, 1, 1, tzinfo=UTC)
@@ -205,50 +206,19 @@ def top_of(client, ident, start, stop, n):
     return response.get_json()
 
 
-def _window_bounds(ident, start, stop):
+def window_bounds(ident, start, stop):
     own = own_window(ident)
     return -(-start // own) * own, -(-stop // own) * own
 
 
 @pytest.fixture(scope="module")
 def dense(tmp_path_factory):
-    """A family of volume-by-user at 1m, 1h and 1d, filled by hand (as :mod:`bench.api` does) with 40,000
-    messages of 300 users, few of them very active (Zipf), over 14 months; sums computed at start from the rows.
-    Returns a test client and each table's rows."""
-    import random
-
-    from sqlalchemy import insert
-
-    from statscache.plugins.builtin.volume import VolumeByUser
-    from statscache.store import schema
-    from statscache.store.engine import create_tables, make_engine
-
-    plugins = [VolumeByUser(timedelta(seconds=seconds)) for seconds in (60, 3600, DAY)]
-    database = tmp_path_factory.mktemp("dense") / "stats.sqlite"
-    engine = make_engine(f"sqlite:///{database}")
-    create_tables(engine, [plugin.model.__table__ for plugin in plugins])
-    chance = random.Random(17)
-    users = [f"user-{i:03d}" for i in range(300)]
-    weights = [1 / (rank + 1) ** 1.1 for rank in range(len(users))]
-    first = int(datetime(2015, 3, 17, 5, tzinfo=UTC).timestamp())
-    counts = {plugin.ident: Counter() for plugin in plugins}
-    for _ in range(40_000):
-        moment = first + chance.randrange(425 * DAY)
-        user = chance.choices(users, weights)[0]
-        for plugin in plugins:
-            seconds = int(plugin.interval.total_seconds())
-            counts[plugin.ident][(moment // seconds * seconds, user)] += 1
-    with engine.begin() as connection:
-        for plugin in plugins:
-            rows = [
-                {"timestamp": datetime.fromtimestamp(window, tz=UTC), "category": user, "volume": volume}
-                for (window, user), volume in counts[plugin.ident].items()
-            ]
-            connection.execute(insert(plugin.model), rows)
-    schema.prepare(engine, plugins)  # the tally and the sums, from the rows
-    config = Config(sqlalchemy_uri=f"sqlite:///{database}")
-    client = create_app(config, plugins=plugins, engine=engine).test_client()
-    yield client, {ident: [(w, u, v) for (w, u), v in found.items()] for ident, found in counts.items()}
+    """A family of volume-by-user at 1m, 1h and 1d, filled by hand with many users (tests/fakes/families.py);
+    a test client over it, and each table's rows."""
+    uri = f"sqlite:///{tmp_path_factory.mktemp('dense') / 'stats.sqlite'}"
+    plugins, rows, engine = families.dense_users(uri, messages=40_000)
+    client = create_app(Config(sqlalchemy_uri=uri), plugins=plugins, engine=engine).test_client()
+    yield client, rows
     engine.dispose()
 
 
@@ -268,7 +238,7 @@ def test_any_top_list_of_many_users_is_the_sorted_recount(dense, monkeypatch, id
     monkeypatch.setattr(top, "FIRST_DEPTH", depth)
     client, rows = dense
     found = top_of(client, ident, start, start + length, n)
-    assert found == expected_top(rows[ident], *_window_bounds(ident, start, start + length), n)
+    assert found == expected_top(rows[ident], *window_bounds(ident, start, start + length), n)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
@@ -301,7 +271,7 @@ def test_any_top_list_is_the_sorted_recount(client, own_rows, monkeypatch, ident
     # Shallow first reads make the threshold algorithm take several rounds, and bound its answer for real.
     monkeypatch.setattr(top, "FIRST_DEPTH", depth)
     found = top_of(client, ident, start, start + length, n)
-    low, high = _window_bounds(ident, start, start + length)
+    low, high = window_bounds(ident, start, start + length)
     assert found == expected_top(own_rows[ident], low, high, n)
 
 
@@ -310,7 +280,7 @@ def test_a_top_list_too_deep_to_bound_is_summed_whole(client, own_rows, monkeypa
     monkeypatch.setattr(top, "MAX_DEPTH", 1)
     start, stop = int(FIRST), int(LAST)
     assert top_of(client, "volume-by-user-1h", start, stop, 5) == expected_top(
-        own_rows["volume-by-user-1h"], *_window_bounds("volume-by-user-1h", start, stop), 5
+        own_rows["volume-by-user-1h"], *window_bounds("volume-by-user-1h", start, stop), 5
     )
 
 
