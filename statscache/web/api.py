@@ -171,17 +171,18 @@ def top_list(ident: str) -> Response:
 
 
 def _window_range(connection: Any, plugin: BasePlugin, start: datetime | None, stop: datetime | None) -> Any:
-    """``(first, end)``: the window starts of the plugin within ``[start, stop)``, as multiples of its window
-    (the data's first and last windows where a bound is not given); None: no rows at all."""
+    """``(first, end)``: the starts of the plugin's windows that hold data within ``[start, stop)``, as multiples
+    of its window (a range beyond the data ranks the same as the data within it); None: no such windows."""
     span = family.window(plugin)
-    if start is None or stop is None:
-        table = plugin.model.__table__
-        first, last = connection.execute(select(func.min(table.c.timestamp), func.max(table.c.timestamp))).one()
-        if first is None:
-            return None
-        start = start or first
-        stop = stop or last + timedelta(seconds=span)
-    low, high = -(-int(start.timestamp() // 1) // span) * span, -(-int(stop.timestamp() // 1) // span) * span
+    table = plugin.model.__table__
+    first, last = connection.execute(select(func.min(table.c.timestamp), func.max(table.c.timestamp))).one()
+    if first is None:
+        return None
+    low, high = int(first.timestamp()), int(last.timestamp()) + span
+    if start is not None:
+        low = max(low, -(-int(start.timestamp() // 1) // span) * span)
+    if stop is not None:
+        high = min(high, -(-int(stop.timestamp() // 1) // span) * span)
     return (low, high) if low < high else None
 
 

@@ -45,6 +45,8 @@ FIRST_DEPTH = 2
 MAX_DEPTH = 32_768
 #: Categories whose exact totals are asked for in one statement.
 BATCH = 500
+#: Months whose lists one statement reads.
+MONTHS_A_STATEMENT = 120
 
 
 @dataclass(frozen=True)
@@ -207,18 +209,21 @@ class Summer:
         return int(self._run(statement, parameters).scalar() or 0)
 
     def month_lists(self, depth: int) -> list[list[tuple[str, int]]]:
-        """The ``depth`` biggest categories of each month the range overlaps, biggest first (one statement)."""
-        lists: list[list[tuple[str, int]]] = [[] for _ in self.cut.overlapped]
-        each = [
-            f"SELECT * FROM (SELECT {index} AS list, category, volume FROM statscache_levels "
-            f"WHERE {self._months([month])} AND category <> '' ORDER BY volume DESC LIMIT {self._mark}) AS month{index}"
-            for index, month in enumerate(self.cut.overlapped)
-        ]
-        parameters: list[Any] = []
-        for month in self.cut.overlapped:
-            parameters += [self._source, month, depth]
-        for index, category, volume in self._run(" UNION ALL ".join(each), parameters):
-            lists[index].append((category, int(volume)))
+        """The ``depth`` biggest categories of each month the range overlaps, biggest first (a statement for
+        each :data:`MONTHS_A_STATEMENT` months: SQLite takes at most 500 terms in a UNION)."""
+        months = self.cut.overlapped
+        lists: list[list[tuple[str, int]]] = [[] for _ in months]
+        for first in range(0, len(months), MONTHS_A_STATEMENT):
+            each, parameters = [], []
+            for index in range(first, min(first + MONTHS_A_STATEMENT, len(months))):
+                each.append(
+                    f"SELECT * FROM (SELECT {index} AS list, category, volume FROM statscache_levels "
+                    f"WHERE {self._months([months[index]])} AND category <> '' "
+                    f"ORDER BY volume DESC LIMIT {self._mark}) AS month{index}"
+                )
+                parameters += [self._source, months[index], depth]
+            for index, category, volume in self._run(" UNION ALL ".join(each), parameters):
+                lists[index].append((category, int(volume)))
         return lists
 
 

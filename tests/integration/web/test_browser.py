@@ -171,6 +171,21 @@ def test_the_table_pages_and_sorts(page, browser, site):
     browser.screenshot("plugin-table")
 
 
+def test_the_latest_message_of_each_topic_shows_its_users_and_age(page, browser, site):
+    driver = page("/plugins/latest-by-topic")
+    driver.find_element(By.CSS_SELECTOR, "#range option[value='month']").click()
+    browser.wait(lambda d: "range=month" in d.current_url and re.search(r"\(\d+ rows\)", page_info(d)))
+    headers = [th.text for th in css(driver, "#rows thead th")]
+    assert headers == ["topic", "category", "timestamp", "msg_id", "users", "link", "age_seconds"]
+    # Computed as the row is served: the API cannot order by them, so the page offers no button.
+    assert [b.get_attribute("data-sort") for b in css(driver, "#rows thead th button")] == headers[:5]
+    rows = browser.cells("#rows tbody tr")
+    topics = {envelope["topic"] for envelope in site.envelopes}
+    assert rows and {row[0] for row in rows} <= topics
+    assert all(float(row[6]) > 3600 * 24 * 365 for row in rows)  # the sample is from 2015
+    browser.screenshot("latest-by-topic")
+
+
 def test_a_download_link_returns_the_rows_shown(page, browser, site):
     driver = page("/plugins/volume-by-category-1d")
     driver.find_element(By.CSS_SELECTOR, "#range option[value='month']").click()

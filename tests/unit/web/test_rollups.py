@@ -232,10 +232,13 @@ DENSE_FIRST, DENSE_LAST = datetime(2015, 3, 1, tzinfo=UTC).timestamp(), datetime
     length=st.integers(1, 460 * DAY),
     n=st.integers(1, 15),
     depth=st.sampled_from([1, 4]),
+    months=st.sampled_from([1, 5, 120]),
 )
-def test_any_top_list_of_many_users_is_the_sorted_recount(dense, monkeypatch, ident, start, length, n, depth):
-    # Shallow first reads make the threshold algorithm take rounds, and its bound decide.
+def test_any_top_list_of_many_users_is_the_sorted_recount(dense, monkeypatch, ident, start, length, n, depth, months):
+    # Shallow first reads make the threshold algorithm take rounds, and its bound decide; the months' lists
+    # are read a statement for a few months at a time as for a long history.
     monkeypatch.setattr(top, "FIRST_DEPTH", depth)
+    monkeypatch.setattr(top, "MONTHS_A_STATEMENT", months)
     client, rows = dense
     found = top_of(client, ident, start, start + length, n)
     assert found == expected_top(rows[ident], *window_bounds(ident, start, start + length), n)
@@ -282,6 +285,12 @@ def test_a_top_list_too_deep_to_bound_is_summed_whole(client, own_rows, monkeypa
     assert top_of(client, "volume-by-user-1h", start, stop, 5) == expected_top(
         own_rows["volume-by-user-1h"], *window_bounds("volume-by-user-1h", start, stop), 5
     )
+
+
+def test_a_top_list_over_centuries_ranks_the_data_within(dense):
+    client, rows = dense
+    found = get_json(client, "/api/volume-by-user-1m/top", query_string={"from": "-1e-38", "stop": "4047-04-24"})
+    assert found == expected_top(rows["volume-by-user-1m"], 0, 2**40, 10)
 
 
 def test_a_top_list_over_everything_and_in_csv(client, own_rows):
