@@ -57,6 +57,11 @@ def _grafana_params() -> list[Param]:
     ]
 
 
+def _format_param() -> Param:
+    formats = {"type": "string", "enum": ["json", "csv", "ndjson"]}
+    return Param("format", formats, "Response format, overriding the Accept header.")
+
+
 def _time_format_param() -> Param:
     return Param(
         "time_format",
@@ -118,11 +123,7 @@ def params_for(
             )
             for name in filters
         ),
-        Param(
-            "format",
-            {"type": "string", "enum": ["json", "csv", "ndjson"]},
-            "Response format, overriding the Accept header.",
-        ),
+        _format_param(),
         _time_format_param(),
         Param(
             "stream",
@@ -355,14 +356,19 @@ class SeriesQuery:
     points: int
 
 
-def parse_series_query(args: MultiDict[str, str], *, max_top: int, max_points: int) -> SeriesQuery:
-    """Check every parameter of a request to ``/api/<ident>/series``."""
-    known = {param.name for param in series_params(max_top, max_points)}
+def _known_and_single(args: MultiDict[str, str], params: list[Param]) -> None:
+    """Refuse a parameter the endpoint does not know, and one given more than once (none repeats there)."""
+    known = {param.name for param in params}
     for name in args:
         if name not in known and name not in IGNORED:
             raise BadParameter(name, f"one of the known parameters: {', '.join(sorted(known))}")
         if len(args.getlist(name)) > 1:
             raise BadParameter(name, "given once")
+
+
+def parse_series_query(args: MultiDict[str, str], *, max_top: int, max_points: int) -> SeriesQuery:
+    """Check every parameter of a request to ``/api/<ident>/series``."""
+    _known_and_single(args, series_params(max_top, max_points))
     start, stop = _time_range(args)
     if start is not None and "last" in args:
         raise BadParameter("last", "left out when start (or from) is given")
@@ -382,11 +388,7 @@ def top_params(max_top: int) -> list[Param]:
         Param("stop", _time_schema(), "Windows before this time (default: after the newest)."),
         *_grafana_params(),
         Param("n", {"type": "integer", "minimum": 1, "maximum": max_top, "default": 10}, "How many to list."),
-        Param(
-            "format",
-            {"type": "string", "enum": ["json", "csv", "ndjson"]},
-            "Response format, overriding the Accept header.",
-        ),
+        _format_param(),
     ]
 
 
@@ -402,12 +404,7 @@ class TopQuery:
 
 def parse_top_query(args: MultiDict[str, str], *, max_top: int) -> TopQuery:
     """Check every parameter of a request to ``/api/<ident>/top``."""
-    known = {param.name for param in top_params(max_top)}
-    for name in args:
-        if name not in known and name not in IGNORED:
-            raise BadParameter(name, f"one of the known parameters: {', '.join(sorted(known))}")
-        if len(args.getlist(name)) > 1:
-            raise BadParameter(name, "given once")
+    _known_and_single(args, top_params(max_top))
     start, stop = _time_range(args)
     fmt = args.get("format")
     return TopQuery(
