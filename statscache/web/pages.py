@@ -17,7 +17,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 
 from statscache.plugins import BasePlugin
 from statscache.plugins.base import slugify
-from statscache.web import board, coverage_report
+from statscache.web import board, coverage_report, family
 from statscache.web.api import state
 from statscache.web.errors import ApiError
 from statscache.web.series import Series, end_of_window, measure_of, series, window_of
@@ -80,6 +80,7 @@ def plugin_page(ident: str) -> Response:
         coverage=covered,
         timeline=_timeline(covered),
         columns=plugin.model.columns(),
+        ranked=ranked_label(plugin),
     )
 
 
@@ -103,6 +104,16 @@ def docs() -> Response:
 
     api = document(state())
     return _page("docs.html", title="Documentation", api=api, reference=group(api))
+
+
+def ranked_label(plugin: BasePlugin) -> tuple[str, str] | None:
+    """What the plugin's top list ranks, in words, one and several (``user``, ``users`` for volume by user),
+    or None: it has none."""
+    if not family.ranks(plugin):
+        return None
+    _, by, what = plugin.name.lower().rpartition(" by ")
+    one = what if by else "category"
+    return one, one[:-1] + "ies" if one.endswith("y") else one + "s"
 
 
 def ranges_for(plugin: BasePlugin) -> tuple[list[tuple[str, str, int]], str]:

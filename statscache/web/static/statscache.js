@@ -161,6 +161,8 @@
     var columns = JSON.parse(root.getAttribute("data-columns"));
     var seriesUrl = root.getAttribute("data-series-url");
     var rowsUrl = root.getAttribute("data-rows-url");
+    var ranking = document.getElementById("ranking");
+    var rankingUrl = ranking ? ranking.getAttribute("data-top-url") : null;
     var every = parseInt(root.getAttribute("data-refresh"), 10);
     var range = document.getElementById("range");
     var top = document.getElementById("top");
@@ -324,6 +326,24 @@
       });
     }
 
+    // The top categories (users, packages...) of the range shown, with their shares.
+    function rank(answer) {
+      var body = ranking.querySelector("tbody");
+      body.textContent = "";
+      answer.body.forEach(function (item, index) {
+        var tr = body.insertRow();
+        tr.appendChild(cell("td", String(index + 1)));
+        tr.appendChild(cell("td", item.category));
+        tr.appendChild(cell("td", String(item.volume)));
+        tr.appendChild(cell("td", (100 * item.share).toFixed(1) + "%"));
+      });
+      if (!answer.body.length) {
+        var empty = body.insertRow().insertCell();
+        empty.colSpan = 4;
+        empty.textContent = "Nothing counted in this range.";
+      }
+    }
+
     function downloads() {
       ["csv", "json", "ndjson"].forEach(function (fmt) {
         document.getElementById("download-" + fmt).href = rowsUrl + "?" + query(rowParams({ format: fmt, stream: 1 }));
@@ -344,6 +364,10 @@
         })
         .then(function (answer) {
           fill(answer.body, parseInt(answer.total, 10) || 0);
+          if (!ranking) return null;
+          return fetchJSON(rankingUrl + "?" + query({ start: shown.start, stop: shown.stop, n: 10 })).then(rank);
+        })
+        .then(function () {
           status.textContent = "Updated " + utc(Date.now() / 1000 | 0).slice(11) +
             (timer === null ? "." : "; refreshing every " + every / 1000 + " s while this tab is shown.");
           status.classList.remove("failed");

@@ -186,6 +186,23 @@ def test_the_latest_message_of_each_topic_shows_its_users_and_age(page, browser,
     browser.screenshot("latest-by-topic")
 
 
+def test_the_top_categories_of_the_range_shown(page, browser, site):
+    driver = page("/plugins/volume-by-category-1h")
+    driver.find_element(By.CSS_SELECTOR, "#range option[value='month']").click()
+    browser.wait(lambda d: "range=month" in d.current_url and browser.cells("#ranking-table tbody tr"))
+    assert driver.find_element(By.CSS_SELECTOR, "#ranking h2").text == "Top categories of the range shown"
+    shown = browser.cells("#ranking-table tbody tr")
+    # The range shown is the chart's, as the download links carry it.
+    given = dict(parse_qsl(urlsplit(driver.find_element(By.ID, "download-csv").get_attribute("href")).query))
+    answer = json.loads(site.get(f"/api/volume-by-category-1h/top?start={given['start']}&stop={given['stop']}"))
+    assert shown == [
+        [str(rank), item["category"], str(item["volume"]), f"{100 * item['share']:.1f}%"]
+        for rank, item in enumerate(answer, start=1)
+    ]
+    assert shown[0][1] == "autocloud"
+    browser.screenshot("plugin-ranking")
+
+
 def test_a_download_link_returns_the_rows_shown(page, browser, site):
     driver = page("/plugins/volume-by-category-1d")
     driver.find_element(By.CSS_SELECTOR, "#range option[value='month']").click()
