@@ -75,8 +75,8 @@ config = {
     #   "statscache.exclude.users": ["bodhi", "packit", "zuul", "koschei", "releng", "autopen", "kojira"],
     #   "statscache.exclude.topics": ["*.buildsys.rpm.sign", "*.buildsys.tag", "*.buildsys.untag",
     #                                 "*.buildsys.repo.init", "*.buildsys.repo.done"],
-    # After changing them, `statscache rebuild 'volume-by-user-*' 'volume-by-package-*' 'user-activity*'
-    # 'pagure-contributions-by-user-*'` applies them to history.
+    # After changing them (the daemon warns once), `statscache rebuild 'volume-by-user-*' 'volume-by-package-*'
+    # 'user-activity*' 'latest-by-*' 'pagure-contributions-by-user-*'` applies them to history.
     "statscache.exclude.users": [],
     "statscache.exclude.topics": [],
     # -- fedmsg: a local bus out of the box -------------------------------------

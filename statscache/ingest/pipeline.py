@@ -22,7 +22,7 @@ from statscache.metrics import Metrics
 from statscache.plugins import BasePlugin, Message
 from statscache.plugins.message import NameReader
 from statscache.span import iso
-from statscache.store import coverage, levels, schema
+from statscache.store import counted_with, coverage, levels, schema
 from statscache.store.engine import DatabaseFile, make_engine, make_session_factory, writing
 from statscache.store.heartbeat import Daemon
 
@@ -56,6 +56,7 @@ class Pipeline:
         engine = make_engine(config.sqlalchemy_uri)
         try:
             schema.prepare(engine, plugins, upgrade=config.sqlalchemy_auto_upgrade)
+            counted_with.note(engine, config)
         except BaseException:
             engine.dispose()
             raise

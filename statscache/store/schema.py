@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from statscache.exceptions import DatabaseUnavailable
 from statscache.store import dialects, ledger, levels, revisions, tally
+from statscache.store.counted_with import COUNTED_WITH_TABLES
 from statscache.store.coverage import COVERAGE_TABLES
 from statscache.store.engine import create_tables
 from statscache.store.heartbeat import HEARTBEAT_TABLES
@@ -34,6 +35,7 @@ def prepare(engine: Engine, plugins: Sequence[tally.Statistic], upgrade: bool = 
         *COVERAGE_TABLES,
         *QUARANTINE_TABLES,
         *HEARTBEAT_TABLES,
+        *COUNTED_WITH_TABLES,
         *levels.TABLES,
         *(p.model.__table__ for p in plugins),
     ]

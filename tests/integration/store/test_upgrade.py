@@ -93,6 +93,10 @@ RELEASED_PLUGINS = (
 )
 
 
+#: The tables the releases since 0.1.0 add.
+ADDED = ("statscache_heartbeat", "statscache_levels", "statscache_levels_kept", "statscache_counted_with")
+
+
 def settings(url: str, **more: Any) -> Config:
     return Config(sqlalchemy_uri=url, consumer_epoch=EPOCH, plugins_enabled=RELEASED_PLUGINS, **more)
 
@@ -113,7 +117,7 @@ def test_the_previous_release_is_upgraded_keeping_every_row_and_counts_on_exactl
     status, printed = statscache(capsys, monkeypatch, old_database, "db", "upgrade")
     assert status == 0 and f"to {revisions.head()}" in printed
     after = every_row(engine)
-    for added in ("statscache_heartbeat", "statscache_levels", "statscache_levels_kept"):
+    for added in ADDED:
         assert after.pop(added) == []  # the tables the releases since add, empty
     assert after == before  # every row of every table, as it was
     status, printed = statscache(capsys, monkeypatch, old_database, "db", "current")
@@ -125,7 +129,7 @@ def test_the_previous_release_is_upgraded_keeping_every_row_and_counts_on_exactl
     counted = recorded_envelopes()[:COUNTED]
     feed(pipeline, counted + fedora_examples())
     assert pipeline.flush()
-    made = {"statscache_heartbeat": [], "statscache_levels": [], "statscache_levels_kept": []}
+    made = dict.fromkeys(ADDED, [])
     assert every_row(engine) | made == after | made
     held, wanted = recounted_levels(engine)  # the day, week and month sums computed at start, from the rows
     assert held == wanted and len(held) > 100

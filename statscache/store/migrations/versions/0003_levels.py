@@ -1,4 +1,5 @@
-"""Day, week and month sums of the count tables, for rollups and top lists (statscache 0.3.0).
+"""Day, week and month sums of the count tables, for rollups and top lists; and the settings the statistics
+were counted with (statscache 0.3.0).
 
 The tables are made empty; the daemon computes the sums of each table that keeps
 them at its next start (:func:`statscache.store.levels.install`). A statscache
@@ -32,3 +33,9 @@ def upgrade() -> None:
         op.create_index("ix_statscache_levels_ranked", "statscache_levels", ["table_name", "level", "period", "volume"])
     if "statscache_levels_kept" not in present:
         op.create_table("statscache_levels_kept", sa.Column("table_name", sa.String(), primary_key=True))
+    if "statscache_counted_with" not in present:
+        op.create_table(
+            "statscache_counted_with",
+            sa.Column("name", sa.String(), primary_key=True),
+            sa.Column("value", sa.Text(), nullable=False),
+        )
