@@ -44,13 +44,15 @@ class Message(NamedTuple):
         return self._named("packages")
 
     def _named(self, field: str) -> tuple[str, ...]:
+        read = getattr(self.names, field)  # the reader's users or packages
         memo = self.memo
         if memo is None:
-            return self.names.users(self) if field == "users" else self.names.packages(self)
+            answer: tuple[str, ...] = read(self)
+            return answer
         found: Any = memo.get(field)
         if found is None:
             try:
-                found = self.names.users(self) if field == "users" else self.names.packages(self)
+                found = read(self)
             except Exception as error:
                 found = error
             memo[field] = found

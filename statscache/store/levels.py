@@ -63,6 +63,11 @@ def floor_to(moment: int, span: int, offset: int = 0) -> int:
     return (moment - offset) // span * span + offset
 
 
+def ceil_to(moment: int, span: int) -> int:
+    """The first multiple of ``span`` at or after ``moment``."""
+    return -(-moment // span) * span
+
+
 @functools.lru_cache(maxsize=4096)
 def month_start(moment: int) -> int:
     """The start of the UTC calendar month holding ``moment`` (epoch seconds)."""
@@ -131,8 +136,8 @@ def add(session: Session, table_name: str, counts: Mapping[Any, int]) -> None:
     )
 
 
-def forget(session: Session, table_name: str) -> None:
-    """Drop the table's level sums (its rows were dropped, as by ``statscache rebuild``)."""
+def forget(session: Session | Connection, table_name: str) -> None:
+    """Drop the table's level sums (its rows were dropped, as by ``statscache rebuild``, or are summed anew)."""
     session.execute(text("DELETE FROM statscache_levels WHERE table_name = :table"), {"table": table_name})
 
 
@@ -163,12 +168,12 @@ def install(engine: Engine, plugins: Sequence[Any]) -> None:
             if plugin.keeps_levels and name not in already:
                 _recompute(connection, dialect, name, has_category)
             elif not plugin.keeps_levels and name in already:
-                connection.execute(text("DELETE FROM statscache_levels WHERE table_name = :t"), {"t": name})
+                forget(connection, name)
                 connection.execute(text("DELETE FROM statscache_levels_kept WHERE table_name = :t"), {"t": name})
 
 
 def _recompute(connection: Connection, dialect: dialects.Dialect, table_name: str, has_category: bool) -> None:
-    connection.execute(text("DELETE FROM statscache_levels WHERE table_name = :t"), {"t": table_name})
+    forget(connection, table_name)
     for level in LEVELS:
         period = dialect.calendar_start("rows", level)
         by = [TOTAL] if level == "day" or not has_category else [TOTAL, "category"]

@@ -13,9 +13,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from statscache.plugins import BasePlugin
+from statscache.plugins.kinds import utc
 from statscache.plugins.models import Serving
 from statscache.span import Span
 from statscache.store import levels
@@ -126,21 +127,18 @@ def _selected(plugin: BasePlugin, query: Query) -> Rows | RolledRows:
     kin = _family(plugin)
     same = [member for member in kin.members if rollup.seconds == family.window(member) and not rollup.offset]
     if same:  # a member's windows are the ones asked for: its rows, as they are, the range widened the same
-        low = None if query.start is None else _utc(rollup.start_of(query.start.timestamp()))
-        high = None if query.stop is None else _utc(rollup.end_of(query.stop.timestamp()))
+        low = None if query.start is None else utc(rollup.start_of(query.start.timestamp()))
+        high = None if query.stop is None else utc(rollup.end_of(query.stop.timestamp()))
         return Rows(same[0], dataclasses.replace(query, start=low, stop=high), serving)
     return RolledRows(kin, rollup, query)
 
 
-def _utc(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=UTC)
-
-
-def _family(plugin: BasePlugin) -> family.Family:
+def _family(plugin: BasePlugin, connection: Connection | None = None) -> family.Family:
+    """The plugin's family, its source as the database keeps it (read through ``connection``, or a snapshot)."""
     kept: set[str] = set()
     if state().has_table(levels.KEPT.name):
-        with state().snapshot() as connection:
-            kept = levels.kept(connection)
+        with nullcontext(connection) if connection is not None else state().snapshot() as reading:
+            kept = levels.kept(reading)
     return family.family_of(plugin, list(state().plugins.values()), kept)
 
 
@@ -155,11 +153,10 @@ def top_list(ident: str) -> Response:
     ranked: list[tuple[str, int]] = []
     total = 0
     if state().has_table(plugin.model.__tablename__):
-        kin = _family(plugin)
         with state().snapshot() as connection:
             span = _window_range(connection, plugin, query.start, query.stop)
             if span is not None:
-                found = top.top(connection, kin, span[0], span[1], query.n)
+                found = top.top(connection, _family(plugin, connection), span[0], span[1], query.n)
                 ranked, total = found.ranked, found.total
     names = ["category", "volume", "share"]
     values = [[category, volume, round(volume / total, 6) if total else 0.0] for category, volume in ranked]
@@ -182,9 +179,9 @@ def _window_range(connection: Any, plugin: BasePlugin, start: datetime | None, s
         return None
     low, high = int(first.timestamp()), int(last.timestamp()) + span
     if start is not None:
-        low = max(low, -(-int(start.timestamp() // 1) // span) * span)
+        low = max(low, levels.ceil_to(int(start.timestamp() // 1), span))
     if stop is not None:
-        high = min(high, -(-int(stop.timestamp() // 1) // span) * span)
+        high = min(high, levels.ceil_to(int(stop.timestamp() // 1), span))
     return (low, high) if low < high else None
 
 

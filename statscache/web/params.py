@@ -57,9 +57,12 @@ def _grafana_params() -> list[Param]:
     ]
 
 
+#: The response formats a ``format`` parameter may name.
+FORMATS = ("json", "csv", "ndjson")
+
+
 def _format_param() -> Param:
-    formats = {"type": "string", "enum": ["json", "csv", "ndjson"]}
-    return Param("format", formats, "Response format, overriding the Accept header.")
+    return Param("format", {"type": "string", "enum": list(FORMATS)}, "Response format, overriding the Accept header.")
 
 
 def _time_format_param() -> Param:
@@ -282,7 +285,7 @@ def parse_query(
                 raise BadParameter(name, "a non-empty name of at most 255 characters", value)
         if values:
             chosen.append((name, values))
-    fmt = single("format", lambda raw: _choice("format", raw, ("json", "csv", "ndjson")))
+    fmt = single("format", lambda raw: _choice("format", raw, FORMATS))
     time_format = single("time_format", lambda raw: _choice("time_format", raw, TIME_FORMATS), "s")
     stream = single("stream", lambda raw: _choice("stream", raw, ("0", "1")) == "1", False)
     if stream:
@@ -411,5 +414,5 @@ def parse_top_query(args: MultiDict[str, str], *, max_top: int) -> TopQuery:
         start=start,
         stop=stop,
         n=_whole("n", args["n"], 1, max_top) if "n" in args else 10,
-        format=None if fmt is None else _choice("format", fmt, ("json", "csv", "ndjson")),
+        format=None if fmt is None else _choice("format", fmt, FORMATS),
     )

@@ -18,13 +18,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, func, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from statscache.plugins import BasePlugin
+from statscache.plugins.kinds import utc
 from statscache.store import dialects, levels
 from statscache.store.levels import DAY, MONDAY, WEEK
 from statscache.web.errors import BadParameter
@@ -183,4 +184,4 @@ def _floor(moment: ColumnElement[Any], span: int, offset: int) -> ColumnElement[
 
 
 def _utc(seconds: int | None) -> datetime | None:
-    return None if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)
+    return None if seconds is None else utc(seconds)

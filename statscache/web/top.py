@@ -27,12 +27,12 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
 from statscache.plugins import BasePlugin
+from statscache.plugins.kinds import utc
 from statscache.store import dialects, levels
 from statscache.store.base import UTCDateTime
 from statscache.web.family import Family, window
@@ -76,10 +76,6 @@ class TopList:
     ranked: list[tuple[str, int]]
 
 
-def _ceil(moment: int, span: int) -> int:
-    return -(-moment // span) * span
-
-
 def pieces(family: Family, start: int, stop: int) -> Cut:
     """``[start, stop)`` (window starts, multiples of the plugin's window) cut along the family's chain."""
     chain = family.chain()
@@ -87,7 +83,7 @@ def pieces(family: Family, start: int, stop: int) -> Cut:
     low, high = start, stop
     for finer, coarser in zip(chain, chain[1:], strict=False):
         span = window(coarser)
-        inner_low, inner_high = _ceil(low, span), high // span * span
+        inner_low, inner_high = levels.ceil_to(low, span), high // span * span
         if inner_low >= inner_high:
             found.append(Piece(finer, low, high))
             return Cut(tuple(found), (), ())
@@ -132,7 +128,7 @@ class Summer:
         self._mark = dialects.of(connection).placeholder
         self._source = "" if family.source is None else family.source.model.__tablename__
         bind = UTCDateTime().dialect_impl(connection.dialect).bind_processor(connection.dialect)
-        self._time = (lambda seconds: bind(_utc(seconds))) if bind is not None else _utc
+        self._time = (lambda seconds: bind(utc(seconds))) if bind is not None else utc
 
     def _marks(self, count: int) -> str:
         return ", ".join([self._mark] * count)
@@ -186,7 +182,7 @@ class Summer:
             parameters += [self._source, *self.cut.months]
         for piece in self.cut.pieces:
             low, high = piece.start, piece.stop
-            low_day, high_day = _ceil(low, levels.DAY), high // levels.DAY * levels.DAY
+            low_day, high_day = levels.ceil_to(low, levels.DAY), high // levels.DAY * levels.DAY
             ranges = [(low, high)]
             if piece.plugin is self.family.source and low_day < high_day:
                 # Whole days from the day totals, the hours around them from the rows.
@@ -260,7 +256,3 @@ def _threshold(summer: Summer, n: int) -> list[tuple[str, int]] | None:
             return ranked
         depth *= 4
     return None
-
-
-def _utc(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=UTC)
