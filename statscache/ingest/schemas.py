@@ -12,10 +12,20 @@ same rule reads a live message and its copy from history alike:
    schema knows its messages;
 2. otherwise, if the headers name anyone or anything, they are the answer (the
    publisher's schema computed them; a list it left empty is an answer too);
-3. otherwise there is no answer here: the schema is fedora-messaging's base
-   class, or unknown and silent (fedmsg's messages bridged to the bus, or archived
-   through datanommer, are such), and the message is read as one of fedmsg's era
-   is (:mod:`statscache.ingest.meta`).
+3. otherwise, if the schema is fedora-messaging's base class (:data:`BASE_SCHEMA`,
+   which names nobody whatever the body), there is no answer here: such messages
+   are fedmsg's, bridged to the bus or archived through datanommer, and are read as
+   fedmsg's era reads them (:mod:`statscache.ingest.meta`);
+4. otherwise the message's own schema, not installed here, named nobody when it
+   was sent (:data:`SILENT`): a datagrepper record's lists may still tell (datanommer
+   reads them with the schema installed), but fedmsg.meta is not asked. Its
+   processors were written for fedmsg's bodies, not for the schema's: bugzilla's
+   reads a bug's ``component`` and ``assigned_to`` as strings, and fails on the
+   objects bugzilla2fedmsg sends today.
+
+Whether a schema is installed is read from the ``fedora.messages`` entry points
+(as fedora-messaging's registry is), without asking fedora-messaging's registry:
+that warns of every schema it lacks, and statscache lacks most of them by design.
 """
 
 from __future__ import annotations
@@ -23,12 +33,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from typing import Any
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any, Final
 
 from statscache.exceptions import MetaError
 
 #: The header naming a message's schema class.
 SCHEMA_HEADER = "fedora_messaging_schema"
+#: The entry-point group of fedora-messaging's schemas.
+GROUP = "fedora.messages"
+#: fedora-messaging's base class (``fedora_messaging.message:Message``): no schema of its own, names nobody.
+BASE_SCHEMA = "base.message"
 #: Header prefixes of the users and the packages a message names.
 PREFIXES = {"users": "fedora_messaging_user_", "packages": "fedora_messaging_rpm_"}
 #: Header prefixes of everything a publisher's schema names: any one of them says the headers were computed.
@@ -42,6 +57,14 @@ NAMING = (
 )
 #: Schema names whose class is remembered at most (Fedora has a few hundred).
 MAX_SCHEMAS = 4096
+
+
+class _Silent(frozenset[str]):
+    """No names, from a schema that is not installed here: an answer unless a datagrepper record tells more."""
+
+
+#: The answer for a message whose own schema, not installed here, named nobody when it was sent.
+SILENT: Final = _Silent()
 
 log = logging.getLogger(__name__)
 
@@ -62,34 +85,51 @@ class SchemaReader:
         #: schema name -> its class, or None when it is not installed here
         self._classes: dict[str, type[Any] | None] = {}
 
-    def names(self, envelope: Mapping[str, Any], field: str) -> set[str] | None:
-        """The ``field`` ("users" or "packages") an envelope with a schema header names; None: no answer here."""
+    def names(self, envelope: Mapping[str, Any], field: str) -> set[str] | frozenset[str] | None:
+        """The ``field`` ("users" or "packages") an envelope with a schema header names.
+
+        None: no answer here (the base schema, silent). :data:`SILENT` (empty; ``is SILENT``): the message's
+        own schema is not installed here and named nobody when it was sent.
+        """
         headers = envelope["headers"]
-        schema = self._class_of(headers[SCHEMA_HEADER])
+        name = headers[SCHEMA_HEADER]
+        schema = self._class_of(name)
         if schema is None:
-            named = [name for name in headers if isinstance(name, str) and name.startswith(NAMING)]
+            named = [key for key in headers if isinstance(key, str) and key.startswith(NAMING)]
             if not named:
-                return None
+                return None if name == BASE_SCHEMA else SILENT
             prefix = PREFIXES[field]
-            return {name[len(prefix) :] for name in named if name.startswith(prefix) and len(name) > len(prefix)}
+            return {key[len(prefix) :] for key in named if key.startswith(prefix) and len(key) > len(prefix)}
         try:
             message = schema(body=envelope.get("msg"), headers=dict(headers), topic=envelope.get("topic"))
             found = message.usernames if field == "users" else message.packages
             return {name for name in found if isinstance(name, str) and name}
         except Exception as error:  # schemas are third-party code, and the body comes from the bus
-            raise MetaError(f"schema {headers[SCHEMA_HEADER]!r} could not read the {field}: {error!r}"[:300]) from error
+            raise MetaError(f"schema {name!r} could not read the {field}: {error!r}"[:300]) from error
 
     def _class_of(self, name: str) -> type[Any] | None:
         if name in self._classes:
             return self._classes[name]
-        from fedora_messaging import message
-
-        # An unknown schema comes back as the base class (with a warning, once per name here): the base
-        # class names nobody, whatever the message; it is no answer.
-        schema = message.get_class(name)
-        found = None if schema is message.Message else schema
+        found = None
+        point = _entry_points().get(name)
+        if point is not None and name != BASE_SCHEMA:  # the base class names nobody, whatever the message
+            try:
+                found = point.load()
+            except Exception as error:  # an installed schema package that cannot be imported is not installed
+                log.warning("schema %r cannot be loaded (%r): its messages are read from their headers", name, error)
         with self._lock:
             if len(self._classes) >= MAX_SCHEMAS:  # schema names come from the bus: bounded
                 self._classes = {}
             self._classes[name] = found
         return found
+
+
+_points: dict[str, EntryPoint] | None = None
+
+
+def _entry_points() -> dict[str, EntryPoint]:
+    """The installed schemas by name (read once: installing one takes a restart, as for fedora-messaging)."""
+    global _points
+    if _points is None:
+        _points = {point.name: point for point in entry_points(group=GROUP)}
+    return _points

@@ -53,6 +53,18 @@ def fedora_examples() -> list[dict[str, Any]]:
     return examples
 
 
+MESSAGING_EXAMPLES = EXAMPLES.parent / "fedora-messaging-examples.jsonl"
+
+
+def fedora_messaging_examples() -> list[dict[str, Any]]:
+    """Real messages of today's bus (fedora-messaging), from the test suites of the schema packages their
+    applications publish with (bodhi-messages, koji-fedoramessaging-messages, bugzilla2fedmsg-schema,
+    pagure-messages, ...), as statscache receives them: each with its headers, a msg_id and a time of its
+    own, and its ``source`` (package, version, file and line). Made by scripts/fedora_messaging_examples.py."""
+    with MESSAGING_EXAMPLES.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
 def fedora_examples_meta() -> dict[int, dict[str, Any]]:
     """fedmsg.meta's users and packages of each example, by line (computed offline, beside the examples)."""
     reference = json.loads((EXAMPLES.parent / "fedora-examples-meta.json").read_text(encoding="utf-8"))

@@ -126,3 +126,52 @@ def test_fas_warnings_are_logged_once_each(caplog, monkeypatch):
         "No fas_credentials found.  Not caching fas.",
         "something else",
     ]
+
+
+def test_a_real_body_fedmsg_meta_fails_on_is_counted_as_the_readme_says(tmp_path, caplog):
+    """A schema or processor that fails on a message's body refuses that message for the plugins that asked
+    (logged and counted, as any plugin error); every other plugin counts it.
+
+    The body is a real one of today's bugzilla (a "Package Review" bug, tests/data/fedora-messaging-examples.jsonl)
+    sent with fedora-messaging's base schema, as a bridge would: fedmsg.meta's bugzilla processor reads it, and
+    fails on its component and assignee objects (TypeError: unhashable type: 'dict').
+    """
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, select
+
+    from statscache.config import Config
+    from statscache.ingest.pipeline import Pipeline
+    from statscache.plugins import registry
+    from tests.fakes.support import fedora_messaging_examples
+
+    review = next(
+        e
+        for e in fedora_messaging_examples()
+        if e["headers"]["fedora_messaging_schema"] == "bugzilla2fedmsg.messageV1"
+        and not any(key.startswith("fedora_messaging_user_") for key in e["headers"])
+        and not any(key.startswith("fedora_messaging_rpm_") for key in e["headers"])
+    )
+    sent_at = review["headers"]["sent-at"]
+    bridged = {**review, "headers": {"fedora_messaging_schema": "base.message", "sent-at": sent_at}}
+    database = f"sqlite:///{tmp_path / 'stats.sqlite'}"
+    config = Config(sqlalchemy_uri=database, consumer_epoch=datetime(2012, 1, 1, tzinfo=UTC))
+    pipeline = Pipeline.open(config, registry.load(config))
+    try:
+        pipeline.handle(bridged)
+        assert pipeline.flush()
+        failed = {
+            plugin.ident
+            for plugin in pipeline.plugins
+            if pipeline.metrics.value("statscache_plugin_errors", plugin=plugin.ident, stage="process")
+        }
+        assert {"volume-by-user-1d", "volume-by-package-1m", "user-activity"} <= failed
+        assert not any(ident.startswith(("volume-1", "volume-by-topic", "volume-by-category")) for ident in failed)
+        for plugin in pipeline.plugins:
+            if plugin.ident in ("volume-1d", "volume-by-topic-1d"):
+                with pipeline.session_factory() as session:
+                    assert session.scalar(select(func.sum(plugin.model.volume))) == 1
+    finally:
+        pipeline.close()
+    logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert logged and all("fedmsg.meta could not read" in line and "unhashable type" in line for line in logged)
