@@ -23,8 +23,9 @@ take the same path, from a thread of their own: a plugin cannot tell them apart.
 Most plugins subclass :class:`CountingPlugin` (count per window and key),
 :class:`VolumePlugin` (count per window), :class:`LatestEventPlugin` (latest
 event per category), :class:`ActivityPlugin` (each user's all-time count per
-subject) or :class:`LatestMessagePlugin` (the newest message per subject), and
-write one method of the message alone.
+subject), :class:`LatestMessagePlugin` (the newest message per subject) or
+:class:`MilestonePlugin` (the newest start, success and failure of each cell of
+a board), and write one method of the message alone.
 """
 
 from statscache.exceptions import InvalidKey
@@ -40,6 +41,7 @@ from statscache.plugins.kinds import (
     VolumePlugin,
 )
 from statscache.plugins.message import Message
+from statscache.plugins.milestones import FAILED, STARTED, SUCCEEDED, Milestone, MilestonePlugin
 
 __all__ = [
     "Batch",
@@ -49,7 +51,12 @@ __all__ = [
     "LatestEventPlugin",
     "ActivityPlugin",
     "LatestMessagePlugin",
+    "MilestonePlugin",
     "Event",
+    "Milestone",
+    "STARTED",
+    "SUCCEEDED",
+    "FAILED",
     "Message",
     "InvalidKey",
     "MAX_KEY_LENGTH",

@@ -158,6 +158,46 @@ class LatestEventModel(StatsModel):
     link: Mapped[str | None] = mapped_column(String(), nullable=True)
 
 
+class MilestoneModel(StatsModel):
+    """The newest start, success and failure of each cell of a board (see :mod:`statscache.plugins.milestones`)."""
+
+    __abstract__ = True
+    filters = ("category", "phase")
+    column_docs = {
+        "category": "the cell: what process, of what (parts separated by /)",
+        "phase": "started, succeeded or failed",
+        "timestamp": "when the cell last reached that phase (UTC)",
+        "msg_id": "the message that said so",
+        "status": "the state as that message words it",
+        "run": "which run of the process it was (a compose id, a task id, an image name), if known",
+        "link": "where to read more",
+        "detail": "a little more, as an object (links to what was made, an image id...)",
+    }
+    served_types = {"detail": "object"}
+
+    category: Mapped[str] = mapped_column(String(), primary_key=True)
+    phase: Mapped[str] = mapped_column(String(), primary_key=True)
+    # Indexed: the pages ask for the newest rows and those of a time range.
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    msg_id: Mapped[str] = mapped_column(String(), nullable=False)
+    status: Mapped[str] = mapped_column(String(), nullable=False, default="")
+    run: Mapped[str | None] = mapped_column(String(), nullable=True)
+    link: Mapped[str | None] = mapped_column(String(), nullable=True)
+    #: JSON text of an object (served as the object; as its JSON text in CSV).
+    detail: Mapped[str | None] = mapped_column(String(), nullable=True)
+
+    @classmethod
+    def served(cls, serving: Serving) -> Callable[[list[Any]], list[Any]]:
+        at_detail = cls.column_names().index("detail")
+
+        def parsed(values: list[Any]) -> list[Any]:
+            if type(values[at_detail]) is str:  # the web's rows parse it as they check its links
+                values[at_detail] = orjson.loads(values[at_detail])
+            return values
+
+        return parsed
+
+
 _concrete: dict[tuple[type[StatsModel], str], type[StatsModel]] = {}
 _concrete_lock = threading.Lock()
 

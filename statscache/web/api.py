@@ -21,7 +21,7 @@ from statscache.plugins.models import Serving
 from statscache.span import Span
 from statscache.store import levels
 from statscache.store.base import epoch_seconds
-from statscache.web import coverage_report, family, formats, series, top
+from statscache.web import board, coverage_report, family, formats, series, top
 from statscache.web.errors import ApiError, BadParameter, NotAcceptable
 from statscache.web.params import Query, parse_query, parse_series_query, parse_top_query
 from statscache.web.rollups import RolledRows, parse_rollup
@@ -191,6 +191,27 @@ def layout(ident: str) -> Response:
     if plugin.layout is None:
         raise ApiError(404, "no layout", f"plugin {ident!r} has no layout")
     return _respond(formats.json_bytes(plugin.layout), "json")
+
+
+@api.get("/<ident>/board")
+def board_of(ident: str) -> Response:
+    """The whole board of a plugin with one (a :class:`~statscache.plugins.MilestonePlugin` with a layout),
+    its layout included: one request draws it. JSON only, as for layout."""
+    plugin = plugin_named(ident)
+    if not board.has_board(plugin):
+        raise ApiError(404, "no board", f"plugin {ident!r} keeps no board (it is no milestone plugin with a layout)")
+    now = time.time()
+    exists = state().has_table(plugin.model.__tablename__)
+    with state().snapshot() if exists else nullcontext() as connection:
+        laid_out = board.groups(connection, plugin, now)
+    body = {
+        "ident": ident,
+        "title": (plugin.layout or {}).get("title", plugin.name),
+        "now": round(now, 3),
+        "layout": plugin.layout,
+        "groups": [group.as_json() for group in laid_out],
+    }
+    return _respond(formats.json_bytes(body), "json")
 
 
 @api.get("/<ident>/coverage")

@@ -1,46 +1,53 @@
-"""The release-engineering board: a plugin's latest events laid out by its ``layout``, each with a tone for its status.
+"""A board: a :class:`~statscache.plugins.MilestonePlugin`'s cells laid out by its ``layout``.
 
-A layout names groups by the prefix of their categories (``"prefix": "compose/"``) or
-by their categories themselves (``"categories": [...]``).
-Each group becomes a two-dimensional grid: a tile's name (its category less the
-group's prefix) splits at its last ``/`` into a row and a column, so that
-``compose/rawhide/x86_64`` sits in row ``rawhide``, column ``x86_64`` of the
-composes, and ``image-test/Fedora-Cloud-Base/23`` in row ``Fedora-Cloud-Base``,
-column ``23`` of the image tests (a name without ``/`` is a row of one column, ``""``).
-Rows and columns are in natural order (``22`` < ``23`` < ``23_TC10`` < ``rawhide``);
-a cell that no category names is None. A tile shows the latest event of
-its category: its status, when, and its link (with the link's host) when the plugin serves one.
+The layout names groups. Each group takes the cells under its ``prefix``
+(``compose/``) whose remaining parts are as many as its ``parts`` name
+(``["branch", "arch", "stage"]``), and lays them out as a grid:
+
+* ``rows``: the parts that make a row's key (``rawhide/primary``);
+* ``columns``: those that make a column's key (``mash``); none: one column, ``""``;
+* ``items``: those that tell apart the cells sharing one tile (the regions an
+  image is uploaded to); none: one cell per tile;
+* ``order``: per part, values that come first, in that order (``mash`` before
+  ``pungify``); the others follow in natural order (``22`` < ``23`` < ``rawhide``);
+* ``stale_after``: seconds after which a tile's newest event is old news
+  (default a day).
+
+Each cell holds its newest start, success and failure (:class:`Mark`). What
+is derived from them, here, as the board is served:
+
+* its *state*: the phase of its newest mark (a start and an end at the same
+  second: the end), so ``running`` while its newest start is newer than any end;
+* its *duration*: how long its last run took, from its newest start to its
+  newest end, when that start came first (and both belong to the same run where
+  both name theirs);
+* per tile: the newest start, success and failure over its cells, and which
+  cells are *current*: those whose success is of the tile's newest successful
+  run (the regions holding the newest image).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, select
 
-from statscache.plugins import BasePlugin, LatestEventPlugin
+from statscache.plugins import FAILED, STARTED, SUCCEEDED, BasePlugin, MilestonePlugin
 from statscache.plugins.links import safe_link
+from statscache.store.base import epoch_seconds
+from statscache.web.rows import checked_detail
 
-#: Words in a status that say how it went, checked in this order (the first that matches wins).
-_TONES = (
-    ("failed", re.compile(r"fail|error|doom|abort|cancel|broken", re.IGNORECASE)),
-    ("running", re.compile(r"start|running|progress|queued|pending|wait", re.IGNORECASE)),
-    ("done", re.compile(r"finish|succe|complete|done|sync|push|commit|pass|upload|release", re.IGNORECASE)),
-)
+#: Seconds after which a tile's newest event is old news, unless its group says otherwise.
+STALE_AFTER = 86400
+#: How a phase ranks when two marks share a time: an end after a start.
+_RANK = {STARTED: 0, FAILED: 1, SUCCEEDED: 2}
 #: Runs of digits, which natural order compares as numbers.
 _DIGITS = re.compile(r"(\d+)")
-
-
-def tone(status: str) -> str:
-    """``failed``, ``running``, ``done``, or ``other`` for a status that says none of these."""
-    for name, pattern in _TONES:
-        if pattern.search(status):
-            return name
-    return "other"
 
 
 def natural(key: str) -> tuple[tuple[tuple[int, int, str], ...], str]:
@@ -52,23 +59,121 @@ def natural(key: str) -> tuple[tuple[tuple[int, int, str], ...], str]:
     return parts, key
 
 
-def split_name(name: str) -> tuple[str, str]:
-    """A tile's row and column: its name split at the last ``/`` (``"rawhide/x86_64"`` -> ``rawhide``, ``x86_64``)."""
-    row, _, column = name.rpartition("/")
-    return (row, column) if row else (name, "")
+@dataclass(frozen=True)
+class Mark:
+    """A cell's newest milestone of one phase."""
+
+    phase: str
+    status: str
+    timestamp: datetime
+    msg_id: str
+    run: str | None
+    link: str | None
+    detail: dict[str, Any] | None
+
+    @property
+    def order(self) -> tuple[datetime, int, str]:
+        return self.timestamp, _RANK[self.phase], self.msg_id
+
+    @property
+    def link_host(self) -> str | None:
+        return urlsplit(self.link).hostname if self.link else None
+
+    @property
+    def files(self) -> list[str]:
+        """Links to what the run made (``detail["links"]``)."""
+        links = (self.detail or {}).get("links")
+        return [link for link in links if isinstance(link, str)] if isinstance(links, list) else []
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "time": epoch_seconds(self.timestamp),
+            "msg_id": self.msg_id,
+            "run": self.run,
+            "link": self.link,
+            "detail": self.detail,
+        }
+
+
+def newest(marks: Iterable[Mark | None]) -> Mark | None:
+    present = [mark for mark in marks if mark is not None]
+    return max(present, key=lambda mark: mark.order) if present else None
+
+
+def duration(started: Mark | None, ended: Mark | None) -> float | None:
+    """Seconds from ``started`` to ``ended``, when that start came first (and, where both name a run, the same)."""
+    if started is None or ended is None or started.timestamp > ended.timestamp:
+        return None
+    if started.run is not None and ended.run is not None and started.run != ended.run:
+        return None
+    return (ended.timestamp - started.timestamp).total_seconds()
 
 
 @dataclass(frozen=True)
-class Tile:
-    category: str
-    #: The category less its group's prefix.
-    name: str
-    status: str
-    tone: str
-    timestamp: datetime
-    link: str | None
-    #: The link's host name, which the tile shows as the link's text.
-    link_host: str | None = None
+class Summary:
+    """The newest start, success and failure of one cell or of a tile's cells, and what follows from them."""
+
+    started: Mark | None
+    succeeded: Mark | None
+    failed: Mark | None
+
+    @property
+    def latest(self) -> Mark:
+        found = newest((self.started, self.succeeded, self.failed))
+        assert found is not None, "a summary has a mark at least"
+        return found
+
+    @property
+    def ended(self) -> Mark | None:
+        return newest((self.succeeded, self.failed))
+
+    @property
+    def state(self) -> str:
+        """``started``, ``succeeded`` or ``failed``: the phase of the newest mark."""
+        return self.latest.phase
+
+    @property
+    def duration(self) -> float | None:
+        return duration(self.started, self.ended)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "duration": self.duration,
+            **{phase: None if mark is None else mark.as_json() for phase, mark in self.marks()},
+        }
+
+    def marks(self) -> list[tuple[str, Mark | None]]:
+        return [(STARTED, self.started), (SUCCEEDED, self.succeeded), (FAILED, self.failed)]
+
+
+@dataclass(frozen=True)
+class Item(Summary):
+    """One cell of a tile."""
+
+    category: str = ""
+    #: The cell's item parts (``us-east-1``); ``""`` in a group without items.
+    name: str = ""
+    #: Whether its success is of its tile's newest successful run.
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class Tile(Summary):
+    """The cells at one row and column of a group, summed up."""
+
+    row: str = ""
+    column: str = ""
+    items: list[Item] = field(default_factory=list)
+    stale: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        items = [
+            {"name": item.name, "category": item.category, "current": item.current, **item.as_json()}
+            for item in self.items
+        ]
+        return {"row": self.row, "column": self.column, "stale": self.stale, **super().as_json(), "items": items}
 
 
 #: A row of a group's grid: its key, and per column the tile there or None.
@@ -77,42 +182,130 @@ Row = tuple[str, list[Tile | None]]
 
 @dataclass(frozen=True)
 class Group:
+    id: str
     title: str
-    #: Every tile, in category order.
-    tiles: list[Tile]
-    #: The grid's column keys, in natural order (``[""]`` when no name has a ``/``).
+    #: The grid's column keys, and its rows' keys with their tiles (None: no cell there).
     columns: list[str]
-    #: The grid's rows, in natural order of their keys.
     rows: list[Row]
 
+    @property
+    def tiles(self) -> list[Tile]:
+        return [tile for _, cells in self.rows for tile in cells if tile is not None]
 
-def grid(tiles: list[Tile]) -> tuple[list[str], list[Row]]:
-    """The columns and rows that ``tiles`` fill, each tile at the row and column of its name."""
-    cells = {split_name(tile.name): tile for tile in tiles}
-    columns = sorted({column for _, column in cells}, key=natural)
-    keys = sorted({row for row, _ in cells}, key=natural)
-    return columns, [(row, [cells.get((row, column)) for column in columns]) for row in keys]
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "columns": self.columns,
+            "rows": [key for key, _ in self.rows],
+            "tiles": [tile.as_json() for tile in self.tiles],
+        }
 
 
-def _host(link: str | None) -> str | None:
-    return urlsplit(link).hostname if link else None
+@dataclass(frozen=True)
+class _Spec:
+    """A group of the layout, checked."""
+
+    id: str
+    title: str
+    prefix: str
+    parts: list[str]
+    rows: list[str]
+    columns: list[str]
+    items: list[str]
+    order: dict[str, list[str]]
+    stale_after: float
+
+    @classmethod
+    def of(cls, group: dict[str, Any]) -> _Spec:
+        parts = [str(name) for name in group.get("parts", [])]
+        prefix = str(group.get("prefix", ""))
+        return cls(
+            id=str(group.get("id", prefix.strip("/"))),
+            title=str(group.get("title", prefix)),
+            prefix=prefix,
+            parts=parts,
+            rows=[str(name) for name in group.get("rows", parts[:1])],
+            columns=[str(name) for name in group.get("columns", [])],
+            items=[str(name) for name in group.get("items", [])],
+            order={str(name): [str(value) for value in values] for name, values in group.get("order", {}).items()},
+            stale_after=float(group.get("stale_after", STALE_AFTER)),
+        )
+
+    def key(self, values: dict[str, str], names: Sequence[str]) -> str:
+        return "/".join(values[name] for name in names)
+
+    def sort_key(self, key: str, names: Sequence[str]) -> tuple[Any, ...]:
+        """Each part's place: first the values ``order`` lists, in order, then the others in natural order."""
+        if not names:
+            return ()
+        placed = []
+        for name, value in zip(names, key.split("/"), strict=True):
+            preferred = self.order.get(name, [])
+            if value in preferred:
+                placed.append((preferred.index(value), natural("")))
+            else:
+                placed.append((len(preferred), natural(value)))
+        return tuple(placed)
 
 
-def groups(connection: Connection | None, plugin: BasePlugin) -> list[Group]:
-    """The layout's groups, each with the grid of its categories (empty before the table exists)."""
-    layout: dict[str, Any] = plugin.layout or {}
+def has_board(plugin: BasePlugin) -> bool:
+    """Whether the plugin keeps milestones and lays them out as a board."""
+    return isinstance(plugin, MilestonePlugin) and bool(plugin.layout) and "groups" in (plugin.layout or {})
+
+
+def read_marks(connection: Connection, plugin: MilestonePlugin) -> dict[str, dict[str, Mark]]:
+    """Every cell's marks: category -> phase -> mark, links checked again (the table may predate a host's removal)."""
     table = plugin.model.__table__
-    hosts = plugin.link_hosts if isinstance(plugin, LatestEventPlugin) else frozenset()
-    rows = [] if connection is None else list(connection.execute(select(table).order_by(table.c.category)))
+    cells: dict[str, dict[str, Mark]] = {}
+    for row in connection.execute(select(table)):
+        detail = checked_detail(row.detail, plugin.link_hosts) if row.detail else None
+        link = safe_link(row.link, plugin.link_hosts)
+        mark = Mark(row.phase, row.status, row.timestamp, row.msg_id, row.run, link, detail)
+        cells.setdefault(row.category, {})[row.phase] = mark
+    return cells
+
+
+def _summary(marks: dict[str, Mark]) -> tuple[Mark | None, Mark | None, Mark | None]:
+    return marks.get(STARTED), marks.get(SUCCEEDED), marks.get(FAILED)
+
+
+def _tile(spec: _Spec, row: str, column: str, cells: list[tuple[str, str, dict[str, Mark]]], now: float) -> Tile:
+    started, succeeded, failed = (newest(_summary(marks)[i] for _, _, marks in cells) for i in range(3))
+    run = succeeded.run if succeeded is not None else None
+    items = []
+    for category, name, marks in sorted(cells, key=lambda cell: spec.sort_key(cell[1], spec.items)):
+        mine = _summary(marks)
+        success = mine[1]
+        # Its success is of the tile's newest successful run (the same mark where runs are not named).
+        current = success is not None and (success.run == run if run else success is succeeded)
+        items.append(Item(*mine, category=category, name=name, current=current))
+    latest = newest((started, succeeded, failed))
+    assert latest is not None
+    stale = now - latest.timestamp.timestamp() > spec.stale_after
+    return Tile(started, succeeded, failed, row=row, column=column, items=items, stale=stale)
+
+
+def groups(connection: Connection | None, plugin: BasePlugin, now: float) -> list[Group]:
+    """The layout's groups, each with the grid of its cells (empty before the table exists)."""
+    layout: dict[str, Any] = plugin.layout or {}
+    cells = read_marks(connection, plugin) if connection is not None and isinstance(plugin, MilestonePlugin) else {}
     laid_out = []
     for group in layout.get("groups", []):
-        prefix = str(group.get("prefix", ""))
-        named = set(group.get("categories", ()))
-        tiles = []
-        for row in rows:
-            if row.category in named if named else prefix and row.category.startswith(prefix):
-                name = row.category.removeprefix(prefix) or row.category
-                link = safe_link(row.link, hosts)
-                tiles.append(Tile(row.category, name, row.status, tone(row.status), row.timestamp, link, _host(link)))
-        laid_out.append(Group(str(group.get("title", prefix or "Events")), tiles, *grid(tiles)))
+        spec = _Spec.of(group)
+        placed: dict[tuple[str, str], list[tuple[str, str, dict[str, Mark]]]] = {}
+        for category, marks in cells.items():
+            if not category.startswith(spec.prefix):
+                continue
+            values = category[len(spec.prefix) :].split("/")
+            if len(values) != len(spec.parts):
+                continue
+            named = dict(zip(spec.parts, values, strict=True))
+            where = (spec.key(named, spec.rows), spec.key(named, spec.columns))
+            placed.setdefault(where, []).append((category, spec.key(named, spec.items), marks))
+        tiles = {where: _tile(spec, *where, found, now) for where, found in placed.items()}
+        columns = sorted({column for _, column in tiles}, key=lambda key: spec.sort_key(key, spec.columns))
+        keys = sorted({row for row, _ in tiles}, key=lambda key: spec.sort_key(key, spec.rows))
+        rows = [(key, [tiles.get((key, column)) for column in columns]) for key in keys]
+        laid_out.append(Group(spec.id, spec.title, columns, rows))
     return laid_out

@@ -64,9 +64,11 @@ def records(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[dict[st
 
 def inert_cell(value: Any) -> Any:
     """The value as a CSV cell no spreadsheet runs: text that could start a formula gets a leading quote.
-    A list (a message's users) is one cell of its items separated by spaces."""
+    A list (a message's users) is one cell of its items separated by spaces; an object, its JSON text."""
     if type(value) is list:
         value = " ".join(map(str, value))
+    elif type(value) is dict:
+        value = orjson.dumps(value).decode()
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

@@ -208,6 +208,8 @@ def _row_schema(columns: list[dict[str, Any]]) -> dict[str, Any]:
 def _column_schema(column: dict[str, Any]) -> dict[str, Any]:
     if column["type"] == "list":
         return {"type": "array", "items": _TEXT, "description": column["description"]}
+    if column["type"] == "object":
+        return {"type": "object", "nullable": True, "description": column["description"]}
     if column["type"] == "timestamp":  # epoch seconds or milliseconds, or ISO 8601, as time_format says
         written = [{"type": "number"}, {"type": "string", "format": "date-time"}]
         return {"oneOf": written, "nullable": True, "description": column["description"]}

@@ -8,6 +8,7 @@ from another host.
 
 from __future__ import annotations
 
+import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -86,12 +87,13 @@ def plugin_page(ident: str) -> Response:
 
 @pages.get("/releng")
 def releng() -> Response:
-    plugin = next((p for p in state().plugins.values() if p.layout and "groups" in p.layout), None)
+    plugin = next((p for p in state().plugins.values() if board.has_board(p)), None)
     if plugin is None:
-        raise ApiError(404, "no board", "no plugin with a board layout (such as releng-dashboard) is enabled")
+        raise ApiError(404, "no board", "no plugin with a board (such as releng-dashboard) is enabled")
     exists = state().has_table(plugin.model.__tablename__)
+    now = time.time()
     with state().snapshot() if exists else nullcontext() as connection:
-        laid_out = board.groups(connection, plugin)
+        laid_out = board.groups(connection, plugin, now)
     title = (plugin.layout or {}).get("title", plugin.name)
     return _page("releng.html", title=title, plugin=plugin, groups=laid_out, refresh_ms=BOARD_REFRESH_MS)
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Select, and_, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from statscache.plugins import BasePlugin, LatestEventPlugin
+from statscache.plugins import BasePlugin, LatestEventPlugin, MilestonePlugin
 from statscache.plugins.links import safe_link
-from statscache.plugins.models import LatestEventModel, Serving
+from statscache.plugins.models import LatestEventModel, MilestoneModel, Serving
 from statscache.store import tally
 from statscache.web.params import Query
 
@@ -70,20 +71,24 @@ class Rows:
         self.order_columns = [*first, table.c.timestamp, *(key for key in keys if key.key != query.sort)]
 
     def _serving(self, plugin: BasePlugin) -> Callable[[Sequence[Any]], list[Any]]:
-        """What turns a row into JSON-ready values; links that are not safe to serve become None.
+        """What turns a row into JSON-ready values; links that are not safe to serve become None (or are left
+        out of a milestone's detail).
 
         Links are checked when events are made too, but rows stored by an older
         statscache (or by hand) were not: they are checked again on the way out.
         """
         convert = self.model.json_values()
-        if not issubclass(self.model, LatestEventModel):
+        if not issubclass(self.model, (LatestEventModel, MilestoneModel)):
             return convert
-        hosts = plugin.link_hosts if isinstance(plugin, LatestEventPlugin) else frozenset()
+        hosts = plugin.link_hosts if isinstance(plugin, (LatestEventPlugin, MilestonePlugin)) else frozenset()
         position = self.names.index("link")
+        detail = self.names.index("detail") if issubclass(self.model, MilestoneModel) else None
 
         def checked(values: Sequence[Any]) -> list[Any]:
             converted = convert(values)
             converted[position] = safe_link(converted[position], hosts)
+            if detail is not None and converted[detail] is not None:
+                converted[detail] = checked_detail(converted[detail], hosts)
             return converted
 
         return checked
@@ -196,3 +201,11 @@ def _utc(epoch_seconds: int | None) -> datetime | None:
     if epoch_seconds is None or not _FIRST <= epoch_seconds <= _LAST:
         return None
     return datetime.fromtimestamp(epoch_seconds, tz=UTC)
+
+
+def checked_detail(text: str, hosts: frozenset[str]) -> Any:
+    """A milestone's stored detail as served: the object, its ``links`` kept only where safe."""
+    detail = orjson.loads(text)
+    if isinstance(detail, dict) and isinstance(detail.get("links"), list):
+        detail["links"] = [link for link in detail["links"] if safe_link(link, hosts)]
+    return detail

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from statscache.store.ledger import PluginState
+from statscache.web import board
 from statscache.web.api import state
 from statscache.windows import interval_suffix
 
@@ -28,6 +29,18 @@ def utc(moment: datetime | str | float | None) -> str:
 def window(interval: timedelta) -> str:
     """A window length as the idents write it: ``1m``, ``1h``, ``1d``."""
     return interval_suffix(interval)
+
+
+def took(seconds: float) -> str:
+    """How long something took, to the second under a minute and to the minute above: ``45 s``, ``1 h 05 min``."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    hours, minutes = divmod(round(whole / 60), 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days} d {hours:02d} h"
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
 #: Enums longer than this are counted, not listed (a plugin's ident has dozens of values).
@@ -65,13 +78,14 @@ def schema(described: dict[str, Any], name: str = "") -> str:
 def install(app: Flask) -> None:
     app.jinja_env.filters["utc"] = utc
     app.jinja_env.filters["window"] = window
+    app.jinja_env.filters["took"] = took
     app.jinja_env.filters["schema"] = schema
 
     @app.context_processor
     def navigation() -> dict[str, Any]:
         current = state()
         return {
-            "has_board": any(plugin.layout and "groups" in plugin.layout for plugin in current.plugins.values()),
+            "has_board": any(board.has_board(plugin) for plugin in current.plugins.values()),
             # Before the daemon has written anything, every page says so (remembered once it has).
             "database_ready": current.has_table(PluginState.__tablename__),
         }

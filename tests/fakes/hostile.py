@@ -14,19 +14,23 @@ TOPICS = [
     for subject in (
         "fedimg.image.upload",
         "fedimg.image.publish",
+        "fedimg.image.copy",
         "autocloud.image.success",
         "pungi.compose.status.change",
         "pungi.compose.ostree",
+        "pungi.compose.phase.stop",
         "compose.rawhide.mash.complete",
         "compose.branched.start",
         "bodhi.masher.start",
         "bodhi.mashtask.complete",
         "bodhi.compose.sync.done",
         "bodhi.updates.fedora.sync",
+        "bodhi.repo.done",
         "bodhi.update.comment",
         "releng.atomic.twoweek.complete",
         "buildsys.build.state.change",
         "buildsys.tag",
+        "buildsys.task.state.change",
         "pagure.git.receive",
         "pagure.pull-request.new",
         "pagure.issue.comment.added",
@@ -68,6 +72,12 @@ FIELDS = [
     "comment",
     "builds",
     "agent_name",
+    "method",
+    "id",
+    "info",
+    "extra",
+    "phase_name",
+    "srpm",
 ]
 
 
@@ -94,6 +104,25 @@ SHAPES = [
     {"repo": "G", "success": "V", "release": "G"},
     {"name": "G", "new": "V", "build_id": "V", "instance": "V", "owner": "V"},
     {"name": "V", "new": 1, "build_id": 7, "instance": "G"},
+    {"image_name": "Fedora-Cloud-Base-24-1.0.x86_64", "destination": "V", "status": "completed", "extra": {"id": "V"}},
+    {"phase_name": "V", "compose_id": "Fedora-24-20160101.n.0"},
+    {"method": "V", "owner": "V", "id": "V", "new": "V", "info": "V"},
+    {
+        "method": "livecd",
+        "owner": "masher",
+        "id": 7,
+        "new": "CLOSED",
+        "srpm": "V",
+        "info": {"request": ["V", "V", "V", "t", "ks", {"format": "V", "release": "V"}], "children": [{"id": "V"}]},
+    },
+    {
+        "method": "image",
+        "owner": {"name": "releng"},
+        "id": 9,
+        "new": "CLOSED",
+        "srpm": "G",
+        "info": {"request": ["G", "G", "V", "t", "tree", {"format": "V", "release": "G"}], "children": "V"},
+    },
 ]
 #: One of each kind of hostile value, for the systematic test below.
 HOSTILE_VALUES = [

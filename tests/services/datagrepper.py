@@ -13,6 +13,17 @@ microsecond). What it does not: ``i`` (always 0), ``username`` (the base message
 agent, so null), ``certificate``/``signature``/``crypto`` (null). A second message with the same
 ``msg_id`` *and* timestamp is skipped, as in production.
 
+Users and packages: datanommer records what the message's schema names, and the base schema
+names nobody, so by default a message has none and ``user=``/``package=`` queries find nothing.
+In fedmsg's era datanommer recorded what fedmsg.meta named (the owner of a koji task, ...). An
+envelope that carries ``users`` and/or ``packages`` (lists of names) is stored with exactly those,
+as datanommer did then; :func:`fedmsg_era_meta` adds them to envelopes with fedmsg.meta's
+processors for Fedora's topics. Envelopes without them are stored as before.
+
+``meta=link`` (and the other ``meta=``) is answered from the fedora-messaging schema named in the
+headers: a fedmsg-era message (base schema) gets ``null`` where the fedmsg-era datagrepper gave
+fedmsg.meta's link (e.g. a koji task's ``taskinfo`` page).
+
 Timestamps: datagrepper serves ``timestamp`` as a float of *whole* seconds (fractions are cut off,
 not rounded: 100.9 is served as 100.0) but filters ``start``/``end`` on the stored microseconds,
 both ends inclusive: a message stored at 100.9 is not found by ``end=100`` although it is served
@@ -161,6 +172,17 @@ def setup():
 def load():
     from fedora_messaging.message import Message
 
+    class Recorded(Message):
+        # The users and packages datanommer recorded in fedmsg's era (the base schema names none).
+        # Swapped in after construction: an unregistered class cannot build a message's headers.
+        @property
+        def usernames(self):
+            return list(self.recorded_users)
+
+        @property
+        def packages(self):
+            return list(self.recorded_packages)
+
     nommer = Nommer()
     count = select(func.count()).select_from(models.Message)
     before = models.session.scalar(count)
@@ -175,6 +197,10 @@ def load():
             message.id = envelope["msg_id"]
         sent_at = datetime.fromtimestamp(envelope["timestamp"], tz=timezone.utc)
         message._headers["sent-at"] = sent_at.isoformat()
+        if "users" in envelope or "packages" in envelope:
+            message.__class__ = Recorded
+            message.recorded_users = envelope.get("users") or []
+            message.recorded_packages = envelope.get("packages") or []
         nommer(message)
         received += 1
     stored = models.session.scalar(count) - before
@@ -190,6 +216,34 @@ class Loaded(NamedTuple):
 
     received: int
     stored: int
+
+
+#: fedmsg's settings for Fedora's bus, as fedmsg.meta's processors need them.
+FEDMSG_META_CONFIG = {"topic_prefix": "org.fedoraproject", "topic_prefix_re": r"org\.fedoraproject\.[^\W\d_]+"}
+
+
+def fedmsg_era_meta(envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of the envelopes with the ``users`` and ``packages`` datanommer recorded in fedmsg's era.
+
+    That datanommer asked fedmsg.meta (``msg2usernames``, ``msg2packages``) with Fedora's
+    processors, so that datagrepper's ``user=masher`` finds the koji tasks masher owned, as in
+    production then. fedmsg.meta runs here, in this process (datagrepper's venv has no fedmsg).
+    A message its processor cannot read names nobody, as datanommer then logged and went on.
+    """
+    import fedmsg.meta
+
+    fedmsg.meta.make_processors(**FEDMSG_META_CONFIG)
+    return [{**envelope, **_fedmsg_names(fedmsg.meta, envelope)} for envelope in envelopes]
+
+
+def _fedmsg_names(meta: Any, envelope: dict[str, Any]) -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {}
+    for field, reader in (("users", meta.msg2usernames), ("packages", meta.msg2packages)):
+        try:
+            names[field] = sorted(reader(envelope, **FEDMSG_META_CONFIG))
+        except Exception:  # a processor meeting a message it does not expect, as datanommer saw them
+            names[field] = []
+    return names
 
 
 def base_python() -> str:
@@ -339,7 +393,9 @@ class Datagrepper:
         """Store datagrepper/fedmsg envelopes through datanommer's consumer, in one helper process.
 
         Each needs ``topic``, ``msg`` and ``timestamp`` (float epoch seconds), and should have
-        ``msg_id``; ``headers`` are kept; other keys are ignored, as datanommer ignores them.
+        ``msg_id``; ``headers`` are kept; ``users`` and ``packages`` (lists of names), when given,
+        are what datanommer records for ``user=``/``package=`` (see the module's docstring);
+        other keys are ignored, as datanommer ignores them.
         """
         lines = "".join(json.dumps(envelope) + "\n" for envelope in envelopes)
         result = self._helper("load", "loading messages into datagrepper", input=lines, timeout=LOAD_TIMEOUT)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -38,9 +39,12 @@ from statscache.plugins import (
     InvalidKey,
     LatestEventPlugin,
     LatestMessagePlugin,
+    Milestone,
+    MilestonePlugin,
     registry,
 )
 from statscache.plugins.links import safe_link
+from statscache.plugins.milestones import MAX_DETAIL_BYTES, MAX_MILESTONES, PHASES
 from statscache.store.text import is_storable
 from statscache.testing import from_envelope
 from tests.fakes.hostile import FIELDS, SHAPES, TOPICS, nested, systematic
@@ -189,6 +193,15 @@ def assert_storable(plugin: Any, contribution: Any) -> None:
         msg_id, subject, users = contribution
         assert type(msg_id) is str and subject[0] and all(is_storable(value) for value in subject)
         assert all(type(user) is str and is_storable(user) for user in users)
+    elif isinstance(plugin, MilestonePlugin):
+        msg_id, milestones = contribution
+        assert type(msg_id) is str and 0 < len(milestones) <= MAX_MILESTONES
+        for milestone in milestones:
+            assert type(milestone) is Milestone and is_storable(milestone.cell) and is_storable(milestone.status)
+            assert milestone.phase in PHASES and "" not in milestone.cell.split("/")
+            assert milestone.run is None or 0 < len(milestone.run) <= MAX_KEY_LENGTH and is_storable(milestone.run)
+            assert milestone.link is None or safe_link(milestone.link, plugin.link_hosts) == milestone.link
+            assert milestone.detail is None or len(orjson.dumps(milestone.detail)) <= MAX_DETAIL_BYTES
     else:
         assert contribution is True
 

@@ -20,9 +20,10 @@ from statscache.exceptions import MetaError
 from statscache.ingest import meta
 from statscache.ingest.envelope import parse_envelope
 from statscache.ingest.pipeline import Pipeline
-from statscache.plugins import InvalidKey
+from statscache.plugins import InvalidKey, Milestone
 from statscache.plugins.builtin.builds import LatestBuilds
-from statscache.plugins.builtin.releng import MAX_IMAGE_NAME, RelengDashboard, image_family, parse_family
+from statscache.plugins.builtin.releng import RelengDashboard
+from statscache.plugins.builtin.releng.images import MAX_IMAGE_NAME, ImageName, image_name, parse_image
 from statscache.plugins.builtin.volume import VolumeByUser
 from statscache.testing import from_envelope
 from tests.fakes.support import recorded_envelopes
@@ -37,19 +38,21 @@ SLOW_NAMES = {
 
 @pytest.mark.parametrize("shape", SLOW_NAMES)
 @pytest.mark.parametrize("size", [16_000, 64_000])
-def test_image_family_is_linear_in_the_name(shape, size):
+def test_image_names_are_read_in_time_linear_in_the_name(shape, size):
     name = SLOW_NAMES[shape](size)
     started = time.perf_counter()
-    parse_family(name)
+    parse_image(name)
     assert time.perf_counter() - started < 1.0  # the backtracking pattern: 2.7 s at 16 KB, 38 s at 60 KB
     with pytest.raises(InvalidKey, match="longer than 255"):
-        image_family(name)  # and what is remembered is short
+        image_name(name)  # and what is remembered is short
 
 
-def test_image_families_of_names_up_to_the_cap():
-    assert image_family("Fedora-Cloud-Base-22-20151009.x86_64") == "Fedora-Cloud-Base.x86_64"
+def test_image_names_up_to_the_cap():
+    assert image_name("Fedora-Cloud-Base-22-20151009.x86_64") == ImageName("Fedora-Cloud-Base", "22", "x86_64")
     longest = "F" * (MAX_IMAGE_NAME - 11) + "-1.ppc64le"
-    assert image_family(longest + "x") == "F" * (MAX_IMAGE_NAME - 11)
+    assert image_name(longest) == ImageName("F" * (MAX_IMAGE_NAME - 11), "1", "ppc64le")
+    with pytest.raises(InvalidKey, match="longer than 255"):
+        image_name(longest + "xy")
 
 
 def fedimg(name, msg_id="2016-1"):
@@ -94,7 +97,7 @@ def test_the_families_remembered_take_a_few_megabytes_at_most():
     try:
         before, _ = tracemalloc.get_traced_memory()
         for name in names:
-            image_family(name)
+            image_name(name)
         gc.collect()
         after, _ = tracemalloc.get_traced_memory()
     finally:
@@ -166,7 +169,8 @@ def test_releng_links_go_only_to_release_engineering_hosts(location):
             "msg": {"status": "FINISHED", "release_short": "Fedora", "release_version": "27", "location": location},
         }
     )
-    assert RelengDashboard().process(message) == ("2017-1", ("compose/fedora-27/all", "finished", None))
+    cell = Milestone("compose/Fedora-27/all/compose", "succeeded", "FINISHED", None, None)
+    assert RelengDashboard().process(message) == ("2017-1", (cell,))
 
 
 def test_a_lone_surrogate_key_is_refused_at_process_and_the_flush_keeps_working(tmp_path):

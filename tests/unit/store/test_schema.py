@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, insert, inspect, select, text
 
-from statscache.plugins.builtin.releng import RelengDashboard
+from statscache.plugins.builtin.builds import LatestBuilds
 from statscache.store import schema
 
 
 def test_a_missing_index_is_added_to_a_table_an_older_statscache_made(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
-    plugin = RelengDashboard()
+    plugin = LatestBuilds()
     table = plugin.model.__table__
     schema.prepare(engine, [plugin])
     with engine.begin() as connection:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import create_engine, insert, select
 from sqlalchemy.orm import Session
 
-from statscache.plugins.builtin.releng import RelengDashboard
+from statscache.plugins.builtin.builds import LatestBuilds
 from statscache.plugins.builtin.volume import VolumeByCategory
 from statscache.store import schema, tally
 from statscache.store.upsert import add_counts, replace_if_newer
@@ -38,7 +38,7 @@ def test_counts_add_to_a_row_sqlalchemy_wrote_and_to_their_own(tmp_path):
 
 def test_a_newer_event_replaces_a_row_sqlalchemy_wrote_and_an_older_one_does_not(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'stats.sqlite'}")
-    plugin = RelengDashboard()
+    plugin = LatestBuilds()
     schema.prepare(engine, [plugin])
     table = plugin.model.__table__
     row = {"category": "compose/f23/x86_64", "timestamp": WINDOW, "msg_id": "b", "status": "STARTED", "link": None}

@@ -1,8 +1,8 @@
-"""The board's grid: each group's tiles at the row and column their categories name, in natural order."""
+"""The board: cells laid out by the layout's parts, and what each tile derives from its newest marks."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, insert
@@ -10,113 +10,159 @@ from sqlalchemy import create_engine, insert
 from statscache.plugins.builtin.releng import RelengDashboard
 from statscache.web import board
 
-WHEN = datetime(2015, 10, 28, 12, 0, tzinfo=UTC)
-KOJI = "https://kojipkgs.fedoraproject.org/compose/"
+T0 = datetime(2016, 3, 1, 12, 0, tzinfo=UTC)
+NOW = (T0 + timedelta(hours=30)).timestamp()
 
 
-@pytest.fixture
-def laid_out():
-    """The releng plugin's groups over a hand-made table: a few composes, image tests, pushes and a release."""
+def mark(category, phase, minutes, status=None, run=None, link=None, detail=None, msg_id=None):
+    return {
+        "category": category,
+        "phase": phase,
+        "timestamp": T0 + timedelta(minutes=minutes),
+        "msg_id": msg_id or f"{category}-{phase}-{minutes}",
+        "status": status or phase,
+        "run": run,
+        "link": link,
+        "detail": detail,
+    }
+
+
+def laid_out(rows, now=NOW):
     plugin = RelengDashboard()
     engine = create_engine("sqlite://")
-    table = plugin.model.__table__
-    table.create(engine)
-    events = [
-        ("compose/rawhide/x86_64", "FINISHED", KOJI),
-        ("compose/rawhide/armhfp", "STARTED", None),
-        ("compose/f23/x86_64", "DOOMED", "javascript:alert(1)"),
-        ("image-test/Fedora-Cloud-Base/rawhide", "success", None),
-        ("image-test/Fedora-Cloud-Base/23_TC10", "failed", None),
-        ("image-test/Fedora-Cloud-Base/23", "success", None),
-        ("image-test/Fedora-Cloud-Atomic/22", "success", None),
-        ("image-test/Fedora-Cloud-Base/22", "success", None),
-        ("image-test/Fedora-Cloud-Base/23_TC9", "failed", None),
-        ("updates-push/f23-updates", "pushed", None),
-        ("updates-sync/23", "synced", None),
-        ("atomic/two-week", "released", None),
-    ]
-    rows = [
-        {"category": c, "status": s, "link": link, "timestamp": WHEN, "msg_id": f"m{n}"}
-        for n, (c, s, link) in enumerate(events)
-    ]
+    plugin.model.__table__.create(engine)
     with engine.begin() as connection:
-        connection.execute(insert(table), rows)
+        connection.execute(insert(plugin.model.__table__), rows)
     with engine.connect() as connection:
-        found = {group.title: group for group in board.groups(connection, plugin)}
+        found = {group.id: group for group in board.groups(connection, plugin, now)}
     engine.dispose()
     return found
 
 
-def test_a_group_is_a_grid_of_rows_and_columns_in_natural_order(laid_out):
-    images = laid_out["Cloud image tests"]
-    assert images.columns == ["22", "23", "23_TC9", "23_TC10", "rawhide"]
-    assert [key for key, _ in images.rows] == ["Fedora-Cloud-Atomic", "Fedora-Cloud-Base"]
-    atomic, base = (cells for _, cells in images.rows)
-    assert [tile and tile.category for tile in atomic] == ["image-test/Fedora-Cloud-Atomic/22", None, None, None, None]
-    assert [tile and tile.status for tile in base] == ["success", "success", "failed", "failed", "success"]
-    assert len(images.tiles) == 6
+def tile(group, row, column):
+    for key, cells in group.rows:
+        if key == row:
+            return cells[group.columns.index(column)]
+    raise AssertionError(f"no row {row}")
 
 
-def test_each_tile_sits_at_the_row_and_column_its_category_names(laid_out):
-    for group in laid_out.values():
-        for key, cells in group.rows:
-            assert len(cells) == len(group.columns)
-            for column, tile in zip(group.columns, cells, strict=True):
-                if tile is not None:
-                    assert tile.name == (f"{key}/{column}" if column else key)
-
-
-def test_composes_are_branches_by_architectures_with_links_and_their_hosts(laid_out):
-    composes = laid_out["Composes"]
-    assert composes.columns == ["armhfp", "x86_64"]
-    assert [key for key, _ in composes.rows] == ["f23", "rawhide"]
-    (_, f23), (_, rawhide) = composes.rows
-    assert f23[0] is None and f23[1] is not None and f23[1].tone == "failed"
-    assert f23[1].link is None and f23[1].link_host is None  # an unsafe link is not served
-    assert [tile and tile.tone for tile in rawhide] == ["running", "done"]
-    assert rawhide[1] is not None and rawhide[1].link == KOJI
-    assert rawhide[1].link_host == "kojipkgs.fedoraproject.org"
-
-
-def test_a_category_without_a_slash_is_a_row_of_one_column(laid_out):
-    releases = laid_out["Atomic releases"]
-    assert releases.columns == [""]
-    assert [(key, [tile and tile.status for tile in cells]) for key, cells in releases.rows] == [
-        ("two-week", ["released"])
+def test_composes_are_rows_of_branch_and_arch_by_stage_in_the_layouts_order():
+    rows = [
+        mark(f"compose/{branch}/{arch}/{stage}", "succeeded", 10)
+        for branch in ("rawhide", "24", "Fedora-Rawhide")
+        for arch in ("s390", "primary", "arm")
+        for stage in ("rsync", "image", "mash", "compose", "pungify")
     ]
-    pushes = laid_out["Update pushes"]  # prefix "updates-": row "push" or "sync", column the repo or release
-    assert pushes.columns == ["23", "f23-updates"]
-    assert [(key, [tile and tile.status for tile in cells]) for key, cells in pushes.rows] == [
-        ("push", [None, "pushed"]),
-        ("sync", ["synced", None]),
-    ]
+    rows.append(mark("compose/rawhide/primary", "succeeded", 10))  # too few parts for the group: left out
+    composes = laid_out(rows)["composes"]
+    assert composes.columns == ["mash", "pungify", "rsync", "compose", "image"]  # the layout's order, then the rest
+    keys = [key for key, _ in composes.rows]
+    assert keys[:3] == ["24/primary", "24/arm", "24/s390"]  # primary first, then natural order
+    assert keys[-3:] == ["rawhide/primary", "rawhide/arm", "rawhide/s390"]
+    assert len(composes.tiles) == 45
 
 
-def test_a_group_without_events_is_empty(laid_out):
-    uploads = laid_out["Cloud image uploads"]
-    assert uploads.tiles == [] and uploads.columns == [] and uploads.rows == []
+def test_a_running_stage_shows_its_start_and_the_last_run_before_it():
+    composes = laid_out(
+        [
+            mark("compose/rawhide/primary/mash", "started", 0, run=None),
+            mark("compose/rawhide/primary/mash", "succeeded", 95),
+            mark("compose/rawhide/arm/mash", "started", 100),
+            mark("compose/rawhide/arm/mash", "succeeded", 60),
+        ]
+    )["composes"]
+    done, running = tile(composes, "rawhide/primary", "mash"), tile(composes, "rawhide/arm", "mash")
+    assert (done.state, done.duration, done.latest.phase) == ("succeeded", 95 * 60, "succeeded")
+    assert (running.state, running.duration, running.ended.phase) == ("started", None, "succeeded")
+
+
+def test_an_end_at_the_same_second_as_a_start_comes_after_it():
+    composes = laid_out(
+        [
+            mark("compose/rawhide/primary/rsync", "succeeded", 5, msg_id="a"),
+            mark("compose/rawhide/primary/rsync", "started", 5, msg_id="z"),
+        ]
+    )["composes"]
+    assert tile(composes, "rawhide/primary", "rsync").state == "succeeded"
+
+
+def test_a_duration_pairs_a_start_and_an_end_of_the_same_run_only():
+    composes = laid_out(
+        [
+            mark("compose/Fedora-Rawhide/all/compose", "started", 0, run="Fedora-Rawhide-20160301.n.0"),
+            mark("compose/Fedora-Rawhide/all/compose", "failed", 30, "DOOMED", run="Fedora-Rawhide-20160301.n.0"),
+            mark(
+                "compose/Fedora-Rawhide/all/compose", "succeeded", -600, "FINISHED", run="Fedora-Rawhide-20160229.n.0"
+            ),
+            mark("compose/Fedora-24/all/compose", "started", 0, run="Fedora-24-20160301.n.0"),
+            mark("compose/Fedora-24/all/compose", "succeeded", 30, "FINISHED", run="Fedora-24-20160228.n.0"),
+        ]
+    )["composes"]
+    rawhide = tile(composes, "Fedora-Rawhide/all", "compose")
+    assert (rawhide.state, rawhide.duration) == ("failed", 1800)
+    assert (
+        rawhide.succeeded.status == "FINISHED" and rawhide.failed.status == "DOOMED"
+    )  # the newest of each, side by side
+    assert tile(composes, "Fedora-24/all", "compose").duration is None  # that end is of another run
+
+
+def test_an_image_tile_lists_the_regions_of_its_newest_upload_and_its_latest_attempt():
+    new, old = "Fedora-Cloud-Base-24-20160302.0.x86_64", "Fedora-Cloud-Base-24-20160301.0.x86_64"
+    prefix = "image-upload/Fedora-Cloud-Base/24/x86_64"
+    uploads = laid_out(
+        [
+            mark(f"{prefix}/us-east-1", "succeeded", 60, "completed", run=new, detail='{"ami": "ami-1"}'),
+            mark(f"{prefix}/eu-west-1", "succeeded", 62, "completed", run=new),
+            mark(f"{prefix}/ap-south-1", "succeeded", 10, "completed", run=old),
+            mark(f"{prefix}/ap-south-1", "failed", 70, "failed", run=new),  # the latest attempt
+        ]
+    )["image-uploads"]
+    assert uploads.columns == ["24"] and [key for key, _ in uploads.rows] == ["Fedora-Cloud-Base/x86_64"]
+    found = tile(uploads, "Fedora-Cloud-Base/x86_64", "24")
+    assert found.succeeded.run == new and found.state == "failed" and found.latest.msg_id.endswith("failed-70")
+    assert {item.name: item.current for item in found.items} == {
+        "ap-south-1": False,
+        "eu-west-1": True,
+        "us-east-1": True,
+    }
+    assert [item.name for item in found.items] == ["ap-south-1", "eu-west-1", "us-east-1"]
+    assert found.items[2].succeeded.detail == {"ami": "ami-1"}
+
+
+def test_a_tile_is_stale_after_its_groups_time():
+    composes = laid_out([mark("compose/rawhide/primary/mash", "succeeded", 0)], now=NOW)["composes"]
+    assert tile(composes, "rawhide/primary", "mash").stale  # 30 hours old
+    fresh = laid_out([mark("compose/rawhide/primary/mash", "succeeded", 0)], now=T0.timestamp() + 3600)["composes"]
+    assert not tile(fresh, "rawhide/primary", "mash").stale
+
+
+def test_a_group_without_columns_is_one_column_and_an_empty_group_is_empty():
+    found = laid_out([mark("atomic/two-week", "succeeded", 0, "complete")])
+    assert found["atomic"].columns == [""] and [key for key, _ in found["atomic"].rows] == ["two-week"]
+    assert found["ostree"].rows == [] and found["ostree"].tiles == []
+
+
+def test_stored_links_are_checked_again_as_the_board_is_served():
+    uploads = laid_out(
+        [
+            mark(
+                "task/image/Fedora-Cloud-Base/24/x86_64",
+                "succeeded",
+                0,
+                link="javascript:alert(1)",
+                run="7",
+                detail='{"links": ["https://kojipkgs.fedoraproject.org/work/tasks/7/7/a.qcow2", "https://evil.example/x"]}',
+            ),
+        ]
+    )["image-tasks"]
+    found = tile(uploads, "image/Fedora-Cloud-Base", "24")
+    assert found.latest.link is None
+    assert found.succeeded.files == ["https://kojipkgs.fedoraproject.org/work/tasks/7/7/a.qcow2"]
 
 
 @pytest.mark.parametrize(
-    "keys, expected",
-    [
-        (["rawhide", "23_TC10", "23", "22", "23_TC9", "3"], ["3", "22", "23", "23_TC9", "23_TC10", "rawhide"]),
-        (["f9-updates", "f23-updates", "F10-updates", "epel7"], ["epel7", "f9-updates", "F10-updates", "f23-updates"]),
-        (["", "x86_64", "armhfp"], ["", "armhfp", "x86_64"]),
-    ],
+    "key, expected",
+    [("22", "23"), ("23", "23_TC10"), ("23_TC9", "23_TC10"), ("f23-updates", "rawhide")],
 )
-def test_natural_order_compares_numbers_as_numbers(keys, expected):
-    assert sorted(keys, key=board.natural) == expected
-
-
-@pytest.mark.parametrize(
-    "name, expected",
-    [
-        ("rawhide/x86_64", ("rawhide", "x86_64")),
-        ("fedora-atomic/f23/x86_64/docker-host", ("fedora-atomic/f23/x86_64", "docker-host")),
-        ("two-week", ("two-week", "")),
-        ("/odd", ("/odd", "")),
-    ],
-)
-def test_a_name_splits_at_its_last_slash(name, expected):
-    assert board.split_name(name) == expected
+def test_natural_order(key, expected):
+    assert board.natural(key) < board.natural(expected)

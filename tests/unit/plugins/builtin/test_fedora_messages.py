@@ -71,64 +71,133 @@ def test_latest_build_of_each_package(pipeline):
     ]
 
 
-def test_the_release_engineering_dashboard(pipeline):
-    # Several examples share one timestamp (test fixtures); ties go to the larger msg_id.
-    assert rows(pipeline, "releng-dashboard", "category", "status", "link") == sorted(
+KOJI = "https://kojipkgs.fedoraproject.org/compose/"
+BODHI = "https://bodhi.fedoraproject.org"
+PUNGI_24 = "http://kojipkgs.fedoraproject.org/compose//rawhide/Fedora-24-20151208.n.7/compose"
+LAUNCH = "https://redirect.fedoraproject.org/console.aws.amazon.com/ec2/v2/home?region={}#LaunchInstanceWizard:ami={}"
+
+
+def test_the_release_engineering_board(pipeline):
+    # The newest start, success and failure of each cell. Several examples share one timestamp (test
+    # fixtures): ties go to the larger msg_id. compose.28.complete names two composes of branch 28.
+    base_24, atomic_27 = "Fedora-Cloud-Base-24-20160710.0.x86_64", "Fedora-Atomic-27-20180507.0.x86_64"
+    assert rows(pipeline, "releng-dashboard", "category", "phase", "status", "run", "link") == sorted(
         [
+            ("compose/18/arm/compose", "started", "start", None, KOJI),
+            ("compose/18/arm/compose", "succeeded", "complete", None, KOJI),
+            ("compose/18/primary/compose", "started", "start", None, KOJI),
+            ("compose/18/primary/compose", "succeeded", "complete", None, KOJI),
+            ("compose/23/primary/compose", "succeeded", "complete", None, KOJI),
+            ("compose/28/primary/compose", "started", "start", None, KOJI),
             (
-                "compose/fedora-24/all",
-                "terminated",
-                "http://kojipkgs.fedoraproject.org/compose//rawhide/Fedora-24-20151208.n.7/compose",
+                "compose/28/primary/compose",
+                "succeeded",
+                "complete",
+                "Fedora-Modular-28-20180126.n.0",
+                KOJI + "Fedora-Modular-28-20180126.n.0",
+            ),
+            ("compose/Fedora-24/all/compose", "failed", "TERMINATED", "Fedora-24-20151208.n.7", PUNGI_24),
+            ("compose/Fedora-24/all/compose", "started", "STARTED", "Fedora-24-20151208.n.7", PUNGI_24),
+            ("compose/Fedora-24/all/compose", "succeeded", "FINISHED", "Fedora-24-20151208.n.7", PUNGI_24),
+            ("compose/Fedora-24/all/createrepo", "started", "start", "Fedora-24-20151208.n.7", PUNGI_24),
+            (
+                "compose/Modular-Rawhide/primary/compose",
+                "succeeded",
+                "complete",
+                "Fedora-Modular-Rawhide-20170821.n.0",
+                KOJI,
+            ),
+            ("compose/bikeshed/primary/compose", "started", "start", None, KOJI),
+            ("compose/bikeshed/primary/compose", "succeeded", "complete", "Fedora-Modular-Bikeshed-20171208.n.0", KOJI),
+            ("compose/epelbeta/primary/compose", "started", "start", None, KOJI),
+            ("compose/epelbeta/primary/compose", "succeeded", "complete", None, KOJI),
+            ("compose/rawhide/arm/compose", "started", "start", None, KOJI),
+            ("compose/rawhide/arm/compose", "succeeded", "complete", None, KOJI),
+            ("compose/rawhide/primary/compose", "started", "start", None, KOJI),
+            (
+                "compose/rawhide/primary/compose",
+                "succeeded",
+                "complete",
+                "Fedora-Rawhide-20180126.n.0",
+                "https://dl.fedoraproject.org/pub/fedora/linux/development/rawhide",
+            ),
+            ("image-test/Fedora-Cloud-Base/24", "failed", "failed", "Fedora-Cloud-Base-24-20160420.n.0", None),
+            ("image-test/Fedora-Cloud-Base/24", "started", "running", "Fedora-Cloud-Base-24-20160420.n.0", None),
+            ("image-test/Fedora-Cloud-Base/24", "succeeded", "success", "Fedora-Cloud-Base-24-20160420.n.0", None),
+            (
+                "image-test/fedora-cloud-base/rawhide",
+                "started",
+                "started",
+                "fedora-cloud-base-rawhide-20140604.x86_64",
+                "https://kojipkgs.fedoraproject.org//work/tasks/5144/6925144/fedora-cloud-base-rawhide-20140604.x86_64.raw.xz",
+            ),
+            (
+                "image-upload/Fedora-Atomic/27/x86_64/eu-west-2",
+                "succeeded",
+                "published",
+                atomic_27,
+                LAUNCH.format("eu-west-2", "ami-d813f1bf"),
+            ),
+            (
+                "image-upload/Fedora-Atomic/27/x86_64/us-west-2",
+                "succeeded",
+                "copied",
+                atomic_27,
+                LAUNCH.format("us-west-2", "ami-2e80f656"),
+            ),
+            ("image-upload/Fedora-Cloud-Base/24/x86_64/eu-west-1", "started", "started", base_24, None),
+            (
+                "image-upload/Fedora-Cloud-Base/24/x86_64/eu-west-1",
+                "succeeded",
+                "completed",
+                base_24,
+                LAUNCH.format("eu-west-1", "ami-1234fda"),
+            ),
+            (
+                "image-upload/fedora-cloud-base/rawhide/x86_64/eu-west-1",
+                "started",
+                "started",
+                "fedora-cloud-base-rawhide-20140604.x86_64",
+                None,
+            ),
+            (
+                "image-upload/fedora-cloud-base/rawhide/x86_64/eu-west-1",
+                "succeeded",
+                "completed",
+                "fedora-cloud-base-rawhide-20140604.x86_64",
+                LAUNCH.format("eu-west-1", "ami-1234fda"),
             ),
             (
                 "ostree/fedora-atomic/25/x86_64/docker-host",
-                "committed f99114401ffce2753bd7cd5401bff056a029bb80474859ab769f68586978248d",
+                "succeeded",
+                "committed f99114401ffc",
+                "Fedora-25-20161002.n.0",
                 None,
             ),
-            ("compose/18/primary", "start", "https://kojipkgs.fedoraproject.org/compose/"),
-            ("compose/18/arm", "complete", "https://kojipkgs.fedoraproject.org/compose/"),
+            ("updates/all/push", "started", "start", None, BODHI),
+            ("updates/dist-6E-epel-testing/push", "started", "composing", None, BODHI),
+            ("updates/dist-6E-epel-testing/sync", "started", "waiting for the mirrors", None, BODHI),
+            ("updates/dist-6E-epel-testing/sync", "succeeded", "synced", None, BODHI),
+            ("updates/epel7-testing/sync", "succeeded", "synced", None, BODHI),  # 2015: (epel, 7, epel-testing)
+            ("updates/f29-modular-updates-testing/push", "started", "mashing", None, BODHI),
+            ("updates/f29-updates-testing/push", "succeeded", "complete", None, BODHI),
+            ("updates/f29-updates-testing/repo", "succeeded", "written", None, BODHI),
             (
-                "compose/rawhide/primary",
-                "complete",
-                "https://dl.fedoraproject.org/pub/fedora/linux/development/rawhide",
-            ),
-            ("compose/rawhide/arm", "complete", "https://kojipkgs.fedoraproject.org/compose/"),
-            ("compose/modular-rawhide/primary", "complete", "https://kojipkgs.fedoraproject.org/compose/"),
-            (
-                "compose/28/primary",
-                "complete",
-                "https://kojipkgs.fedoraproject.org/compose/Fedora-Modular-28-20180126.n.0",
-            ),
-            ("compose/23/primary", "complete", "https://kojipkgs.fedoraproject.org/compose/"),
-            ("compose/bikeshed/primary", "complete", "https://kojipkgs.fedoraproject.org/compose/"),
-            ("compose/epelbeta/primary", "complete", "https://kojipkgs.fedoraproject.org/compose/"),
-            ("updates-push/all", "start", "https://bodhi.fedoraproject.org"),
-            ("updates-push/f29-modular-updates-testing", "mashing", "https://bodhi.fedoraproject.org"),
-            ("updates-push/f29-updates-testing", "complete (succeeded)", "https://bodhi.fedoraproject.org"),
-            ("updates-push/dist-6E-epel-testing", "sync done", "https://bodhi.fedoraproject.org"),
-            ("updates-sync/29", "synced", "https://bodhi.fedoraproject.org"),
-            ("updates-sync/7", "synced", "https://bodhi.fedoraproject.org"),
-            (
-                "image-upload/Fedora-Cloud-Base.x86_64",
-                "test started to EC2-eu-west-1",
-                "http://kojipkgs.fedoraproject.org/compose//twoweek/Fedora-Atomic-24-20160710.0/compose/CloudImages/x86_64/images/Fedora-Cloud-Base-24-20160710.0.x86_64.raw.xz",
-            ),
-            ("image-upload/Fedora-Atomic.x86_64", "copy done to us-west-2", None),
-            (
-                "image-upload/fedora-cloud-base-rawhide.x86_64",
-                "test started to EC2-eu-west-1",
-                "https://kojipkgs.fedoraproject.org//work/tasks/5144/6925144/fedora-cloud-base-rawhide-20140604.x86_64.raw.xz",
-            ),
-            ("image-test/Fedora-Cloud-Base/24", "success", None),
+                "updates/f29-updates-testing/sync",
+                "succeeded",
+                "synced",
+                None,
+                BODHI,
+            ),  # 2015: (fedora, 29, updates-testing)
         ]
     )
 
 
 def test_the_dashboard_has_a_layout_covering_every_category(pipeline):
     plugin = next(plugin for plugin in pipeline.plugins if plugin.ident == "releng-dashboard")
-    prefixes = [group["prefix"] for group in plugin.layout["groups"]]
+    groups = [(group["prefix"], len(group["parts"])) for group in plugin.layout["groups"]]
     for (category,) in rows(pipeline, "releng-dashboard", "category"):
-        assert any(category.startswith(prefix) for prefix in prefixes), category
+        assert any(category.startswith(prefix) and category.count("/") == parts for prefix, parts in groups), category
 
 
 def test_pagure_contributions_per_day_user_and_project(pipeline):
