@@ -8,7 +8,7 @@ from datetime import timedelta
 from statscache.plugins import Message
 from statscache.plugins.builtin.releng.artifacts import atomic_release, ostree_commit
 from statscache.plugins.builtin.releng.composes import legacy_compose, pungi_compose
-from statscache.plugins.builtin.releng.images import fedimg_upload, image_test
+from statscache.plugins.builtin.releng.images import fedimg_upload, image_published, image_test
 from statscache.plugins.builtin.releng.names import subject
 from statscache.plugins.builtin.releng.tasks import image_task
 from statscache.plugins.builtin.releng.updates import bodhi_push
@@ -23,6 +23,7 @@ READERS: dict[str, tuple[Reader, ...]] = {
     "bodhi": (bodhi_push,),
     "fedimg": (fedimg_upload, image_test),
     "autocloud": (image_test,),
+    "fedora_image_uploader": (image_published,),
     "buildsys": (image_task,),
     "releng": (atomic_release,),
 }
@@ -62,6 +63,7 @@ class RelengDashboard(MilestonePlugin):
                 "rows": ["branch", "arch"],
                 "columns": ["stage"],
                 "order": {"stage": ["mash", "pungify", "rsync", "compose"], "arch": ["primary", "all"]},
+                "stale_after": 20 * 3600,  # composes run daily: a day without one is old news sooner
             },
             {
                 "id": "updates",

@@ -5,6 +5,11 @@
   and publications of an uploaded image to other regions (``image.copy``,
   ``image.publish``: each announces one done). The run is the image's full
   name (one build), the detail its AMI's id, and the link launches it.
+* The same cells from today's ``fedora_image_uploader.published.v1.<provider>``: one
+  message says where an image was published, every region (AWS, with each AMI; Azure),
+  storage location (GCP) or container registry at once. The image is its
+  subvariant and provider (``Cloud_Base (aws)``), or a container's repository
+  (``fedora-minimal (container)``); the run is the compose's id.
 * ``image-test/<image>/<release>``: tests of the images (autocloud's
   ``autocloud.image.*``, fedimg's ``image.test``).
 
@@ -16,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from statscache.plugins import InvalidKey, Message
 from statscache.plugins.builtin.releng.names import ARCHES, part, text
@@ -148,3 +153,49 @@ def image_test(message: Message, parts: list[str]) -> list[Milestone]:
     release = part(message.msg.get("release")) or release
     link = text(message.msg.get("image_url"))
     return [Milestone(f"image-test/{image}/{release}", phase, status, name, link)]
+
+
+def _places(provider: str, body: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """Where an image was published, each with its AMI's id (AWS) or none."""
+    if provider == "aws":
+        regions = body.get("regions")
+        return (
+            [(region, ami if type(ami) is str else None) for region, ami in regions.items()]
+            if type(regions) is dict
+            else []
+        )
+    listed = body.get({"azure": "regions", "gcp": "storage_locations", "container": "registries"}.get(provider, ""))
+    return [(place, None) for place in listed if type(place) is str] if type(listed) is list else []
+
+
+def image_published(message: Message, parts: list[str]) -> list[Milestone]:
+    if len(parts) < 4 or parts[:3] != ["fedora_image_uploader", "published", "v1"]:
+        return []
+    provider, body = parts[3], message.msg
+    release, run = part(body.get("release")), part(body.get("compose_id"))
+    if provider == "container":
+        repository = text(body.get("repository"))
+        image = part(f"{repository.rsplit('/', 1)[-1]} (container)") if repository else None
+        arches = body.get("architectures")
+        listed = sorted({a for a in arches if type(a) is str and a in ARCHES}) if type(arches) is list else []
+        arch = ",".join(listed) or None
+    else:
+        kind = part(body.get("subvariant")) or part(body.get("image_name"))
+        image = part(f"{kind} ({provider})") if kind else None
+        arch = part(body.get("architecture"))
+    if not (image and release and arch):
+        return []
+    found = []
+    for place, ami in _places(provider, body):
+        where = part(place)
+        if where is None:
+            continue
+        link, detail = None, None
+        if ami is not None and _AMI.fullmatch(ami):
+            detail = {"ami": ami}
+            if _REGION.fullmatch(where):
+                link = LAUNCH.format(region=where, ami=ami)
+        found.append(
+            Milestone(f"image-upload/{image}/{release}/{arch}/{where}", SUCCEEDED, "published", run, link, detail)
+        )
+    return found

@@ -97,8 +97,9 @@ def _files(method: str, request: list[Any], opts: dict[str, Any], children: list
 
 
 def _cell(method: str, request: list[Any], opts: dict[str, Any], srpm: str | None) -> str | None:
+    # The request's first item names the image (koji's srpm field repeats it, for these tasks, in fedmsg's era).
     if method in PER_ARCH:
-        name = part(srpm) or part(request[0])
+        name = part(request[0]) or part(srpm)
         arch = name.rsplit("-", 1)[-1] if name else None
         if arch not in ARCHES:
             arch = part(request[2]) if len(request) > 2 else None
@@ -106,7 +107,7 @@ def _cell(method: str, request: list[Any], opts: dict[str, Any], srpm: str | Non
         if fmt is not None and name is not None:
             name = f"{name} ({fmt})"
     else:
-        name = part(srpm) or part(request[0])
+        name = part(request[0]) or part(srpm)
         arches = request[2] if len(request) > 2 else None
         if isinstance(arches, str):
             arches = arches.replace(",", " ").split()
@@ -145,4 +146,6 @@ def image_task(message: Message, parts: list[str]) -> list[Milestone]:
     if phase == SUCCEEDED:
         files = _files(method, request, opts, _children(info))
         detail = {"links": files} if files else None
-    return [Milestone(cell, phase, status, str(task_id), task_page(message, task_id), detail)]
+    # Today's koji says where the task's page is; fedmsg's era did not (a link to another host is dropped).
+    link = text(info.get("url")) or task_page(message, task_id)
+    return [Milestone(cell, phase, status, str(task_id), link, detail)]

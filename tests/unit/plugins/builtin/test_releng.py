@@ -10,6 +10,7 @@ import pytest
 from statscache.plugins import Milestone
 from statscache.plugins.builtin.releng import RelengDashboard
 from statscache.testing import from_envelope
+from tests.fakes.support import fedora_messaging_examples
 
 KOJI_TASK = "https://koji.fedoraproject.org/koji/taskinfo?taskID={}"
 WORK = "https://kojipkgs.fedoraproject.org/work/tasks/{}/{}/"
@@ -161,3 +162,51 @@ def test_an_upload_to_a_region_with_its_ami():
     assert found.link.endswith("region=ap-northeast-1#LaunchInstanceWizard:ami=ami-0123abcd")
     odd = {**body, "destination": "EC2 (x/y)"}
     assert milestones("fedimg.image.upload", odd) == []  # a region with a slash is no cell's part
+
+
+def real(topic_part: str) -> list[dict[str, Any]]:
+    return [envelope for envelope in fedora_messaging_examples() if topic_part in envelope["topic"]]
+
+
+def read(envelope: dict[str, Any]) -> list[Milestone]:
+    found = RelengDashboard().process(from_envelope(envelope))
+    return [] if found is None else list(found[1])
+
+
+def test_todays_image_uploads_mark_every_region_they_publish_to():
+    # Real bodies of fedora-image-uploader-messages' tests.
+    cells = {envelope["topic"].split(".")[6]: read(envelope) for envelope in real("fedora_image_uploader")}
+    aws = {found.cell: (found.phase, found.run, found.detail) for found in cells["aws"]}
+    assert aws == {
+        "image-upload/Cloud_Base (aws)/40/x86_64/us-east-2": (
+            "succeeded",
+            "Fedora-40-20240501.n.0",
+            {"ami": "ami-123"},
+        ),
+        "image-upload/Cloud_Base (aws)/40/x86_64/us-west-1": (
+            "succeeded",
+            "Fedora-40-20240501.n.0",
+            {"ami": "ami-321"},
+        ),
+    }
+    assert [found.link for found in cells["aws"]] == [
+        "https://redirect.fedoraproject.org/console.aws.amazon.com/ec2/v2/home?region=us-east-2#LaunchInstanceWizard:ami=ami-123",
+        "https://redirect.fedoraproject.org/console.aws.amazon.com/ec2/v2/home?region=us-west-1#LaunchInstanceWizard:ami=ami-321",
+    ]
+    assert [found.cell for found in cells["azure"]] == [
+        f"image-upload/Cloud_Base (azure)/40/x86_64/{region}" for region in ("eastus", "eastus2", "centralus")
+    ]
+    assert [found.cell for found in cells["gcp"]] == ["image-upload/Cloud_Base (gcp)/40/x86_64/us"]
+
+
+def test_todays_koji_tasks_and_pungi_composes():
+    (koji,) = real("buildsys.task.state.change")
+    assert read(koji) == []  # a scratch build of a package, by koschei: no image task
+    image = {**koji, "msg": {**koji["msg"], "method": "image", "owner": "releng"}}
+    image["msg"]["info"] = {**koji["msg"]["info"], "request": ["Fedora-Cloud-Base", "41", ["x86_64"], "f41", "t", {}]}
+    (found,) = read(image)
+    assert found.cell == "task/image/Fedora-Cloud-Base/41/x86_64"
+    assert found.link == "https://koji.stg.fedoraproject.org/koji/taskinfo?taskID=42569071"  # the url koji sends
+    status, ostree = real("pungi.compose.status.change"), real("pungi.compose.ostree")
+    assert [found.cell for envelope in status for found in read(envelope)] == ["compose/L-27/all/compose"]
+    assert [found.cell for envelope in ostree for found in read(envelope)] == []  # a ref of three parts: no cell
