@@ -28,6 +28,7 @@ is derived from them, here, as the board is served:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -46,10 +47,13 @@ from statscache.web.rows import checked_detail
 STALE_AFTER = 86400
 #: How a phase ranks when two marks share a time: an end after a start.
 _RANK = {STARTED: 0, FAILED: 1, SUCCEEDED: 2}
+#: Most sort keys a group remembers (rows and columns of cells the bus named).
+MAX_REMEMBERED = 8192
 #: Runs of digits, which natural order compares as numbers.
 _DIGITS = re.compile(r"(\d+)")
 
 
+@functools.lru_cache(maxsize=8192)  # the same rows, columns and releases, request after request
 def natural(key: str) -> tuple[tuple[tuple[int, int, str], ...], str]:
     """A sort key for release-like names: numbers as numbers, text case-blind after them.
 
@@ -70,10 +74,11 @@ class Mark:
     run: str | None
     link: str | None
     detail: dict[str, Any] | None
+    #: How marks compare: by time, then an end after a start, then by msg_id.
+    order: tuple[datetime, int, str] = field(init=False, repr=False, compare=False)
 
-    @property
-    def order(self) -> tuple[datetime, int, str]:
-        return self.timestamp, _RANK[self.phase], self.msg_id
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "order", (self.timestamp, _RANK[self.phase], self.msg_id))
 
     @property
     def link_host(self) -> str | None:
@@ -85,7 +90,9 @@ class Mark:
         links = (self.detail or {}).get("links")
         return [link for link in links if isinstance(link, str)] if isinstance(links, list) else []
 
-    def as_json(self) -> dict[str, Any]:
+    @functools.cached_property
+    def json(self) -> dict[str, Any]:
+        """The mark as served (made once: a tile's marks are also its items')."""
         return {
             "status": self.status,
             "time": epoch_seconds(self.timestamp),
@@ -97,8 +104,11 @@ class Mark:
 
 
 def newest(marks: Iterable[Mark | None]) -> Mark | None:
-    present = [mark for mark in marks if mark is not None]
-    return max(present, key=lambda mark: mark.order) if present else None
+    found = None
+    for mark in marks:
+        if mark is not None and (found is None or mark.order > found.order):
+            found = mark
+    return found
 
 
 def duration(started: Mark | None, ended: Mark | None) -> float | None:
@@ -118,15 +128,16 @@ class Summary:
     succeeded: Mark | None
     failed: Mark | None
 
-    @property
-    def latest(self) -> Mark:
-        found = newest((self.started, self.succeeded, self.failed))
-        assert found is not None, "a summary has a mark at least"
-        return found
+    #: The newest of the three, and the newest end (None: it never ended).
+    latest: Mark = field(init=False, repr=False, compare=False)
+    ended: Mark | None = field(init=False, repr=False, compare=False)
 
-    @property
-    def ended(self) -> Mark | None:
-        return newest((self.succeeded, self.failed))
+    def __post_init__(self) -> None:
+        ended = newest((self.succeeded, self.failed))
+        latest = newest((ended, self.started))
+        assert latest is not None, "a summary has a mark at least"
+        object.__setattr__(self, "ended", ended)
+        object.__setattr__(self, "latest", latest)
 
     @property
     def state(self) -> str:
@@ -141,7 +152,7 @@ class Summary:
         return {
             "state": self.state,
             "duration": self.duration,
-            **{phase: None if mark is None else mark.as_json() for phase, mark in self.marks()},
+            **{phase: None if mark is None else mark.json for phase, mark in self.marks()},
         }
 
     def marks(self) -> list[tuple[str, Mark | None]]:
@@ -215,9 +226,21 @@ class _Spec:
     items: list[str]
     order: dict[str, list[str]]
     stale_after: float
+    #: Sort keys already computed: (key, names) -> places (the same rows and columns come in every request).
+    _places: dict[tuple[str, tuple[str, ...]], tuple[Any, ...]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, group: dict[str, Any]) -> _Spec:
+        """The group's spec, made once per layout group (a plugin's layout is a class attribute)."""
+        known = _SPECS.get(id(group))
+        if known is not None and known[0] is group:
+            return known[1]
+        spec = cls._read(group)
+        _SPECS[id(group)] = (group, spec)
+        return spec
+
+    @classmethod
+    def _read(cls, group: dict[str, Any]) -> _Spec:
         parts = [str(name) for name in group.get("parts", [])]
         prefix = str(group.get("prefix", ""))
         return cls(
@@ -239,6 +262,15 @@ class _Spec:
         """Each part's place: first the values ``order`` lists, in order, then the others in natural order."""
         if not names:
             return ()
+        memo = (key, tuple(names))
+        known = self._places.get(memo)
+        if known is None:
+            if len(self._places) > MAX_REMEMBERED:
+                self._places.clear()
+            known = self._places[memo] = self._placed(key, names)
+        return known
+
+    def _placed(self, key: str, names: Sequence[str]) -> tuple[Any, ...]:
         placed = []
         for name, value in zip(names, key.split("/"), strict=True):
             preferred = self.order.get(name, [])
@@ -249,6 +281,10 @@ class _Spec:
         return tuple(placed)
 
 
+#: Specs of the layouts' groups, by the group's id (with the group, which keeps the id its own).
+_SPECS: dict[int, tuple[dict[str, Any], _Spec]] = {}
+
+
 def has_board(plugin: BasePlugin) -> bool:
     """Whether the plugin keeps milestones and lays them out as a board."""
     return isinstance(plugin, MilestonePlugin) and bool(plugin.layout) and "groups" in (plugin.layout or {})
@@ -257,31 +293,38 @@ def has_board(plugin: BasePlugin) -> bool:
 def read_marks(connection: Connection, plugin: MilestonePlugin) -> dict[str, dict[str, Mark]]:
     """Every cell's marks: category -> phase -> mark, links checked again (the table may predate a host's removal)."""
     table = plugin.model.__table__
+    hosts = plugin.link_hosts
     cells: dict[str, dict[str, Mark]] = {}
-    for row in connection.execute(select(table)):
-        detail = checked_detail(row.detail, plugin.link_hosts) if row.detail else None
-        link = safe_link(row.link, plugin.link_hosts)
-        mark = Mark(row.phase, row.status, row.timestamp, row.msg_id, row.run, link, detail)
-        cells.setdefault(row.category, {})[row.phase] = mark
+    columns = [
+        table.c[name] for name in ("category", "phase", "status", "timestamp", "msg_id", "run", "link", "detail")
+    ]
+    for category, phase, status, timestamp, msg_id, run, link, detail in connection.execute(select(*columns)):
+        checked = checked_detail(detail, hosts) if detail else None
+        mark = Mark(phase, status, timestamp, msg_id, run, safe_link(link, hosts) if link else None, checked)
+        found = cells.get(category)
+        if found is None:
+            cells[category] = {phase: mark}
+        else:
+            found[phase] = mark
     return cells
 
 
-def _summary(marks: dict[str, Mark]) -> tuple[Mark | None, Mark | None, Mark | None]:
-    return marks.get(STARTED), marks.get(SUCCEEDED), marks.get(FAILED)
-
-
 def _tile(spec: _Spec, row: str, column: str, cells: list[tuple[str, str, dict[str, Mark]]], now: float) -> Tile:
-    started, succeeded, failed = (newest(_summary(marks)[i] for _, _, marks in cells) for i in range(3))
+    if len(cells) > 1:
+        cells = sorted(cells, key=lambda cell: spec.sort_key(cell[1], spec.items))
+    summaries = [(marks.get(STARTED), marks.get(SUCCEEDED), marks.get(FAILED)) for _, _, marks in cells]
+    started = newest(summary[0] for summary in summaries)
+    succeeded = newest(summary[1] for summary in summaries)
+    failed = newest(summary[2] for summary in summaries)
     run = succeeded.run if succeeded is not None else None
     items = []
-    for category, name, marks in sorted(cells, key=lambda cell: spec.sort_key(cell[1], spec.items)):
-        mine = _summary(marks)
+    for (category, name, _), mine in zip(cells, summaries, strict=True):
         success = mine[1]
         # Its success is of the tile's newest successful run (the same mark where runs are not named).
         current = success is not None and (success.run == run if run else success is succeeded)
         items.append(Item(*mine, category=category, name=name, current=current))
     latest = newest((started, succeeded, failed))
-    assert latest is not None
+    assert latest is not None, "a tile has a cell, and a cell a mark"
     stale = now - latest.timestamp.timestamp() > spec.stale_after
     return Tile(started, succeeded, failed, row=row, column=column, items=items, stale=stale)
 

@@ -48,6 +48,20 @@ def document(state: State) -> dict[str, Any]:
                 },
             }
         },
+        "/api/{ident}/board": {
+            "get": {
+                "summary": "A board's every tile, with its layout, in one answer (releng-dashboard)",
+                "operationId": "board",
+                "parameters": [_ident_parameter(state)],
+                "responses": {
+                    "200": {
+                        "description": "The board",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Board"}}},
+                    },
+                    "404": _error("Unknown plugin, or a plugin that keeps no board"),
+                },
+            }
+        },
         "/api/{ident}/coverage": {
             "get": {
                 "summary": "The stretches of time for which a plugin's statistics are complete, and the gaps",
@@ -159,6 +173,7 @@ def document(state: State) -> dict[str, Any]:
                 "Plugin": _plugin_schema(),
                 "Coverage": _coverage_schema(),
                 "Series": _series_schema(),
+                "Board": _board_schema(),
             }
         },
     }
@@ -309,6 +324,60 @@ def _coverage_schema() -> dict[str, Any]:
 
 def _object(properties: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "required": list(properties), "additionalProperties": False, "properties": properties}
+
+
+def _board_schema() -> dict[str, Any]:
+    mark = _object(
+        {
+            "status": {"type": "string", "description": "The state as the message words it"},
+            "time": {"type": "number", "description": "When (UTC epoch seconds)"},
+            "msg_id": _TEXT,
+            "run": {"type": "string", "nullable": True, "description": "The run: a compose id, a task id, an image"},
+            "link": {"type": "string", "nullable": True, "description": "Where to read more"},
+            "detail": {"type": "object", "nullable": True, "description": "A little more: its links, an AMI..."},
+        }
+    )
+    marks = {phase: {**mark, "nullable": True} for phase in ("started", "succeeded", "failed")}
+    summary = {
+        "state": {"type": "string", "enum": ["started", "succeeded", "failed"], "description": "Its newest mark's"},
+        "duration": {"type": "number", "nullable": True, "description": "Seconds its last run took, if known"},
+        **marks,
+    }
+    item = _object(
+        {
+            "name": {"type": "string", "description": "What tells it apart within its tile (a region); or empty"},
+            "category": {"type": "string", "description": "The cell"},
+            "current": {"type": "boolean", "description": "Its success is of the tile's newest successful run"},
+            **summary,
+        }
+    )
+    tile = _object(
+        {
+            "row": _TEXT,
+            "column": _TEXT,
+            "stale": {"type": "boolean", "description": "Nothing new for longer than its group expects"},
+            **summary,
+            "items": {"type": "array", "items": item},
+        }
+    )
+    group = _object(
+        {
+            "id": _TEXT,
+            "title": _TEXT,
+            "columns": {"type": "array", "items": _TEXT},
+            "rows": {"type": "array", "items": _TEXT},
+            "tiles": {"type": "array", "items": tile},
+        }
+    )
+    return _object(
+        {
+            "ident": _TEXT,
+            "title": _TEXT,
+            "now": {"type": "number", "description": "When it was read (UTC epoch seconds)"},
+            "layout": {"type": "object", "description": "The plugin's layout: its groups and their parts"},
+            "groups": {"type": "array", "items": group},
+        }
+    )
 
 
 def _series_schema() -> dict[str, Any]:

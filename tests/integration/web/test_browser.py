@@ -25,6 +25,7 @@ from statscache.config import Config
 from statscache.ingest.pipeline import Pipeline
 from statscache.plugins import registry
 from statscache.web.templating import utc
+from tests.fakes.releng_traffic import month
 from tests.fakes.support import EPOCH, recorded_envelopes, recount
 from tests.services.browser import Browser
 from tests.services.hub import free_port, wait_for
@@ -39,11 +40,11 @@ API_REQUESTS = "return performance.getEntriesByType('resource').filter(e => e.na
 class Site:
     """``statscache-web`` over a SQLite database, and the pipeline that writes it (as the daemon would)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, envelopes: list[dict] | None = None) -> None:
         self.database = folder / "stats.sqlite"
         config = Config(sqlalchemy_uri=f"sqlite:///{self.database}", consumer_epoch=EPOCH)
         self.pipeline = Pipeline.open(config, registry.load(config))
-        self.envelopes = recorded_envelopes()
+        self.envelopes = recorded_envelopes() if envelopes is None else envelopes
         for envelope in self.envelopes:
             self.pipeline.handle(envelope)
         assert self.pipeline.flush()
@@ -85,6 +86,14 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     made = Site(tmp_path_factory.mktemp("site"))
+    yield made
+    made.close()
+
+
+@pytest.fixture(scope="module")
+def releng_site(tmp_path_factory):
+    """A week of release engineering's traffic ending now (tests/fakes/releng_traffic.py)."""
+    made = Site(tmp_path_factory.mktemp("releng"), month(time.time(), seed=2016, days=7))
     yield made
     made.close()
 
@@ -265,32 +274,84 @@ def test_live_refresh_stops_while_the_tab_is_hidden(page, browser, site):
     browser.wait(lambda d: d.execute_script(API_REQUESTS) > before)  # shown again: it reads at once
 
 
-def test_the_board_shows_the_latest_event_of_each_category(page, browser, site):
+TONES = {"started": "running", "succeeded": "done", "failed": "failed"}
+
+
+def board_tile(driver, group: str, tile: dict):
+    section = driver.find_element(By.ID, f"group-{group}")
+    return section.find_element(By.CSS_SELECTOR, f'td.tile[data-row="{tile["row"]}"][data-column="{tile["column"]}"]')
+
+
+def newest_mark(tile: dict) -> dict:
+    return max((tile[phase] for phase in ("started", "succeeded", "failed") if tile[phase]), key=lambda m: m["time"])
+
+
+def test_the_board_draws_every_tile_the_board_api_serves(page, browser, site):
     driver = page("/releng")
-    rows = json.loads(site.get("/api/releng-dashboard?rows_per_page=100"))
-    assert rows
-    tiles = {tile.get_attribute("data-category"): tile for tile in css(driver, ".tile")}
-    assert set(tiles) == {row["category"] for row in rows}
-    for row in rows:
-        tile = tiles[row["category"]]
-        assert tile.find_element(By.CLASS_NAME, "tile-status").text == row["status"]
-        when = datetime.fromtimestamp(row["timestamp"], tz=UTC)
-        assert tile.find_element(By.TAG_NAME, "time").text == utc(when)  # the absolute time stays shown
-        assert tile.find_element(By.CSS_SELECTOR, ".ago[data-ago]").get_attribute("data-ago") == when.isoformat()
-    # The image tests: a table of image families by release, each tile in the row and column its category names.
+    served = json.loads(site.get("/api/releng-dashboard/board"))
+    drawn = 0
+    for group in served["groups"]:
+        assert len(css(driver, f"#group-{group['id']} td.tile")) == len(group["tiles"])
+        for tile in group["tiles"]:
+            cell = board_tile(driver, group["id"], tile)
+            latest = newest_mark(tile)
+            assert TONES[tile["state"]] in cell.get_attribute("class").split()
+            assert cell.find_element(By.CLASS_NAME, "tile-status").text == latest["status"]
+            when = datetime.fromtimestamp(latest["time"], tz=UTC)
+            assert cell.find_element(By.TAG_NAME, "time").text == utc(when)  # the absolute time stays shown
+            assert cell.find_element(By.CSS_SELECTOR, ".ago[data-ago]").get_attribute("data-ago") == when.isoformat()
+            if len(tile["items"]) > 1:  # an image's regions, each with its state
+                listed = css(cell, ".tile-items li")
+                assert [li.get_attribute("data-item") for li in listed] == [item["name"] for item in tile["items"]]
+            drawn += 1
+    assert drawn >= 10
+    # The image tests: a table of images by release, each tile in the row and column its cell names.
     grid = driver.execute_script(
-        "var table = Array.from(document.querySelectorAll('.board-group'))"
-        "  .find(g => g.querySelector('h2').textContent === 'Cloud image tests').querySelector('table.board');"
+        "var table = document.querySelector('#group-image-tests table.board');"
         "var columns = Array.from(table.tHead.rows[0].cells).slice(1).map(c => c.textContent);"
         "return {columns: columns, cells: Array.from(table.tBodies[0].rows).flatMap(r => Array.from(r.cells).slice(1)"
-        "  .map((c, i) => [r.cells[0].textContent, columns[i], c.getAttribute('data-category')]))};"
+        "  .map((c, i) => [r.cells[0].textContent, columns[i],"
+        "                  c.getAttribute('data-row'), c.getAttribute('data-column')]))};"
     )
     assert len(grid["columns"]) > 1
-    placed = [(row, column, category) for row, column, category in grid["cells"] if category]
-    image_tests = {row["category"] for row in rows if row["category"].startswith("image-test/")}
-    assert {category for _, _, category in placed} == image_tests
-    assert all(category == f"image-test/{row}/{column}" for row, column, category in placed)
+    placed = [(row, column, r, c) for row, column, r, c in grid["cells"] if r is not None]
+    tests = next(group for group in served["groups"] if group["id"] == "image-tests")
+    assert len(placed) == len(tests["tiles"]) and all((row, column) == (r, c) for row, column, r, c in placed)
+    browser.screenshot("releng-2015")
+
+
+def test_a_week_of_release_engineering_on_the_board(browser, releng_site):
+    browser.console_errors()
+    browser.driver.get(releng_site.base + "/releng")
+    driver = browser.driver
+    served = {group["id"]: group for group in json.loads(releng_site.get("/api/releng-dashboard/board"))["groups"]}
+    stages = [th.text for th in css(driver, "#group-composes thead th")]
+    assert stages[:4] == ["mash", "pungify", "rsync", "compose"] and stages == served["composes"]["columns"]
+    assert [th.text for th in css(driver, "#group-composes tbody th")][:2] == ["24/primary", "24/arm"]
+    for group in served.values():
+        for tile in group["tiles"]:
+            cell = board_tile(driver, group["id"], tile)
+            assert TONES[tile["state"]] in cell.get_attribute("class").split()
+            assert ("stale" in cell.get_attribute("class").split()) == tile["stale"]
+            if tile["state"] != "started" and tile["duration"] is not None:
+                assert cell.find_element(By.CLASS_NAME, "tile-took").text.startswith("took ")
+    # An image's regions: those holding its newest image are current, each with a link that launches it.
+    uploads = served["image-uploads"]["tiles"]
+    tile = max(uploads, key=lambda tile: len(tile["items"]))
+    listed = css(board_tile(driver, "image-uploads", tile), ".tile-items li")
+    assert [li.get_attribute("class") for li in listed] == [
+        "current" if i["current"] else "older" for i in tile["items"]
+    ]
+    launch = [a.get_attribute("href") for li in listed for a in li.find_elements(By.TAG_NAME, "a")]
+    assert launch and all(
+        href.startswith("https://redirect.fedoraproject.org/console.aws.amazon.com/") for href in launch
+    )
+    # A closed koji task links to the files it made.
+    closed = next(t for t in served["image-tasks"]["tiles"] if t["state"] == "succeeded" and t["succeeded"]["detail"])
+    files = css(board_tile(driver, "image-tasks", closed), ".tile-files a")
+    assert [a.get_attribute("href") for a in files] == closed["succeeded"]["detail"]["links"]
     browser.screenshot("releng")
+    assert browser.console_errors() == []
 
 
 def test_the_docs_page_lists_the_api(page, browser):
@@ -312,7 +373,6 @@ def test_an_unknown_plugin_gives_the_friendly_page(browser, site):
 def test_the_open_board_shows_a_new_event(page, browser, site):
     page("/releng")
     success = next(e for e in site.envelopes if e["topic"].endswith("autocloud.image.success"))
-    category = json.loads(site.get("/api/releng-dashboard?rows_per_page=100"))
     newest = max(envelope["timestamp"] for envelope in site.envelopes)
     failed = {
         **success,
@@ -322,14 +382,14 @@ def test_the_open_board_shows_a_new_event(page, browser, site):
         "msg": {**success["msg"], "status": "failed"},
     }
     site.add(failed)
-    changed = {row["category"]: row for row in json.loads(site.get("/api/releng-dashboard?rows_per_page=100"))}
-    moved = [name for name, row in changed.items() if row["msg_id"] == "2015-board-refresh"]
-    assert len(moved) == 1 and len(changed) == len(category)
+    tests = next(g for g in json.loads(site.get("/api/releng-dashboard/board"))["groups"] if g["id"] == "image-tests")
+    moved = [tile for tile in tests["tiles"] if tile["failed"] and tile["failed"]["msg_id"] == "2015-board-refresh"]
+    assert len(moved) == 1 and moved[0]["state"] == "failed" and moved[0]["succeeded"]  # the success kept beside it
 
     shown_at = datetime.fromtimestamp(failed["timestamp"], tz=UTC).isoformat()
 
     def tile_failed(d):
-        tile = d.find_element(By.CSS_SELECTOR, f'.tile[data-category="{moved[0]}"]')
+        tile = board_tile(d, "image-tests", moved[0])
         when = tile.find_element(By.TAG_NAME, "time")
         # The new event's time: read again since the page opened, and "how long ago" written for it.
         return "failed" in tile.get_attribute("class").split() and when.get_attribute("datetime") == shown_at
