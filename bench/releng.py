@@ -168,22 +168,19 @@ def compare(datagrepper: str, statscache: str, now: float, rounds: int, requests
     body = session.get(board_url).json()
     tiles = sum(len(group["tiles"]) for group in body["groups"])
     print(f"  the dashboard fills {cells} cells; the board has {tiles} tiles from {total} rows")
-    print(f"  {'':38} {'median':>10} {'p95':>10}")
-    labels = {
-        "sequential": "dashboard view, 14 requests in turn",
-        "parallel": "dashboard view, 6 requests at a time",
-        "board": "statscache /api/releng-dashboard/board",
-        "rows": "statscache /api/releng-dashboard",
-    }
-    for name, label in labels.items():
-        found = samples[name]
-        print(f"  {label:38} {statistics.median(found) * 1000:8.2f} ms {p95(found) * 1000:8.2f} ms")
-    for ours in ("board", "rows"):
-        mine = statistics.median(samples[ours])
-        print(
-            f"  {labels[ours]}: {statistics.median(samples['sequential']) / mine:,.0f}x faster than the view in turn, "
-            f"{statistics.median(samples['parallel']) / mine:,.0f}x than 6 at a time"
-        )
+    lines = [
+        ("dashboard view, 14 requests in turn", "sequential"),
+        ("dashboard view, 6 requests at a time", "parallel"),
+        (f"statscache {board_url.removeprefix(statscache)}", "board"),
+        (f"statscache {rows_url.removeprefix(statscache)}", "rows"),
+    ]
+    print(f"  {'':52} {'median':>10} {'p95':>10}")
+    for label, name in lines:
+        print(f"  {label:52} {statistics.median(samples[name]) * 1000:8.2f} ms {p95(samples[name]) * 1000:8.2f} ms")
+    for label, name in lines[2:]:
+        mine = statistics.median(samples[name])
+        in_turn, at_once = (statistics.median(samples[view]) / mine for view in ("sequential", "parallel"))
+        print(f"  {label}: {in_turn:,.0f}x faster than the view in turn, {at_once:,.0f}x than 6 at a time")
 
 
 def main() -> None:

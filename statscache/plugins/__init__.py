@@ -41,7 +41,7 @@ from statscache.plugins.kinds import (
     VolumePlugin,
 )
 from statscache.plugins.message import Message
-from statscache.plugins.milestones import FAILED, STARTED, SUCCEEDED, Milestone, MilestonePlugin
+from statscache.plugins.milestones import FAILED, STARTED, SUCCEEDED, Milestone, MilestonePlugin, board_group
 
 __all__ = [
     "Batch",
@@ -54,6 +54,7 @@ __all__ = [
     "MilestonePlugin",
     "Event",
     "Milestone",
+    "board_group",
     "STARTED",
     "SUCCEEDED",
     "FAILED",

@@ -14,8 +14,9 @@ beside its newest success (see :mod:`statscache.web.board`).
 
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar, NamedTuple
 
@@ -38,6 +39,8 @@ FAILED = "failed"
 PHASES = (STARTED, SUCCEEDED, FAILED)
 #: Most bytes of a milestone's detail as JSON: a few links and names, never a message's body.
 MAX_DETAIL_BYTES = 4096
+#: A part of a cell pattern: ``<name>``.
+_NAMED = re.compile(r"<([^<>/]+)>")
 #: Most cells one message may mark (an image's copies to every region are the most a real one marks).
 MAX_MILESTONES = 64
 
@@ -56,6 +59,21 @@ class Milestone(NamedTuple):
     link: str | None = None
     #: A little more, JSON-ready: its ``links`` (a list) are kept only if safe, like ``link``.
     detail: dict[str, Any] | None = None
+
+
+def board_group(
+    id: str, title: str, cells: str, rows: Sequence[str], columns: Sequence[str] = (), **more: Any
+) -> dict[str, Any]:
+    """A group of a board's layout (see :mod:`statscache.web.board`) for the cells named like ``cells``:
+    ``"compose/<branch>/<arch>/<stage>"`` takes the cells under ``compose/`` of three parts, so named.
+    ``more``: ``items``, ``order``, ``stale_after``."""
+    prefix, _, named = cells.partition("<")
+    pieces = [_NAMED.fullmatch(piece) for piece in f"<{named}".split("/")] if named else [None]
+    parts = [found.group(1) for found in pieces if found is not None]
+    if len(parts) != len(pieces) or not set(rows) <= set(parts):
+        raise ValueError(f"{cells!r}: a prefix then parts named <like-this> separated by '/'; rows among them")
+    fields = {"rows": list(rows), "columns": list(columns)}
+    return {"id": id, "title": title, "prefix": prefix, "parts": parts, **fields, **more}
 
 
 class MilestonePlugin(BasePlugin):

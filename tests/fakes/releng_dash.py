@@ -351,16 +351,8 @@ def _images(messages: list[Page], artifact: str, now: float, collections: Collec
             continue
         seen.add(label)
         ident = f"image-{_js_lower(srpm)}-{_js_str(branch)}"
-        at = _timestamp(message)
-        state = _prop(body, "new")
-        entry = {
-            "label": label,
-            "status": STATUS.get(state) if isinstance(state, str) else None,
-            "at": at,
-            "stale": _stale(at, now),
-            "details": _meta_link(message),
-            "downloads": _image_downloads(info) if state == "CLOSED" else None,
-        }
+        closed = _prop(body, "new") == "CLOSED"
+        entry = _task_entry(message, label, now, downloads=_image_downloads(info) if closed else None)
         if ident in cells:
             cells[ident].append(entry)
 
@@ -426,16 +418,7 @@ def _artifacts(messages: list[Page], artifact: str, now: float, collections: Col
             continue
         seen.add(label)
         ident = f"{artifact}-{_js_str(branch)}-{arch}"
-        at = _timestamp(message)
-        state = _prop(body, "new")
-        entry = {
-            "label": label,
-            "status": STATUS.get(state) if isinstance(state, str) else None,
-            "at": at,
-            "stale": _stale(at, now),
-            "details": _meta_link(message),
-            "download": download,
-        }
+        entry = _task_entry(message, label, now, download=download)
         if ident in cells:
             cells[ident].append(entry)
 
@@ -452,6 +435,20 @@ def _artifact_download(info: Any, children: Any) -> str:
     elif form is not None and _js_str(form) in ("qcow2", "raw"):  # `==`: ["raw"] == "raw" too
         name += "-sda.qcow2" if _js_str(form) == "qcow2" else "-sda.raw.xz"
     return KOJI_WORK + directory + "/" + child + "/" + name
+
+
+def _task_entry(message: Page, label: str, now: float, **links: Any) -> dict[str, Any]:
+    """One koji task as images.js and artifacts.js list it: its label, state word, time, and links."""
+    at = _timestamp(message)
+    state = _prop(_prop(message, "msg"), "new")
+    return {
+        "label": label,
+        "status": STATUS.get(state) if isinstance(state, str) else None,
+        "at": at,
+        "stale": _stale(at, now),
+        "details": _meta_link(message),
+        **links,
+    }
 
 
 def _meta_link(message: Mapping[str, Any]) -> Any:

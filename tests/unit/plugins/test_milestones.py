@@ -12,7 +12,16 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from statscache.plugins import FAILED, STARTED, SUCCEEDED, Batch, InvalidKey, Milestone, MilestonePlugin
+from statscache.plugins import (
+    FAILED,
+    STARTED,
+    SUCCEEDED,
+    Batch,
+    InvalidKey,
+    Milestone,
+    MilestonePlugin,
+    board_group,
+)
 from statscache.plugins.milestones import MAX_DETAIL_BYTES, MAX_MILESTONES
 from statscache.store import schema
 from statscache.testing import message
@@ -143,3 +152,21 @@ def test_ties_on_time_go_to_the_larger_msg_id_in_any_order():
     # The newest second is 2 (n = 2, 5, ..., 17); of those msg_ids, "2016-8" is the largest string.
     assert once == {("a/x", STARTED): ("m8", "2016-8")}
     assert stored(Marks(), [shuffled[:7], shuffled[7:] + messages]) == once
+
+
+def test_a_board_group_is_named_by_a_pattern_of_its_cells():
+    group = board_group("uploads", "Uploads", "image-upload/<image>/<region>", ["image"], items=["region"])
+    assert group == {
+        "id": "uploads",
+        "title": "Uploads",
+        "prefix": "image-upload/",
+        "parts": ["image", "region"],
+        "rows": ["image"],
+        "columns": [],
+        "items": ["region"],
+    }
+    for bad in ("image-upload/<image>/region", "image-upload/<image>//<region>", "x/<a>/<b"):
+        with pytest.raises(ValueError, match="parts named"):
+            board_group("g", "G", bad, ["image"])
+    with pytest.raises(ValueError, match="rows among them"):
+        board_group("g", "G", "x/<a>", ["b"])

@@ -12,7 +12,7 @@ from statscache.plugins.builtin.releng.images import fedimg_upload, image_publis
 from statscache.plugins.builtin.releng.names import subject
 from statscache.plugins.builtin.releng.tasks import image_task
 from statscache.plugins.builtin.releng.updates import bodhi_push
-from statscache.plugins.milestones import Milestone, MilestonePlugin
+from statscache.plugins.milestones import Milestone, MilestonePlugin, board_group
 
 Reader = Callable[[Message, list[str]], list[Milestone]]
 
@@ -55,67 +55,48 @@ class RelengDashboard(MilestonePlugin):
     layout = {
         "title": "Release engineering",
         "groups": [
-            {
-                "id": "composes",
-                "title": "Composes",
-                "prefix": "compose/",
-                "parts": ["branch", "arch", "stage"],
-                "rows": ["branch", "arch"],
-                "columns": ["stage"],
-                "order": {"stage": ["mash", "pungify", "rsync", "compose"], "arch": ["primary", "all"]},
-                "stale_after": 20 * 3600,  # composes run daily: a day without one is old news sooner
-            },
-            {
-                "id": "updates",
-                "title": "Update pushes and syncs",
-                "prefix": "updates/",
-                "parts": ["repository", "step"],
-                "rows": ["repository"],
-                "columns": ["step"],
-                "order": {"step": ["push", "repo", "sync"], "repository": ["all"]},
-            },
-            {
-                "id": "image-uploads",
-                "title": "Cloud image uploads",
-                "prefix": "image-upload/",
-                "parts": ["image", "release", "arch", "region"],
-                "rows": ["image", "arch"],
-                "columns": ["release"],
-                "items": ["region"],
-            },
-            {
-                "id": "image-tests",
-                "title": "Cloud image tests",
-                "prefix": "image-test/",
-                "parts": ["image", "release"],
-                "rows": ["image"],
-                "columns": ["release"],
-            },
-            {
-                "id": "image-tasks",
-                "title": "LiveCD, appliance and image builds",
-                "prefix": "task/",
-                "parts": ["method", "name", "release", "arch"],
-                "rows": ["method", "name"],
-                "columns": ["release"],
-                "items": ["arch"],
-            },
-            {
-                "id": "ostree",
-                "title": "OSTree commits",
-                "prefix": "ostree/",
-                "parts": ["name", "release", "arch", "variant"],
-                "rows": ["name", "variant", "arch"],
-                "columns": ["release"],
-            },
-            {
-                "id": "atomic",
-                "title": "Atomic releases",
-                "prefix": "atomic/",
-                "parts": ["release"],
-                "rows": ["release"],
-                "columns": [],
-            },
+            board_group(
+                "composes",
+                "Composes",
+                "compose/<branch>/<arch>/<stage>",
+                rows=["branch", "arch"],
+                columns=["stage"],
+                order={"stage": ["mash", "pungify", "rsync", "compose"], "arch": ["primary", "all"]},
+                stale_after=20 * 3600,  # composes run daily: a day without one is old news sooner
+            ),
+            board_group(
+                "updates",
+                "Update pushes and syncs",
+                "updates/<repository>/<step>",
+                rows=["repository"],
+                columns=["step"],
+                order={"step": ["push", "repo", "sync"], "repository": ["all"]},
+            ),
+            board_group(
+                "image-uploads",
+                "Cloud image uploads",
+                "image-upload/<image>/<release>/<arch>/<region>",
+                rows=["image", "arch"],
+                columns=["release"],
+                items=["region"],
+            ),
+            board_group("image-tests", "Cloud image tests", "image-test/<image>/<release>", ["image"], ["release"]),
+            board_group(
+                "image-tasks",
+                "LiveCD, appliance and image builds",
+                "task/<method>/<name>/<release>/<arch>",
+                rows=["method", "name"],
+                columns=["release"],
+                items=["arch"],
+            ),
+            board_group(
+                "ostree",
+                "OSTree commits",
+                "ostree/<name>/<release>/<arch>/<variant>",
+                ["name", "variant", "arch"],
+                ["release"],
+            ),
+            board_group("atomic", "Atomic releases", "atomic/<release>", ["release"]),
         ],
     }
 
