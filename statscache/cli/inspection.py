@@ -17,7 +17,7 @@ from typing import Any
 from statscache import config as config_module
 from statscache.cli.sources import raw_settings
 from statscache.exceptions import StatscacheError
-from statscache.plugins import BasePlugin, registry
+from statscache.plugins import ActivityPlugin, BasePlugin, LatestMessagePlugin, MilestonePlugin, registry
 from statscache.plugins.kinds import CountingPlugin, LatestEventPlugin, VolumePlugin
 from statscache.windows import interval_suffix
 
@@ -63,8 +63,19 @@ def plugins(conf: str | None, as_json: bool = False) -> int:
     return 0
 
 
+#: The kinds of plugin ``statscache plugins`` names (another is "its own").
+KINDS: tuple[tuple[type[BasePlugin], str], ...] = (
+    (CountingPlugin, "counting"),
+    (VolumePlugin, "volume"),
+    (LatestEventPlugin, "latest event"),
+    (ActivityPlugin, "activity"),
+    (LatestMessagePlugin, "latest message"),
+    (MilestonePlugin, "milestones"),
+)
+
+
 def _kind(cls: type[BasePlugin]) -> str:
-    for base, kind in ((CountingPlugin, "counting"), (VolumePlugin, "volume"), (LatestEventPlugin, "latest event")):
+    for base, kind in KINDS:
         if issubclass(cls, base):
             return kind
     return "its own"

@@ -43,10 +43,11 @@ def test_plugins_lists_what_is_installed_and_what_runs(workdir):
         {"ident": f"volume-{suffix}", "interval": suffix, "table": f"volume_{suffix}"} for suffix in ("1m", "1h", "1d")
     ]
     assert not plugins["releng-dashboard"]["enabled"] and plugins["releng-dashboard"]["statistics"] == []
-    assert plugins["releng-dashboard"]["kind"] == "latest event"
+    assert plugins["releng-dashboard"]["kind"] == "milestones" and plugins["latest-builds"]["kind"] == "latest event"
+    assert plugins["user-activity"]["kind"] == "activity" and plugins["latest-by-topic"]["kind"] == "latest message"
     text = statscache(workdir, "plugins").stdout
     assert "volume-by-category  (counting, enabled)" in text and "table volume_by_category_1h" in text
-    assert "releng-dashboard  (latest event, disabled)" in text
+    assert "releng-dashboard  (milestones, disabled)" in text
     assert text.rstrip().endswith("6 statistics of 2 plugins run")
 
 
