@@ -19,7 +19,6 @@ Then it times, alternating for ``--rounds``:
 from __future__ import annotations
 
 import contextlib
-import json
 import multiprocessing
 import os
 import subprocess
@@ -39,6 +38,7 @@ from statscache.history.parallel import plan
 from statscache.ingest.envelope import parse_envelope
 from statscache.ingest.meta import MetaReader
 from statscache.span import Span, Stretch
+from tests.services.datagrepper import copy_messages
 
 ROOT = Path(__file__).resolve().parents[1]
 STATSCACHE = str(Path(sys.executable).with_name("statscache"))
@@ -73,46 +73,7 @@ def _names(envelopes: list[dict[str, Any]]) -> tuple[list[tuple[str, ...]], list
 def load(url: str, envelopes: list[dict[str, Any]]) -> None:
     """COPY the envelopes into datanommer's tables at ``url`` (psycopg's URL), as its consumer would store them."""
     users, packages = _names(envelopes)
-    user_ids = {name: n for n, name in enumerate(sorted({u for each in users for u in each}), start=1)}
-    package_ids = {name: n for n, name in enumerate(sorted({p for each in packages for p in each}), start=1)}
-    with psycopg.connect(url) as connection, connection.cursor() as cursor:
-        with cursor.copy("COPY users (id, name) FROM STDIN") as copy:
-            for name, n in user_ids.items():
-                copy.write_row((n, name))
-        with cursor.copy("COPY packages (id, name) FROM STDIN") as copy:
-            for name, n in package_ids.items():
-                copy.write_row((n, name))
-        columns = "id, msg_id, i, topic, timestamp, category, msg, headers"
-        with cursor.copy(f"COPY messages ({columns}) FROM STDIN") as copy:
-            for n, envelope in enumerate(envelopes, start=1):
-                moment = datetime.fromtimestamp(envelope["timestamp"], tz=UTC)
-                topic = envelope["topic"]
-                headers = {"sent-at": moment.isoformat()}  # no schema header: a fedmsg-era body
-                copy.write_row(
-                    (
-                        n,
-                        envelope["msg_id"],
-                        0,
-                        topic,
-                        moment.replace(tzinfo=None),
-                        mix.category(topic),
-                        json.dumps(envelope["msg"]),
-                        json.dumps(headers),
-                    )
-                )
-        for table, column, names, ids in (
-            ("users_messages", "user_id", users, user_ids),
-            ("packages_messages", "package_id", packages, package_ids),
-        ):
-            with cursor.copy(f"COPY {table} ({column}, msg_id, msg_timestamp) FROM STDIN") as copy:
-                for n, (envelope, named) in enumerate(zip(envelopes, names, strict=True), start=1):
-                    moment = datetime.fromtimestamp(envelope["timestamp"], tz=UTC).replace(tzinfo=None)
-                    for name in named:
-                        copy.write_row((ids[name], n, moment))
-        cursor.execute("SELECT setval('messages_id_seq', %s)", (len(envelopes),))
-        connection.commit()
-        connection.autocommit = True
-        cursor.execute("VACUUM ANALYZE")
+    copy_messages(url, envelopes, users, packages)
 
 
 @contextlib.contextmanager

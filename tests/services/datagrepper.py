@@ -47,6 +47,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
@@ -246,6 +247,45 @@ def _fedmsg_names(meta: Any, envelope: dict[str, Any]) -> dict[str, list[str]]:
     return names
 
 
+def copy_messages(
+    url: str, envelopes: list[dict[str, Any]], users: list[tuple[str, ...]], packages: list[tuple[str, ...]]
+) -> None:
+    """COPY the envelopes into the empty datanommer tables at ``url`` (psycopg's URL), with each one's
+    users and packages in the association tables, then ANALYZE them."""
+    user_ids = {name: n for n, name in enumerate(sorted({u for each in users for u in each}), start=1)}
+    package_ids = {name: n for n, name in enumerate(sorted({p for each in packages for p in each}), start=1)}
+    with psycopg.connect(url) as connection, connection.cursor() as cursor:
+        with cursor.copy("COPY users (id, name) FROM STDIN") as copy:
+            for name, n in user_ids.items():
+                copy.write_row((n, name))
+        with cursor.copy("COPY packages (id, name) FROM STDIN") as copy:
+            for name, n in package_ids.items():
+                copy.write_row((n, name))
+        columns = "id, msg_id, i, topic, timestamp, category, msg, headers"
+        with cursor.copy(f"COPY messages ({columns}) FROM STDIN") as copy:
+            for n, envelope in enumerate(envelopes, start=1):
+                moment = datetime.fromtimestamp(envelope["timestamp"], tz=UTC)
+                topic = envelope["topic"]
+                headers = {**(envelope.get("headers") or {}), "sent-at": moment.isoformat()}
+                parts = topic.split(".", 4)
+                category = parts[3] if len(parts) > 3 else ""
+                row = (n, envelope["msg_id"], 0, topic, moment.replace(tzinfo=None), category)
+                copy.write_row((*row, json.dumps(envelope["msg"]), json.dumps(headers)))
+        for table, column, names, ids in (
+            ("users_messages", "user_id", users, user_ids),
+            ("packages_messages", "package_id", packages, package_ids),
+        ):
+            with cursor.copy(f"COPY {table} ({column}, msg_id, msg_timestamp) FROM STDIN") as copy:
+                for n, (envelope, named) in enumerate(zip(envelopes, names, strict=True), start=1):
+                    moment = datetime.fromtimestamp(envelope["timestamp"], tz=UTC).replace(tzinfo=None)
+                    for name in named:
+                        copy.write_row((ids[name], n, moment))
+        cursor.execute("SELECT setval('messages_id_seq', %s)", (len(envelopes),))
+        connection.commit()
+        connection.autocommit = True
+        cursor.execute("VACUUM ANALYZE")
+
+
 def base_python() -> str:
     """The interpreter this one's venv was made from (a venv is made from a real interpreter)."""
     return getattr(sys, "_base_executable", None) or sys.executable
@@ -401,6 +441,16 @@ class Datagrepper:
         result = self._helper("load", "loading messages into datagrepper", input=lines, timeout=LOAD_TIMEOUT)
         counts = json.loads(result.stdout.strip().splitlines()[-1])
         return Loaded(counts["received"], counts["stored"])
+
+    def copy_in(self, envelopes: list[dict[str, Any]]) -> int:
+        """Store envelopes straight into datanommer's tables with COPY, as its consumer would store them
+        (the ``sent-at`` header, the body as JSON, the ``users`` and ``packages`` each one carries); how
+        many. About twenty times as fast as :meth:`load`: for tests about what datagrepper serves, not
+        about how messages get in. The tables must hold no message yet (:meth:`clear`)."""
+        users = [tuple(envelope.get("users") or ()) for envelope in envelopes]
+        packages = [tuple(envelope.get("packages") or ()) for envelope in envelopes]
+        copy_messages(self.database_url, envelopes, users, packages)
+        return len(envelopes)
 
     def clear(self) -> None:
         """Delete every message (and user and package), so that one server can serve many tests."""

@@ -35,7 +35,7 @@ from statscache.web import board
 from tests.fakes import releng_dash as dash
 from tests.fakes.releng_dash import Collections
 from tests.fakes.releng_traffic import month
-from tests.services.datagrepper import Datagrepper, Loaded, fedmsg_era_meta
+from tests.services.datagrepper import Datagrepper, fedmsg_era_meta
 from tests.services.hub import write_config
 
 pytestmark = pytest.mark.integration
@@ -65,7 +65,7 @@ def compared(datagrepper: Datagrepper, tmp_path_factory: pytest.TempPathFactory)
     datagrepper.clear()
     now = time.time()
     envelopes = month(now, SEED, branched=BRANCHED)
-    assert datagrepper.load(fedmsg_era_meta(envelopes)) == Loaded(len(envelopes), len(envelopes))
+    assert datagrepper.copy_in(fedmsg_era_meta(envelopes)) == len(envelopes)
     shown = dash.view(datagrepper.url, now, COLLECTIONS, ami_delta=dash.AMI_DELTA_ACCEPTED)
     assert shown["errors"] == []
     directory = tmp_path_factory.mktemp("releng")

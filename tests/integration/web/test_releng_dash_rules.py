@@ -21,7 +21,7 @@ import requests
 from tests.fakes import releng_dash as dash
 from tests.fakes.releng_dash import Collections
 from tests.fakes.releng_traffic import month
-from tests.services.datagrepper import Datagrepper, Loaded, fedmsg_era_meta
+from tests.services.datagrepper import Datagrepper, fedmsg_era_meta
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +49,7 @@ def releng_month(datagrepper: Datagrepper) -> Month:
     now = time.time()
     envelopes = month(now, SEED)
     began = time.monotonic()
-    assert datagrepper.load(fedmsg_era_meta(envelopes)) == Loaded(len(envelopes), len(envelopes))
+    assert datagrepper.copy_in(fedmsg_era_meta(envelopes)) == len(envelopes)
     return Month(envelopes, now, time.monotonic() - began)
 
 
