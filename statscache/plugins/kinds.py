@@ -96,7 +96,7 @@ class CountingPlugin(_WindowedCount):
         for key in keys:
             if not storable(key):
                 raise InvalidKey(
-                    f"key {_shown(key)} is not a non-empty string of at most {MAX_KEY_LENGTH} characters "
+                    f"key {described(key)} is not a non-empty string of at most {MAX_KEY_LENGTH} characters "
                     "without NUL or lone surrogates"
                 )
         return keys
@@ -184,7 +184,7 @@ class LatestEventPlugin(BasePlugin):
         if not (storable_key(category) and storable_status):
             raise InvalidKey(
                 f"event needs a category of 1 to {MAX_KEY_LENGTH} characters and a status of at most "
-                f"{MAX_STATUS_LENGTH}, without NUL or lone surrogates; got {_shown(category)}, {_shown(status)}"
+                f"{MAX_STATUS_LENGTH}, without NUL or lone surrogates; got {described(category)}, {described(status)}"
             )
         if link is not None:
             safe = safe_link(link, self.link_hosts)
@@ -271,7 +271,7 @@ def storable_key(key: object) -> bool:
     return type(key) is str and 0 < len(key) <= MAX_KEY_LENGTH and is_storable(key)
 
 
-def _shown(value: object) -> str:
+def described(value: object) -> str:
     """A value for an error message, never printed whole (it comes from the bus)."""
     if type(value) is str:
         return repr(value[:80]) + ("..." if len(value) > 80 else "")

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from statscache.exceptions import InvalidKey
 from statscache.plugins.base import BasePlugin, Batch
-from statscache.plugins.kinds import MAX_STATUS_LENGTH, StorableKeys, _shown, utc
+from statscache.plugins.kinds import MAX_STATUS_LENGTH, StorableKeys, described, utc
 from statscache.plugins.links import safe_link
 from statscache.plugins.message import Message
 from statscache.plugins.models import MilestoneModel, concrete_model
@@ -110,13 +110,15 @@ class MilestonePlugin(BasePlugin):
             raise InvalidKey(f"milestones() gave {type(milestone).__name__}, not a Milestone")
         cell, phase, status, run, link, detail = milestone
         if not self._storable(cell) or "" in cell.split("/"):
-            raise InvalidKey(f"a cell is 1 to 255 characters of parts separated by '/', none empty; got {_shown(cell)}")
+            raise InvalidKey(
+                f"a cell is 1 to 255 characters of parts separated by '/', none empty; got {described(cell)}"
+            )
         if phase not in PHASES:
-            raise InvalidKey(f"a milestone's phase is one of {', '.join(PHASES)}; got {_shown(phase)}")
+            raise InvalidKey(f"a milestone's phase is one of {', '.join(PHASES)}; got {described(phase)}")
         if not (type(status) is str and len(status) <= MAX_STATUS_LENGTH and is_storable(status)):
-            raise InvalidKey(f"a status is at most {MAX_STATUS_LENGTH} storable characters; got {_shown(status)}")
+            raise InvalidKey(f"a status is at most {MAX_STATUS_LENGTH} storable characters; got {described(status)}")
         if run is not None and not self._storable(run):
-            raise InvalidKey(f"a run is 1 to 255 storable characters; got {_shown(run)}")
+            raise InvalidKey(f"a run is 1 to 255 storable characters; got {described(run)}")
         safe = None if link is None else safe_link(link, self.link_hosts)
         return Milestone(cell, phase, status, run, safe, self._detail(detail))
 
@@ -124,7 +126,7 @@ class MilestonePlugin(BasePlugin):
         if detail is None:
             return None
         if type(detail) is not dict:
-            raise InvalidKey(f"a milestone's detail is a dict; got {_shown(detail)}")
+            raise InvalidKey(f"a milestone's detail is a dict; got {described(detail)}")
         links = detail.get("links")
         if links is not None:
             if type(links) is not list:
