@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
-import socket
 import statistics
 import subprocess
 import sys
@@ -58,7 +57,7 @@ from statscache.ingest.pipeline import Pipeline  # noqa: E402
 from statscache.plugins import registry  # noqa: E402
 from tests.fakes import releng_dash as dash  # noqa: E402
 from tests.fakes.releng_traffic import month  # noqa: E402
-from tests.services.hub import write_config  # noqa: E402
+from tests.services.hub import free_port, wait_for, write_config  # noqa: E402
 
 IDENT = "releng-dashboard"
 STATSCACHE_WEB = str(Path(sys.executable).with_name("statscache-web"))
@@ -95,13 +94,6 @@ def counted(envelopes: list[dict[str, Any]], database: str, now: float) -> int:
     return int(rows)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def statscache_web(database: str, workdir: Path) -> Iterator[str]:
     settings = {
@@ -116,13 +108,7 @@ def statscache_web(database: str, workdir: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            with contextlib.suppress(requests.ConnectionError):
-                if requests.get(f"{url}/api/", timeout=5).ok:
-                    break
-            time.sleep(0.1)
-        else:
-            raise SystemExit("statscache-web did not start")
+        wait_for(lambda: requests.get(f"{url}/api/", timeout=5).ok, 20, "statscache-web", server)
         yield url
     finally:
         server.terminate()

@@ -24,7 +24,7 @@ import re
 from typing import Any, NamedTuple
 
 from statscache.plugins import InvalidKey, Message
-from statscache.plugins.builtin.releng.names import ARCHES, part, text
+from statscache.plugins.builtin.releng.names import ARCHES, arch_list, part, text
 from statscache.plugins.milestones import FAILED, STARTED, SUCCEEDED, Milestone
 
 #: Longest image name read (Fedora's run to about 60 characters).
@@ -105,6 +105,14 @@ def region_of(destination: str) -> str | None:
     return part(destination)
 
 
+def _launch(region: str, ami: str | None) -> tuple[str | None, dict[str, Any] | None]:
+    """An upload's link (the page that launches its AMI, where the region's name allows) and detail (the AMI)."""
+    if ami is None or not _AMI.fullmatch(ami):
+        return None, None
+    link = LAUNCH.format(region=region, ami=ami) if _REGION.fullmatch(region) else None
+    return link, {"ami": ami}
+
+
 def _parts(found: ImageName) -> tuple[str, str, str] | None:
     image, release, arch = (part(value) for value in found)
     return (image, release, arch) if image and release and arch else None
@@ -128,11 +136,7 @@ def fedimg_upload(message: Message, parts: list[str]) -> list[Milestone]:
         status, phase = {"copy": "copied", "publish": "published"}[parts[2]], SUCCEEDED
     extra = message.msg.get("extra")
     ami = text(extra.get("id")) if type(extra) is dict else None
-    link, detail = None, None
-    if ami is not None and _AMI.fullmatch(ami):
-        detail = {"ami": ami}
-        if _REGION.fullmatch(region):
-            link = LAUNCH.format(region=region, ami=ami)
+    link, detail = _launch(region, ami)
     image, release, arch = named
     return [Milestone(f"image-upload/{image}/{release}/{arch}/{region}", phase, status, name, link, detail)]
 
@@ -177,8 +181,7 @@ def image_published(message: Message, parts: list[str]) -> list[Milestone]:
         repository = text(body.get("repository"))
         image = part(f"{repository.rsplit('/', 1)[-1]} (container)") if repository else None
         arches = body.get("architectures")
-        listed = sorted({a for a in arches if type(a) is str and a in ARCHES}) if type(arches) is list else []
-        arch = ",".join(listed) or None
+        arch = arch_list(arches) if type(arches) is list else None
     else:
         kind = part(body.get("subvariant")) or part(body.get("image_name"))
         image = part(f"{kind} ({provider})") if kind else None
@@ -190,11 +193,7 @@ def image_published(message: Message, parts: list[str]) -> list[Milestone]:
         where = part(place)
         if where is None:
             continue
-        link, detail = None, None
-        if ami is not None and _AMI.fullmatch(ami):
-            detail = {"ami": ami}
-            if _REGION.fullmatch(where):
-                link = LAUNCH.format(region=where, ami=ami)
+        link, detail = _launch(where, ami)
         found.append(
             Milestone(f"image-upload/{image}/{release}/{arch}/{where}", SUCCEEDED, "published", run, link, detail)
         )

@@ -48,3 +48,13 @@ def field(message: Message, *path: str) -> object:
             return None
         value = value.get(key)
     return value
+
+
+def arch_list(value: object) -> str | None:
+    """Architectures a message lists (a list, or a string of them separated by commas or spaces), the known
+    ones sorted and joined by commas (``aarch64,x86_64``); None when it lists none."""
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    if type(value) is not list:
+        return None
+    return ",".join(sorted({arch for arch in value if type(arch) is str and arch in ARCHES})) or None

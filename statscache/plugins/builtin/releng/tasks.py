@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from statscache.plugins import Message
-from statscache.plugins.builtin.releng.names import ARCHES, KOJIPKGS, environment, part, text
+from statscache.plugins.builtin.releng.names import ARCHES, KOJIPKGS, arch_list, environment, part, text
 from statscache.plugins.milestones import FAILED, STARTED, SUCCEEDED, Milestone
 
 #: Koji users whose image tasks are release engineering's (2015's masher; today's composes run as releng).
@@ -108,11 +108,7 @@ def _cell(method: str, request: list[Any], opts: dict[str, Any], srpm: str | Non
             name = f"{name} ({fmt})"
     else:
         name = part(request[0]) or part(srpm)
-        arches = request[2] if len(request) > 2 else None
-        if isinstance(arches, str):
-            arches = arches.replace(",", " ").split()
-        listed = sorted({a for a in arches or () if type(a) is str and a in ARCHES}) if type(arches) is list else []
-        arch = ",".join(listed) or None
+        arch = arch_list(request[2]) if len(request) > 2 else None
     release = part(request[1]) if len(request) > 1 else None
     if not (name and release and arch):
         return None
