@@ -183,19 +183,9 @@ class MilestoneModel(StatsModel):
     status: Mapped[str] = mapped_column(String(), nullable=False, default="")
     run: Mapped[str | None] = mapped_column(String(), nullable=True)
     link: Mapped[str | None] = mapped_column(String(), nullable=True)
-    #: JSON text of an object (served as the object; as its JSON text in CSV).
+    #: JSON text of an object (served as the object, its links checked again: statscache.web.rows;
+    #: as its JSON text in CSV).
     detail: Mapped[str | None] = mapped_column(String(), nullable=True)
-
-    @classmethod
-    def served(cls, serving: Serving) -> Callable[[list[Any]], list[Any]]:
-        at_detail = cls.column_names().index("detail")
-
-        def parsed(values: list[Any]) -> list[Any]:
-            if type(values[at_detail]) is str:  # the web's rows parse it as they check its links
-                values[at_detail] = orjson.loads(values[at_detail])
-            return values
-
-        return parsed
 
 
 _concrete: dict[tuple[type[StatsModel], str], type[StatsModel]] = {}

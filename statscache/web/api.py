@@ -201,9 +201,7 @@ def board_of(ident: str) -> Response:
     if not board.has_board(plugin):
         raise ApiError(404, "no board", f"plugin {ident!r} keeps no board (it is no milestone plugin with a layout)")
     now = time.time()
-    exists = state().has_table(plugin.model.__tablename__)
-    with state().snapshot() if exists else nullcontext() as connection:
-        laid_out = board.groups(connection, plugin, now)
+    laid_out = board_groups(plugin, now)
     body = {
         "ident": ident,
         "title": (plugin.layout or {}).get("title", plugin.name),
@@ -212,6 +210,13 @@ def board_of(ident: str) -> Response:
         "groups": [group.as_json() for group in laid_out],
     }
     return _respond(formats.json_bytes(body), "json")
+
+
+def board_groups(plugin: BasePlugin, now: float) -> list[board.Group]:
+    """A board's groups as of ``now``, read in one snapshot (none yet before the daemon makes its table)."""
+    exists = state().has_table(plugin.model.__tablename__)
+    with state().snapshot() if exists else nullcontext() as connection:
+        return board.groups(connection, plugin, now)
 
 
 @api.get("/<ident>/coverage")

@@ -47,8 +47,6 @@ from statscache.web.rows import checked_detail
 STALE_AFTER = 86400
 #: How a phase ranks when two marks share a time: an end after a start.
 _RANK = {STARTED: 0, FAILED: 1, SUCCEEDED: 2}
-#: Most sort keys a group remembers (rows and columns of cells the bus named).
-MAX_REMEMBERED = 8192
 #: Runs of digits, which natural order compares as numbers.
 _DIGITS = re.compile(r"(\d+)")
 
@@ -226,21 +224,9 @@ class _Spec:
     items: list[str]
     order: dict[str, list[str]]
     stale_after: float
-    #: Sort keys already computed: (key, names) -> places (the same rows and columns come in every request).
-    _places: dict[tuple[str, tuple[str, ...]], tuple[Any, ...]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, group: dict[str, Any]) -> _Spec:
-        """The group's spec, made once per layout group (a plugin's layout is a class attribute)."""
-        known = _SPECS.get(id(group))
-        if known is not None and known[0] is group:
-            return known[1]
-        spec = cls._read(group)
-        _SPECS[id(group)] = (group, spec)
-        return spec
-
-    @classmethod
-    def _read(cls, group: dict[str, Any]) -> _Spec:
         parts = [str(name) for name in group.get("parts", [])]
         prefix = str(group.get("prefix", ""))
         return cls(
@@ -262,15 +248,6 @@ class _Spec:
         """Each part's place: first the values ``order`` lists, in order, then the others in natural order."""
         if not names:
             return ()
-        memo = (key, tuple(names))
-        known = self._places.get(memo)
-        if known is None:
-            if len(self._places) > MAX_REMEMBERED:
-                self._places.clear()
-            known = self._places[memo] = self._placed(key, names)
-        return known
-
-    def _placed(self, key: str, names: Sequence[str]) -> tuple[Any, ...]:
         placed = []
         for name, value in zip(names, key.split("/"), strict=True):
             preferred = self.order.get(name, [])
@@ -279,10 +256,6 @@ class _Spec:
             else:
                 placed.append((len(preferred), natural(value)))
         return tuple(placed)
-
-
-#: Specs of the layouts' groups, by the group's id (with the group, which keeps the id its own).
-_SPECS: dict[int, tuple[dict[str, Any], _Spec]] = {}
 
 
 def has_board(plugin: BasePlugin) -> bool:

@@ -9,7 +9,6 @@ from another host.
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +18,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from statscache.plugins import BasePlugin
 from statscache.plugins.base import slugify
 from statscache.web import board, coverage_report, family
-from statscache.web.api import state
+from statscache.web.api import board_groups, state
 from statscache.web.errors import ApiError
 from statscache.web.series import Series, end_of_window, measure_of, series, window_of
 from statscache.web.series import newest as newest_row
@@ -90,10 +89,7 @@ def releng() -> Response:
     plugin = next((p for p in state().plugins.values() if board.has_board(p)), None)
     if plugin is None:
         raise ApiError(404, "no board", "no plugin with a board (such as releng-dashboard) is enabled")
-    exists = state().has_table(plugin.model.__tablename__)
-    now = time.time()
-    with state().snapshot() if exists else nullcontext() as connection:
-        laid_out = board.groups(connection, plugin, now)
+    laid_out = board_groups(plugin, time.time())
     title = (plugin.layout or {}).get("title", plugin.name)
     return _page("releng.html", title=title, plugin=plugin, groups=laid_out, refresh_ms=BOARD_REFRESH_MS)
 
